@@ -1,0 +1,35 @@
+import type { WireError } from '@wisp/protocol';
+
+/**
+ * What the kernel asks of the world. The kernel never does I/O; the runtime (NATS) or a
+ * checker (simulated network) performs these and feeds results back as {@link KernelEvent}s.
+ */
+export type Effect =
+  /** Answer a request that arrived with reply subject `to`. */
+  | { type: 'reply'; to: string; ok: true; value: unknown }
+  | { type: 'reply'; to: string; ok: false; error: WireError }
+  /** Send a request; its answer comes back as a `response` event with the same token. */
+  | { type: 'request'; token: number; subject: string; body: unknown; timeoutMs: number }
+  /** Publish without expecting an answer. */
+  | { type: 'publish'; subject: string; body: unknown }
+  /** Start or stop receiving messages addressed to a pid on this host. */
+  | { type: 'subscribe'; pid: string }
+  | { type: 'unsubscribe'; pid: string }
+  /** Arm or disarm a kernel timer; it comes back as a `timer` event. */
+  | { type: 'setTimer'; id: string; delayMs: number }
+  | { type: 'cancelTimer'; id: string }
+  /** Output on this host's console (the home console of `pid`). */
+  | { type: 'console'; pid: string; fd: number; data: string }
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; fields?: Record<string, unknown> }
+  /** A cluster event (process started, exited, …). */
+  | { type: 'event'; kind: string; data: Record<string, unknown> };
+
+/** What the world tells the kernel. `now` is this host's clock (skew included), in ms. */
+export type KernelEvent =
+  /** A validated request on one of this host's subjects (`deliver` for `proc.<pid>`). */
+  | { type: 'request'; verb: string; body: unknown; replyTo: string | null; now: number }
+  /** The answer to an earlier `request` effect. */
+  | { type: 'response'; token: number; ok: true; value: unknown; now: number }
+  | { type: 'response'; token: number; ok: false; error: WireError; now: number }
+  /** A timer armed by `setTimer` fired. */
+  | { type: 'timer'; id: string; now: number };

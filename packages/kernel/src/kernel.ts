@@ -1,0 +1,608 @@
+import {
+  ErrorCode,
+  PROTOCOL_VERSION,
+  WispError,
+  homeOf,
+  isPid,
+  makePid,
+  parseSignal,
+  signalNumbers,
+  subjects,
+  toWireError,
+  type CreateRequest,
+  type DeliverRequest,
+  type KillRequest,
+  type ProcInfo,
+  type Signal,
+  type SpawnRequest,
+  type Subjects,
+  type SyscallRequest,
+  type WireError,
+} from '@wisp/protocol';
+import { SYSCALL, placeOf, resolveArgs, withMemory, type ProcInput, type ProgramRegistry, type SyscallName, type SyscallSpec } from '@wisp/proc';
+import type { Answer, Caller, Continuation } from './caller.js';
+import type { Effect, KernelEvent } from './effects.js';
+import { Fifo } from './fifo.js';
+import { HomeTable } from './homeTable.js';
+import { createPcb, logicOf, type ExecutableAction, type Pcb, type ProcTimer } from './pcb.js';
+import { checkArgs } from './syscallArgs.js';
+
+/** How a kernel is configured. */
+export interface KernelConfig {
+  /** This host's id. */
+  hostId: string;
+  /** Cluster name for subjects. */
+  cluster?: string;
+  /** Programs this host can run. */
+  registry: ProgramRegistry;
+  /** Timeout of a forwarded call or control request, ms. */
+  callTimeoutMs?: number;
+  /** Reported by `info` (the runtime applies the skew to `now`). */
+  clockSkewMs?: number;
+  /** Reported by `info`. */
+  osPid?: number;
+  /** Reported by `info`. */
+  startedAt?: number;
+}
+
+/** Exit code of a program that threw (EX_SOFTWARE). */
+export const CRASH_EXIT_CODE = 70;
+
+/** A wait has no natural bound; this is the longest a forwarded wait is allowed to take. */
+const WAIT_TIMEOUT_MS = 2_147_483_647;
+
+/**
+ * The host kernel: process table, round-robin scheduler, syscall dispatch, kernel timers and
+ * the home host's duties. It is pure — no I/O, no clock: {@link handle} takes an event and
+ * queues {@link Effect}s; {@link run} runs process slices. Drain effects with {@link takeEffects}.
+ */
+export class Kernel {
+  readonly hostId: string;
+  readonly subjects: Subjects;
+  private readonly config: KernelConfig;
+  private readonly procs = new Map<string, Pcb>();
+  private readonly home = new HomeTable();
+  private readonly runQueue = new Fifo<Pcb>();
+  private readonly timers = new Map<string, ProcTimer>();
+  private readonly pending = new Map<number, Continuation>();
+  private effects: Effect[] = [];
+  private timerSeq = 0;
+  private tokenSeq = 0;
+  private now = 0;
+
+  constructor(config: KernelConfig) {
+    this.config = config;
+    this.hostId = config.hostId;
+    this.subjects = subjects(config.cluster);
+  }
+
+  /** Effects queued since the last call, in order. */
+  takeEffects(): Effect[] {
+    const out = this.effects;
+    this.effects = [];
+    return out;
+  }
+
+  /** True while some process has an event it can take. */
+  get hasWork(): boolean {
+    return this.runQueue.length > 0;
+  }
+
+  /** Number of processes running here. */
+  get processCount(): number {
+    return this.procs.size;
+  }
+
+  /** Handles one event from the world. Never throws for bad input: it answers with an error. */
+  handle(event: KernelEvent): void {
+    this.now = event.now;
+    switch (event.type) {
+      case 'request':
+        return this.onRequest(event.verb, event.body, event.replyTo);
+      case 'response':
+        return this.onResponse(event.token, event.ok ? { ok: true, value: event.value } : { ok: false, error: event.error });
+      case 'timer':
+        return this.onTimer(event.id);
+    }
+  }
+
+  /**
+   * Runs up to `budget` slices, round-robin, one transition per slice. Returns true when
+   * work remains. Control messages are handled as they arrive, so they always go first.
+   */
+  run(now: number, budget = 256): boolean {
+    this.now = now;
+    while (budget-- > 0) {
+      const pcb = this.runQueue.shift();
+      if (!pcb) break;
+      pcb.queued = false;
+      if (!pcb.alive) continue;
+      this.slice(pcb);
+      this.schedule(pcb);
+    }
+    return this.runQueue.length > 0;
+  }
+
+  // ── requests from the world ──────────────────────────────────────────────
+
+  private onRequest(verb: string, body: unknown, replyTo: string | null): void {
+    const caller: Caller = { kind: 'remote', replyTo };
+    try {
+      switch (verb) {
+        case 'info':
+          return this.answer(caller, { ok: true, value: this.info() });
+        case 'ps':
+          return this.answer(caller, { ok: true, value: { procs: this.ps() } });
+        case 'spawn':
+          return this.onSpawn(body as SpawnRequest, caller);
+        case 'create':
+          return this.onCreate(body as CreateRequest, caller);
+        case 'syscall':
+          return this.onForwardedCall(body as SyscallRequest, caller);
+        case 'kill':
+          return this.routeKill((body as KillRequest).pid, (body as KillRequest).signal, caller);
+        case 'signal':
+          return this.onSignal(body as KillRequest, caller);
+        case 'deliver':
+          return this.onDeliver(body as DeliverRequest & { pid: string }, caller);
+        default:
+          throw new WispError(ErrorCode.EINVAL, `unknown verb '${verb}'`);
+      }
+    } catch (err) {
+      this.answer(caller, { ok: false, error: toWireError(err) });
+    }
+  }
+
+  private info() {
+    let foreign = 0;
+    for (const p of this.procs.values()) if (p.home !== this.hostId) foreign++;
+    return {
+      id: this.hostId,
+      protocol: PROTOCOL_VERSION,
+      programs: this.config.registry.list(),
+      procs: this.procs.size,
+      foreign,
+      clockSkewMs: this.config.clockSkewMs ?? 0,
+      osPid: this.config.osPid ?? 0,
+      startedAt: this.config.startedAt ?? 0,
+    };
+  }
+
+  private ps(): ProcInfo[] {
+    const rows: ProcInfo[] = [];
+    for (const p of this.procs.values()) {
+      rows.push({ pid: p.pid, program: p.program.name, home: p.home, host: this.hostId, parent: p.parent, state: this.stateOf(p) });
+    }
+    for (const r of this.home.records.values()) {
+      if (r.state === 'exited') {
+        rows.push({ pid: r.pid, program: r.program, home: this.hostId, host: r.host, parent: r.parent, state: 'exited', exitCode: r.code ?? 0 });
+      }
+    }
+    return rows;
+  }
+
+  private stateOf(p: Pcb): ProcInfo['state'] {
+    for (const id of p.timers) if (this.timers.get(id)?.kind === 'sleep') return 'sleeping';
+    if (p.outstanding > 0) return 'blocked';
+    return p.queued || p.urgent.length + p.mailbox.length > 0 ? 'runnable' : 'idle';
+  }
+
+  private onSpawn(req: SpawnRequest, caller: Caller): void {
+    this.spawnAt({ parent: null, program: req.program, version: req.version, args: req.args, on: req.on, tty: req.tty, root: true }, caller);
+  }
+
+  private onCreate(req: CreateRequest, caller: Caller): void {
+    if (req.protocol !== PROTOCOL_VERSION) {
+      throw new WispError(ErrorCode.EREFUSED, `protocol ${req.protocol} != ${PROTOCOL_VERSION}`);
+    }
+    if (this.procs.has(req.pid)) throw new WispError(ErrorCode.EINVAL, `pid ${req.pid} already runs here`);
+    const home = homeOf(req.pid);
+    this.startProcess(req.pid, home, req.parent, req.program, req.version, req.args);
+    this.answer(caller, { ok: true, value: { pid: req.pid, host: this.hostId } });
+  }
+
+  private onForwardedCall(req: SyscallRequest, caller: Caller): void {
+    if (homeOf(req.pid) !== this.hostId) throw new WispError(ErrorCode.EINVAL, `${req.pid} is not at home here`);
+    const rec = this.home.records.get(req.pid);
+    if (!rec || rec.state === 'exited') throw new WispError(ErrorCode.ESRCH, `no process ${req.pid}`);
+    const args = checkArgs(req.call, req.args);
+    this.homeCall(req.pid, req.call, args, caller);
+  }
+
+  private onSignal(req: KillRequest, caller: Caller): void {
+    const pcb = this.procs.get(req.pid);
+    if (!pcb) throw new WispError(ErrorCode.ESRCH, `no process ${req.pid} on ${this.hostId}`);
+    this.signal(pcb, req.signal);
+    this.answer(caller, { ok: true, value: {} });
+  }
+
+  private onDeliver(req: DeliverRequest & { pid: string }, caller: Caller): void {
+    const pcb = this.procs.get(req.pid);
+    if (!pcb) throw new WispError(ErrorCode.ESRCH, `no process ${req.pid} on ${this.hostId}`);
+    this.enqueue(pcb, { ...req.event, from: req.from } as { type: string });
+    this.answer(caller, { ok: true, value: {} });
+  }
+
+  private onResponse(token: number, answer: Answer): void {
+    const k = this.pending.get(token);
+    if (!k) return;
+    this.pending.delete(token);
+    switch (k.kind) {
+      case 'relay':
+        if (!answer.ok && answer.error.code === ErrorCode.EHOSTUNREACH && k.unreachable !== ErrorCode.EHOSTUNREACH) {
+          answer = { ok: false, error: { code: k.unreachable, message: answer.error.message } };
+        }
+        return this.answer(k.caller, answer);
+      case 'create':
+        return this.created(k.pid, k.host, k.caller, answer);
+      case 'ignore':
+        if (!answer.ok) this.log('warn', `${k.what} failed: ${answer.error.message}`, { code: answer.error.code });
+    }
+  }
+
+  private onTimer(id: string): void {
+    const t = this.timers.get(id);
+    if (!t) return;
+    this.timers.delete(id);
+    const pcb = this.procs.get(t.pid);
+    if (!pcb) return;
+    pcb.timers.delete(id);
+    if (t.kind === 'sleep') this.complete(pcb, t.callId, 'sleep', { ok: true, value: null });
+    else this.enqueue(pcb, t.event);
+  }
+
+  // ── processes ────────────────────────────────────────────────────────────
+
+  private startProcess(pid: string, home: string, parent: string | null, name: string, version: string | undefined, args: string[]): Pcb {
+    const program = this.config.registry.get(name, version);
+    if (!program) {
+      throw new WispError(ErrorCode.ENOPROG, `host ${this.hostId} has no program ${name}${version ? `@${version}` : ''}`);
+    }
+    const pcb = createPcb({ pid, home, parent, program });
+    this.procs.set(pid, pcb);
+    this.emit({ type: 'subscribe', pid });
+    this.event('proc.start', { pid, program: program.name, home, host: this.hostId, parent });
+    const input: ProcInput = { pid, parent, args };
+    this.step(pcb, () => logicOf(pcb).getInitialSnapshot(pcb.scope, input));
+    return pcb;
+  }
+
+  /** Runs one transition atomically: effects are performed only if it completes. */
+  private step(pcb: Pcb, transition: () => Pcb['snapshot']): void {
+    pcb.actions.length = 0;
+    let next: Pcb['snapshot'];
+    try {
+      next = withMemory(pcb.memory, transition);
+    } catch (err) {
+      return this.crash(pcb, err);
+    }
+    pcb.snapshot = next;
+    pcb.transitions++;
+    if (next.status === 'error') return this.crash(pcb, next.error);
+    for (const a of pcb.actions.splice(0)) {
+      if (!pcb.alive) return;
+      this.perform(pcb, a);
+    }
+    if (pcb.alive && next.status === 'done') {
+      const out = next.output as { code?: unknown } | undefined;
+      this.terminate(pcb, typeof out?.code === 'number' ? out.code : 0);
+    }
+  }
+
+  private slice(pcb: Pcb): void {
+    const event = pcb.urgent.shift() ?? pcb.mailbox.shift();
+    if (!event) return;
+    this.step(pcb, () => logicOf(pcb).transition(pcb.snapshot, event, pcb.scope));
+  }
+
+  private perform(pcb: Pcb, a: ExecutableAction): void {
+    const spec = (a.exec as { [SYSCALL]?: SyscallSpec } | undefined)?.[SYSCALL];
+    if (spec) return this.syscall(pcb, spec.call, resolveArgs(spec, a.info));
+    switch (a.type) {
+      case 'xstate.raise':
+        return this.armRaise(pcb, a.params as { event: { type: string }; delay: number; id?: string });
+      case 'xstate.cancel':
+        return this.cancelRaise(pcb, (a.params as { sendId: string }).sendId);
+      case 'xstate.log':
+        return this.log('info', String((a.params as { value: unknown }).value), { pid: pcb.pid });
+      case 'xstate.emit':
+        return this.event('proc.emit', { pid: pcb.pid, event: (a.params as { event: unknown }).event });
+      case 'xstate.sendTo':
+      case 'xstate.sendParent':
+      case 'xstate.spawnChild':
+      case 'xstate.stopChild':
+        return this.log('warn', `${a.type} is not available to Wisp programs; use sys.send / sys.spawn`, { pid: pcb.pid });
+      default:
+        // The program's own named or inline actions: pure code, run with memory in scope.
+        if (typeof a.exec === 'function') {
+          try {
+            withMemory(pcb.memory, () => a.exec!(a.info, a.params));
+          } catch (err) {
+            this.crash(pcb, err);
+          }
+        }
+    }
+  }
+
+  private armRaise(pcb: Pcb, p: { event: { type: string }; delay: number; id?: string }): void {
+    const id = this.armTimer({ kind: 'raise', pid: pcb.pid, due: this.now + p.delay, event: p.event, sendId: p.id }, p.delay, pcb);
+    void id;
+  }
+
+  private cancelRaise(pcb: Pcb, sendId: string): void {
+    for (const id of pcb.timers) {
+      const t = this.timers.get(id);
+      if (t?.kind === 'raise' && t.sendId === sendId) this.disarmTimer(pcb, id);
+    }
+  }
+
+  private armTimer(t: ProcTimer, delayMs: number, pcb: Pcb): string {
+    const id = `t${++this.timerSeq}`;
+    this.timers.set(id, t);
+    pcb.timers.add(id);
+    this.emit({ type: 'setTimer', id, delayMs: Math.max(0, delayMs) });
+    return id;
+  }
+
+  private disarmTimer(pcb: Pcb, id: string): void {
+    this.timers.delete(id);
+    pcb.timers.delete(id);
+    this.emit({ type: 'cancelTimer', id });
+  }
+
+  private enqueue(pcb: Pcb, event: { type: string }): void {
+    pcb.mailbox.push(event);
+    this.schedule(pcb);
+  }
+
+  private schedule(pcb: Pcb): void {
+    if (pcb.queued || !pcb.alive) return;
+    if (pcb.urgent.length > 0 || (pcb.outstanding === 0 && pcb.mailbox.length > 0)) {
+      pcb.queued = true;
+      this.runQueue.push(pcb);
+    }
+  }
+
+  /** Delivers a call's result to the process that made it. */
+  private complete(pcb: Pcb, callId: number, call: SyscallName, answer: Answer): void {
+    if (!pcb.alive) return;
+    pcb.outstanding--;
+    pcb.urgent.push(answer.ok ? { type: 'sys.result', id: callId, call, ok: true, value: answer.value } as never : { type: 'sys.result', id: callId, call, ok: false, error: answer.error } as never);
+    this.schedule(pcb);
+  }
+
+  private signal(pcb: Pcb, signal: Signal): void {
+    const event = { type: 'sys.signal', signal };
+    if (signal !== 'KILL' && pcb.snapshot.can(event)) {
+      pcb.urgent.push(event);
+      this.schedule(pcb);
+      return;
+    }
+    this.event('proc.signal', { pid: pcb.pid, signal, handled: false });
+    this.terminate(pcb, 128 + signalNumbers[signal]);
+  }
+
+  private crash(pcb: Pcb, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.log('error', `process ${pcb.pid} (${pcb.program.name}) crashed: ${message}`, { pid: pcb.pid });
+    this.homeCallFrom(pcb, 'write', [2, `${pcb.program.name}: ${message}\n`], null);
+    this.terminate(pcb, CRASH_EXIT_CODE);
+  }
+
+  /** Removes a process from this host and tells its home it exited. */
+  private terminate(pcb: Pcb, code: number): void {
+    if (!pcb.alive) return;
+    pcb.alive = false;
+    this.procs.delete(pcb.pid);
+    for (const id of pcb.timers) {
+      this.timers.delete(id);
+      this.emit({ type: 'cancelTimer', id });
+    }
+    pcb.timers.clear();
+    this.emit({ type: 'unsubscribe', pid: pcb.pid });
+    this.event('proc.exit', { pid: pcb.pid, code, host: this.hostId });
+    this.homeCallFrom(pcb, 'exit', [code], null);
+  }
+
+  // ── syscalls ─────────────────────────────────────────────────────────────
+
+  private syscall(pcb: Pcb, call: SyscallName, rawArgs: unknown[]): void {
+    const callId = ++pcb.callSeq;
+    pcb.outstanding++;
+    let args: unknown[];
+    try {
+      args = checkArgs(call, rawArgs);
+    } catch (err) {
+      return this.complete(pcb, callId, call, { ok: false, error: toWireError(err) });
+    }
+    if (call === 'exit') {
+      pcb.outstanding--;
+      return this.terminate(pcb, args[0] as number);
+    }
+    const caller: Caller = { kind: 'proc', pid: pcb.pid, callId, call };
+    switch (placeOf(call, args)) {
+      case 'local':
+        return this.localCall(pcb, call, args, caller);
+      case 'home':
+        return this.homeCallFrom(pcb, call, args, caller);
+      case 'fs':
+        return this.complete(pcb, callId, call, { ok: false, error: { code: ErrorCode.ENOSYS, message: `${call}: no file server yet` } });
+    }
+  }
+
+  private localCall(pcb: Pcb, call: SyscallName, args: unknown[], caller: Caller & { kind: 'proc' }): void {
+    switch (call) {
+      case 'getpid':
+        return this.complete(pcb, caller.callId, call, { ok: true, value: pcb.pid });
+      case 'sleep': {
+        const ms = args[0] as number;
+        this.armTimer({ kind: 'sleep', pid: pcb.pid, due: this.now + ms, callId: caller.callId }, ms, pcb);
+        return;
+      }
+      case 'grow':
+        return this.complete(pcb, caller.callId, call, { ok: true, value: pcb.memory.grow(args[0] as number) });
+      case 'send': {
+        const [to, event] = args as [string, { type: string }];
+        const target = this.procs.get(to);
+        if (target) {
+          this.enqueue(target, { ...event, from: pcb.pid } as { type: string });
+          return this.complete(pcb, caller.callId, call, { ok: true, value: null });
+        }
+        return this.request(this.subjects.proc(to), { from: pcb.pid, event }, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
+      }
+      default:
+        return this.complete(pcb, caller.callId, call, { ok: false, error: { code: ErrorCode.ENOSYS, message: `${call} is not a local call` } });
+    }
+  }
+
+  /** A home call made by a process running here: served here if at home, else forwarded. */
+  private homeCallFrom(pcb: Pcb, call: SyscallName, args: unknown[], caller: Caller | null): void {
+    if (pcb.home === this.hostId) {
+      return this.homeCall(pcb.pid, call, args, caller ?? { kind: 'remote', replyTo: null });
+    }
+    const body = { pid: pcb.pid, call, args };
+    const timeoutMs = call === 'wait' ? WAIT_TIMEOUT_MS : this.callTimeout;
+    const k: Continuation = caller ? { kind: 'relay', caller, unreachable: ErrorCode.EHOSTUNREACH } : { kind: 'ignore', what: `forwarded ${call} of ${pcb.pid}` };
+    this.request(this.subjects.host(pcb.home, 'syscall'), body, k, timeoutMs);
+  }
+
+  /** Serves a location-dependent call for a process whose home is this host. */
+  private homeCall(pid: string, call: SyscallName, args: unknown[], caller: Caller): void {
+    const rec = this.home.records.get(pid);
+    switch (call) {
+      case 'time':
+        return this.answer(caller, { ok: true, value: this.now });
+      case 'write': {
+        const [fd, data] = args as [number, string];
+        if (fd === 0) return this.answer(caller, { ok: false, error: { code: ErrorCode.EBADF, message: 'fd 0 is read-only' } });
+        this.emit({ type: 'console', pid, fd, data });
+        if (rec?.tty) this.emit({ type: 'publish', subject: rec.tty, body: { kind: 'out', pid, fd, data } });
+        return this.answer(caller, { ok: true, value: data.length });
+      }
+      case 'read': {
+        const fd = args[0] as number;
+        if (fd !== 0) return this.answer(caller, { ok: false, error: { code: ErrorCode.EBADF, message: `fd ${fd} is write-only` } });
+        // No console input is attached yet: stdin reads as end of file.
+        return this.answer(caller, { ok: true, value: '' });
+      }
+      case 'spawn': {
+        const [program, spawnArgs, opts] = args as [string, string[], { on?: string }];
+        return this.spawnAt({ parent: pid, program, args: spawnArgs, on: opts.on, tty: rec?.tty, root: false }, caller);
+      }
+      case 'exit': {
+        this.homeExit(pid, args[0] as number);
+        return this.answer(caller, { ok: true, value: null });
+      }
+      case 'wait': {
+        const r = this.home.wait(pid, args[0] as string | null, caller);
+        if (r === 'wait') return;
+        if (r === 'none') return this.answer(caller, { ok: false, error: { code: ErrorCode.ECHILD, message: 'no such child to wait for' } });
+        return this.answer(caller, { ok: true, value: r });
+      }
+      case 'kill': {
+        const [target, sig] = args as [string, string];
+        return this.routeKill(target, parseSignal(sig)!, caller);
+      }
+      default:
+        return this.answer(caller, { ok: false, error: { code: ErrorCode.ENOSYS, message: `${call} is not a home call` } });
+    }
+  }
+
+  private homeExit(pid: string, code: number): void {
+    const rec = this.home.records.get(pid);
+    if (!rec || rec.state === 'exited') return;
+    const { tty, root } = rec;
+    const done = this.home.exited(pid, code);
+    if (tty) this.emit({ type: 'publish', subject: tty, body: { kind: 'exit', pid, code, root } });
+    if (done) this.answer(done.waiter, { ok: true, value: done.reaped });
+  }
+
+  private spawnAt(
+    p: { parent: string | null; program: string; version?: string; args: string[]; on?: string; tty?: string; root: boolean },
+    caller: Caller,
+  ): void {
+    const on = p.on ?? this.hostId;
+    const local = this.config.registry.get(p.program, p.version);
+    if (on === this.hostId && !local) {
+      return this.answer(caller, { ok: false, error: { code: ErrorCode.ENOPROG, message: `host ${this.hostId} has no program ${p.program}` } });
+    }
+    const pid = makePid(this.hostId, this.home.allocate());
+    this.home.add({ pid, program: p.program, parent: p.parent, host: on, state: on === this.hostId ? 'running' : 'starting', tty: p.tty, root: p.root, children: new Set() });
+    if (on === this.hostId) {
+      this.answer(caller, { ok: true, value: { pid, host: on } });
+      try {
+        this.startProcess(pid, this.hostId, p.parent, p.program, p.version, p.args);
+      } catch (err) {
+        this.homeExit(pid, CRASH_EXIT_CODE);
+        this.log('error', `start of ${pid} failed: ${toWireError(err).message}`);
+      }
+      return;
+    }
+    const body = { protocol: PROTOCOL_VERSION, pid, parent: p.parent, program: p.program, version: p.version ?? local?.version ?? '', args: p.args };
+    this.request(this.subjects.host(on, 'create'), body, { kind: 'create', pid, host: on, caller });
+  }
+
+  private created(pid: string, host: string, caller: Caller, answer: Answer): void {
+    const rec = this.home.records.get(pid);
+    if (!answer.ok) {
+      this.home.discard(pid);
+      const error: WireError =
+        answer.error.code === ErrorCode.EHOSTUNREACH ? { code: ErrorCode.EHOSTUNREACH, message: `no host '${host}' answers` } : answer.error;
+      return this.answer(caller, { ok: false, error });
+    }
+    if (rec && rec.state === 'starting') rec.state = 'running';
+    this.answer(caller, { ok: true, value: { pid, host } });
+  }
+
+  /** A kill goes to the target's home, which knows where it runs. */
+  private routeKill(target: string, signal: Signal, caller: Caller): void {
+    if (!isPid(target)) return this.answer(caller, { ok: false, error: { code: ErrorCode.EINVAL, message: `invalid pid '${target}'` } });
+    const home = homeOf(target);
+    if (home !== this.hostId) {
+      return this.request(this.subjects.host(home, 'kill'), { pid: target, signal }, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
+    }
+    const rec = this.home.records.get(target);
+    if (!rec || rec.state === 'exited') return this.answer(caller, { ok: false, error: { code: ErrorCode.ESRCH, message: `no process ${target}` } });
+    if (rec.host === this.hostId) {
+      const pcb = this.procs.get(target);
+      if (!pcb) return this.answer(caller, { ok: false, error: { code: ErrorCode.ESRCH, message: `no process ${target}` } });
+      this.signal(pcb, signal);
+      return this.answer(caller, { ok: true, value: {} });
+    }
+    this.request(this.subjects.host(rec.host, 'signal'), { pid: target, signal }, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
+  }
+
+  // ── plumbing ─────────────────────────────────────────────────────────────
+
+  private get callTimeout(): number {
+    return this.config.callTimeoutMs ?? 5000;
+  }
+
+  private answer(caller: Caller, answer: Answer): void {
+    if (caller.kind === 'proc') {
+      const pcb = this.procs.get(caller.pid);
+      if (pcb) this.complete(pcb, caller.callId, caller.call, answer);
+      return;
+    }
+    if (caller.replyTo === null) return;
+    this.emit(answer.ok ? { type: 'reply', to: caller.replyTo, ok: true, value: answer.value } : { type: 'reply', to: caller.replyTo, ok: false, error: answer.error });
+  }
+
+  private request(subject: string, body: unknown, k: Continuation, timeoutMs = this.callTimeout): void {
+    const token = ++this.tokenSeq;
+    this.pending.set(token, k);
+    this.emit({ type: 'request', token, subject, body, timeoutMs });
+  }
+
+  private emit(e: Effect): void {
+    this.effects.push(e);
+  }
+
+  private event(kind: string, data: Record<string, unknown>): void {
+    this.emit({ type: 'event', kind, data });
+  }
+
+  private log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void {
+    this.emit({ type: 'log', level, msg, ...(fields ? { fields } : {}) });
+  }
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { ErrorCode, EventSchema, HostIdSchema, PidSchema, WispError, parseSignal } from '@wisp/protocol';
+import type { SyscallName } from '@wisp/proc';
+
+const fd = z.number().int().min(0).max(1 << 20);
+const signal = z.string().transform((s, ctx) => {
+  const sig = parseSignal(s);
+  if (!sig) ctx.addIssue({ code: 'custom', message: `unknown signal '${s}'` });
+  return sig ?? 'TERM';
+});
+
+/** Argument schemas of every syscall, checked where the call is issued and again at home. */
+const argSchemas: Record<SyscallName, z.ZodType<unknown[]>> = {
+  getpid: z.tuple([]),
+  time: z.tuple([]),
+  sleep: z.tuple([z.number().min(0).max(2_147_483_647)]),
+  send: z.tuple([PidSchema, EventSchema]),
+  grow: z.tuple([z.number().int().min(0).max(2 ** 40)]),
+  write: z.tuple([fd, z.string()]),
+  read: z.tuple([fd, z.number().int().min(1).max(1 << 20)]),
+  spawn: z.tuple([z.string().min(1).max(64), z.array(z.string()).max(256), z.object({ on: HostIdSchema.optional() }).strict()]),
+  exit: z.tuple([z.number().int().min(0).max(255)]),
+  wait: z.tuple([PidSchema.nullable()]),
+  kill: z.tuple([z.string(), signal]),
+  open: z.tuple([z.string(), z.string()]),
+  close: z.tuple([fd]),
+  seek: z.array(z.unknown()),
+  stat: z.array(z.unknown()),
+  unlink: z.array(z.unknown()),
+  mkdir: z.array(z.unknown()),
+  readdir: z.array(z.unknown()),
+};
+
+/** Validates and normalises a call's arguments; throws `EINVAL` with the reason. */
+export function checkArgs(call: SyscallName, args: readonly unknown[]): unknown[] {
+  const res = argSchemas[call].safeParse(args);
+  if (!res.success) {
+    const why = res.error.issues.slice(0, 2).map((i) => `${i.path.join('.') || 'args'}: ${i.message}`).join('; ');
+    throw new WispError(ErrorCode.EINVAL, `sys.${call}: ${why}`);
+  }
+  return res.data;
+}

@@ -1,0 +1,6 @@
+export { defineProgram, type Program, type ProcInput } from './program.js';
+export { ProgramRegistry } from './registry.js';
+export { syscallTable, placeOf, CONSOLE_FDS, type SyscallName, type SyscallPlace } from './syscalls.js';
+export { sys, SYSCALL, resolveArgs, type Arg, type SyscallAction, type SyscallSpec, type SpawnOptions } from './sys.js';
+export { resultOf, type SysResult, type SysSignal } from './events.js';
+export { AddressSpace, memory, withMemory, PAGE_SIZE } from './memory.js';

@@ -1,0 +1,42 @@
+import type { z } from 'zod';
+import { ErrorCode, WispError } from './errors.js';
+import * as S from './schemas.js';
+
+/**
+ * The one registry of protocol commands a host answers: verb → request and reply schemas.
+ * The runtime validates every incoming request against it before the kernel sees it.
+ */
+export const hostCommands = {
+  info: { request: S.InfoRequest, reply: S.HostInfo, summary: 'who the host is' },
+  ps: { request: S.PsRequest, reply: S.PsReply, summary: 'processes the host runs' },
+  spawn: { request: S.SpawnRequest, reply: S.SpawnReply, summary: 'create a process with this host as home' },
+  create: { request: S.CreateRequest, reply: S.SpawnReply, summary: 'run a process named by its home' },
+  syscall: { request: S.SyscallRequest, reply: null, summary: 'a call forwarded home' },
+  kill: { request: S.KillRequest, reply: S.Empty, summary: 'signal a process, via its home' },
+  signal: { request: S.SignalRequest, reply: S.Empty, summary: 'deliver a signal where the process runs' },
+  deliver: { request: S.DeliverRequest, reply: S.Empty, summary: 'a message to a process' },
+} as const;
+
+/** A verb of {@link hostCommands}. */
+export type HostVerb = keyof typeof hostCommands;
+
+/** The validated request body of a verb. */
+export type RequestOf<V extends HostVerb> = z.infer<(typeof hostCommands)[V]['request']>;
+
+/** True when `verb` names a host command. */
+export function isHostVerb(verb: string): verb is HostVerb {
+  return Object.prototype.hasOwnProperty.call(hostCommands, verb);
+}
+
+/** Validates a decoded body for `verb`; throws `EINVAL` with a readable reason. */
+export function parseRequest<V extends HostVerb>(verb: V, body: unknown): RequestOf<V> {
+  const res = hostCommands[verb].request.safeParse(body);
+  if (!res.success) {
+    const why = res.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+      .join('; ');
+    throw new WispError(ErrorCode.EINVAL, `bad ${verb} request: ${why}`);
+  }
+  return res.data as RequestOf<V>;
+}

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { signalNames } from './signals.js';
+
+const hostId = z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'a host id is letters, digits and _');
+const pid = z.string().regex(/^[A-Za-z0-9_]{1,64}-[0-9]{1,15}$/, 'a pid looks like h1-7');
+const programName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a program name is letters, digits, _ . -');
+
+/** Schema of a pid. */
+export const PidSchema = pid;
+/** Schema of a host id. */
+export const HostIdSchema = hostId;
+/** Schema of a signal name. */
+export const SignalSchema = z.enum(signalNames);
+
+/** An event as programs see it: an object with a string `type`. */
+export const EventSchema = z.looseObject({ type: z.string().min(1).max(256) });
+
+/** `info`: who a host is. */
+export const InfoRequest = z.object({}).strict();
+/** Reply to `info`. */
+export const HostInfo = z.object({
+  id: hostId,
+  protocol: z.number().int(),
+  programs: z.array(z.string()),
+  procs: z.number().int(),
+  foreign: z.number().int(),
+  clockSkewMs: z.number(),
+  osPid: z.number().int(),
+  startedAt: z.number(),
+});
+
+/** One row of `ps`. */
+export const ProcInfo = z.object({
+  pid,
+  program: z.string(),
+  home: hostId,
+  host: hostId,
+  parent: pid.nullable(),
+  state: z.enum(['runnable', 'blocked', 'sleeping', 'idle', 'exited']),
+  exitCode: z.number().int().optional(),
+});
+/** `ps`: processes a host runs (and, at home, exited ones not yet reaped). */
+export const PsRequest = z.object({}).strict();
+/** Reply to `ps`. */
+export const PsReply = z.object({ procs: z.array(ProcInfo) });
+
+/** `spawn`: sent to the host that will be the new process's home. */
+export const SpawnRequest = z
+  .object({
+    program: programName,
+    version: z.string().max(64).optional(),
+    args: z.array(z.string().max(4096)).max(256).default([]),
+    /** Host to run on (exec-time migration); the home itself when absent. */
+    on: hostId.optional(),
+    /** Subject the home publishes console output and the exit status to. */
+    tty: z.string().min(1).max(256).optional(),
+  })
+  .strict();
+/** Reply to `spawn` and `create`. */
+export const SpawnReply = z.object({ pid, host: hostId });
+
+/** `create`: the home asks a host to run a new process it has named (remote exec). */
+export const CreateRequest = z
+  .object({
+    protocol: z.number().int(),
+    pid,
+    parent: pid.nullable(),
+    program: programName,
+    version: z.string().max(64),
+    args: z.array(z.string()),
+  })
+  .strict();
+
+/** Calls a process forwards to its home host. */
+export const HomeCall = z.enum(['time', 'spawn', 'exit', 'wait', 'kill', 'write', 'read']);
+/** `syscall`: a process running away from home forwards a call. */
+export const SyscallRequest = z
+  .object({
+    pid,
+    call: HomeCall,
+    args: z.array(z.unknown()).max(8),
+  })
+  .strict();
+
+/** `kill`: sent to the target's home, which routes it to where the process runs. */
+export const KillRequest = z.object({ pid, signal: SignalSchema }).strict();
+/** `signal`: the home tells the host running a process to deliver a signal. */
+export const SignalRequest = KillRequest;
+
+/** A message to a process, on its `proc.<pid>` subject. */
+export const DeliverRequest = z.object({ from: z.string().min(1).max(128), event: EventSchema }).strict();
+
+/** Empty success value. */
+export const Empty = z.object({}).strict();
+
+/** What the home publishes to a process's tty subject. */
+export const TtyMessage = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('out'), pid, fd: z.number().int(), data: z.string() }),
+  z.object({ kind: z.literal('exit'), pid, code: z.number().int(), root: z.boolean() }),
+]);
+
+/** A reply envelope: the value, or an error with a code. */
+export const Reply = z.union([
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+]);
+
+export type HostInfo = z.infer<typeof HostInfo>;
+export type ProcInfo = z.infer<typeof ProcInfo>;
+export type PsReply = z.infer<typeof PsReply>;
+export type SpawnRequest = z.infer<typeof SpawnRequest>;
+export type SpawnReply = z.infer<typeof SpawnReply>;
+export type CreateRequest = z.infer<typeof CreateRequest>;
+export type HomeCall = z.infer<typeof HomeCall>;
+export type SyscallRequest = z.infer<typeof SyscallRequest>;
+export type KillRequest = z.infer<typeof KillRequest>;
+export type DeliverRequest = z.infer<typeof DeliverRequest>;
+export type TtyMessage = z.infer<typeof TtyMessage>;
+export type Reply = z.infer<typeof Reply>;

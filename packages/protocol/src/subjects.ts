@@ -1,0 +1,48 @@
+/**
+ * Every NATS subject Wisp uses is built here, so the namespace has one definition.
+ *
+ * - `wisp.<cluster>.host.<id>.<verb>` — requests to one host
+ * - `wisp.<cluster>.hosts.<verb>` — scatter-gather to every host
+ * - `wisp.<cluster>.proc.<pid>` — messages to a process, wherever it runs
+ * - `wisp.<cluster>.events.<kind>` — the cluster event stream
+ */
+export interface Subjects {
+  /** The cluster name. */
+  readonly cluster: string;
+  /** A request to one host. */
+  host(id: string, verb: string): string;
+  /** Wildcard for every verb of one host. */
+  hostAll(id: string): string;
+  /** A scatter-gather request every host answers. */
+  hosts(verb: string): string;
+  /** Messages to a process. */
+  proc(pid: string): string;
+  /** One kind of cluster event. */
+  event(kind: string): string;
+  /** Wildcard for every cluster event. */
+  events(): string;
+}
+
+const tokenPattern = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Builds the subjects of one cluster. Throws on a cluster name that is not a subject token. */
+export function subjects(cluster = 'default'): Subjects {
+  if (!tokenPattern.test(cluster)) throw new Error(`invalid cluster name '${cluster}'`);
+  const root = `wisp.${cluster}`;
+  return {
+    cluster,
+    host: (id, verb) => `${root}.host.${id}.${verb}`,
+    hostAll: (id) => `${root}.host.${id}.>`,
+    hosts: (verb) => `${root}.hosts.${verb}`,
+    proc: (pid) => `${root}.proc.${pid}`,
+    event: (kind) => `${root}.events.${kind}`,
+    events: () => `${root}.events.>`,
+  };
+}
+
+/** Splits a host subject back into its host id and verb, or null if it is not one. */
+export function parseHostSubject(subject: string): { host: string; verb: string } | null {
+  const parts = subject.split('.');
+  if (parts.length !== 5 || parts[0] !== 'wisp' || parts[2] !== 'host') return null;
+  return { host: parts[3]!, verb: parts[4]! };
+}
