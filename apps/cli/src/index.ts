@@ -1,0 +1,1 @@
+export { startLocalCluster, startHostProcess, type LocalCluster, type LocalClusterOptions, type HostProcess } from './localCluster.js';

@@ -1,0 +1,136 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { startNatsServer, WispClient, type NatsServerHandle } from '@wisp/runtime';
+
+const mainPath = fileURLToPath(new URL('./main.ts', import.meta.url));
+const tsxLoader = createRequire(import.meta.url).resolve('tsx');
+
+/** One host running as its own OS process. */
+export interface HostProcess {
+  id: string;
+  child: ChildProcess;
+  /** Lines it printed on stdout (its home console), for tests. */
+  output: string[];
+}
+
+/** Options for {@link startHostProcess}. */
+export interface HostProcessOptions {
+  id: string;
+  url: string;
+  cluster?: string;
+  skewMs?: number;
+  /** Copy the host's stdout/stderr to ours (default: capture only). */
+  inherit?: boolean;
+  logLevel?: string;
+}
+
+/** Starts `wisp host` as a separate OS process. */
+export function startHostProcess(o: HostProcessOptions): HostProcess {
+  const args = ['--import', tsxLoader, mainPath, 'host', '--id', o.id, '--nats', o.url, '--cluster', o.cluster ?? 'default'];
+  if (o.skewMs) args.push('--skew-ms', String(o.skewMs));
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WISP_LOG_LEVEL: o.logLevel ?? process.env.WISP_LOG_LEVEL ?? 'warn' },
+  });
+  const output: string[] = [];
+  let partial = '';
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+    if (o.inherit) process.stdout.write(s);
+    const lines = (partial + s).split('\n');
+    partial = lines.pop()!;
+    output.push(...lines);
+  });
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+    if (o.inherit) process.stderr.write(s);
+  });
+  return { id: o.id, child, output };
+}
+
+/** A NATS server and hosts as separate OS processes, on this machine. */
+export interface LocalCluster {
+  url: string;
+  cluster: string;
+  hosts: HostProcess[];
+  client: WispClient;
+  /** The embedded server, when this cluster started one. */
+  nats: NatsServerHandle | null;
+  /** Kills one host process (SIGKILL) and waits for it to die. */
+  killHost(id: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Options for {@link startLocalCluster}. */
+export interface LocalClusterOptions {
+  hosts?: number;
+  /** Join this server instead of starting one. */
+  url?: string;
+  cluster?: string;
+  /** Clock skew per host id, ms. */
+  skewMs?: Record<string, number>;
+  inherit?: boolean;
+  logLevel?: string;
+  /** How long to wait for every host to answer. */
+  readyTimeoutMs?: number;
+}
+
+/** Starts an embedded `nats-server` (unless `url` is given) and `hosts` host processes h1…hN. */
+export async function startLocalCluster(o: LocalClusterOptions = {}): Promise<LocalCluster> {
+  const n = o.hosts ?? 3;
+  const cluster = o.cluster ?? 'default';
+  const nats = o.url ? null : await startNatsServer();
+  const url = o.url ?? nats!.url;
+  const hosts: HostProcess[] = [];
+  let client: WispClient | null = null;
+  const stop = async () => {
+    await Promise.all(hosts.map((h) => stopChild(h.child, 'SIGTERM')));
+    await client?.close().catch(() => undefined);
+    await nats?.stop();
+  };
+  try {
+    for (let i = 1; i <= n; i++) {
+      const id = `h${i}`;
+      hosts.push(startHostProcess({ id, url, cluster, skewMs: o.skewMs?.[id], inherit: o.inherit, logLevel: o.logLevel }));
+    }
+    client = await WispClient.connect(url, cluster);
+    await waitForHosts(client, hosts, o.readyTimeoutMs ?? 20_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    url,
+    cluster,
+    hosts,
+    client,
+    nats,
+    killHost: async (id) => {
+      const h = hosts.find((x) => x.id === id);
+      if (h) await stopChild(h.child, 'SIGKILL');
+    },
+    stop,
+  };
+}
+
+async function waitForHosts(client: WispClient, hosts: HostProcess[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const dead = hosts.find((h) => h.child.exitCode !== null);
+    if (dead) throw new Error(`host ${dead.id} exited with code ${dead.child.exitCode} during start`);
+    const up = new Set((await client.hosts(300)).map((h) => h.id));
+    if (hosts.every((h) => up.has(h.id))) return;
+    if (Date.now() > deadline) throw new Error(`hosts not up after ${timeoutMs} ms: ${hosts.filter((h) => !up.has(h.id)).map((h) => h.id).join(', ')}`);
+  }
+}
+
+function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}

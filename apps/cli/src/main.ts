@@ -1,0 +1,105 @@
+import { parseArgs } from 'node:util';
+import { WispError } from '@wisp/protocol';
+import { exampleRegistry } from '@wisp/examples';
+import { connectClient } from './connect.js';
+import { hostCommand } from './commands/host.js';
+import { hostsCommand } from './commands/hosts.js';
+import { killCommand } from './commands/kill.js';
+import { psCommand } from './commands/ps.js';
+import { runCommand } from './commands/run.js';
+import { upCommand } from './commands/up.js';
+import { UsageError, usage } from './usage.js';
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      nats: { type: 'string' },
+      cluster: { type: 'string', default: 'default' },
+      hosts: { type: 'string', default: '3' },
+      on: { type: 'string' },
+      home: { type: 'string' },
+      id: { type: 'string' },
+      'skew-ms': { type: 'string', default: '0' },
+      skew: { type: 'string', multiple: true, default: [] },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [cmd, ...rest] = positionals;
+  if (!cmd || values.help) {
+    process.stdout.write(usage);
+    return cmd || values.help ? 0 : 2;
+  }
+  const cluster = values.cluster!;
+  switch (cmd) {
+    case 'up': {
+      const hosts = intOption('--hosts', values.hosts!, 1, 64);
+      const skewMs: Record<string, number> = {};
+      for (const s of values.skew!) {
+        const m = /^([A-Za-z0-9_]+)=([+-]?\d+)$/.exec(s);
+        if (!m) throw new UsageError(`--skew wants HOST=MS, got '${s}'`);
+        skewMs[m[1]!] = Number(m[2]);
+      }
+      await upCommand({ hosts, url: values.nats, cluster, skewMs });
+      return 0;
+    }
+    case 'host': {
+      if (!values.id) throw new UsageError('host needs --id');
+      const url = values.nats ?? process.env.WISP_NATS;
+      if (!url) throw new UsageError('host needs --nats URL');
+      await hostCommand({ id: values.id, url, cluster, skewMs: Number(values['skew-ms']) });
+      return 0;
+    }
+    case 'programs': {
+      for (const p of exampleRegistry().list()) process.stdout.write(`${p}\n`);
+      return 0;
+    }
+  }
+  const client = await connectClient({ nats: values.nats, cluster });
+  try {
+    switch (cmd) {
+      case 'run': {
+        const [program, ...args] = rest;
+        if (!program) throw new UsageError('run needs a program name (see: wisp programs)');
+        return await runCommand(client, program, args, { on: values.on, home: values.home });
+      }
+      case 'ps':
+        process.stdout.write(await psCommand(client));
+        return 0;
+      case 'hosts':
+        process.stdout.write(await hostsCommand(client));
+        return 0;
+      case 'kill': {
+        const [pid, sig] = rest;
+        if (!pid) throw new UsageError('kill needs a pid');
+        await killCommand(client, pid, sig);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command '${cmd}'`);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+function intOption(name: string, v: string, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} wants a whole number from ${min} to ${max}, got '${v}'`);
+  return n;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      process.stderr.write(`wisp: ${(err as Error).message}\n\n${usage}`);
+      process.exit(2);
+    }
+    const code = err instanceof WispError ? ` (${err.code})` : '';
+    process.stderr.write(`wisp: ${(err as Error).message}${code}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,19 @@
+/** Thrown for a wrong command line: printed with the usage, exit code 2. */
+export class UsageError extends Error {}
+
+/** The help text. */
+export const usage = `usage: wisp <command> [options]
+
+commands:
+  up [--hosts N] [--nats URL] [--skew HOST=MS]   start a local cluster (each host its own OS process)
+  run <program> [args…] [--on HOST] [--home HOST] run a program; prints its console output, exits with its code
+  ps                                              processes: pid, program, home, current host, state
+  hosts                                           hosts in the cluster
+  kill <pid> [signal]                             send a signal (default TERM), routed via the pid's home
+  programs                                        programs every host can run
+  host --id ID [--nats URL] [--skew-ms MS]        run one host in the foreground (used by 'up')
+
+options for every command:
+  --nats URL       NATS server (default: the cluster started by 'wisp up', or $WISP_NATS)
+  --cluster NAME   cluster name (default: default)
+`;

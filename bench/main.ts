@@ -1,0 +1,21 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { forwardBench } from './forward.js';
+
+const benches: Record<string, () => Promise<Record<string, unknown>>> = {
+  forward: forwardBench,
+};
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { json: { type: 'string' } } });
+const name = positionals[0];
+const bench = name ? benches[name] : undefined;
+if (!bench) {
+  process.stderr.write(`usage: pnpm bench <${Object.keys(benches).join('|')}> [--json FILE]\n`);
+  process.exit(2);
+}
+const result = await bench();
+if (values.json) {
+  writeFileSync(values.json, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`wrote ${values.json}\n`);
+}
+process.exit(0);

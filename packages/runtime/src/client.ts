@@ -1,0 +1,191 @@
+import { connect } from '@nats-io/transport-node';
+import { createInbox, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import {
+  ErrorCode,
+  HostInfo,
+  ProcInfo,
+  PsReply,
+  SpawnReply,
+  TtyMessage,
+  WispError,
+  decode,
+  encode,
+  homeOf,
+  isPid,
+  subjects,
+  unwrapReply,
+  type Signal,
+  type Subjects,
+} from '@wisp/protocol';
+import { requestFailure } from './natsErrors.js';
+
+/** Console output or exit status of a process started by {@link WispClient.run}. */
+export type TtyEvent = TtyMessage;
+
+/** A process started by {@link WispClient.run}. */
+export interface RunHandle {
+  pid: string;
+  host: string;
+  home: string;
+  /** Resolves with the exit code when the process exits. */
+  exit: Promise<number>;
+  /** Stops listening to its console (the process goes on). */
+  detach(): void;
+}
+
+/**
+ * A client of a Wisp cluster: what the CLI and tests use to talk to hosts.
+ * Every failure is a {@link WispError} with a code.
+ */
+export class WispClient {
+  readonly nc: NatsConnection;
+  readonly subjects: Subjects;
+  private readonly owned: boolean;
+
+  private constructor(nc: NatsConnection, cluster: string, owned: boolean) {
+    this.nc = nc;
+    this.subjects = subjects(cluster);
+    this.owned = owned;
+  }
+
+  /** Connects to the NATS server at `url`. */
+  static async connect(url: string, cluster = 'default'): Promise<WispClient> {
+    try {
+      return new WispClient(await connect({ servers: url, name: 'wisp-client' }), cluster, true);
+    } catch (err) {
+      throw new WispError(ErrorCode.EHOSTUNREACH, `cannot reach NATS at ${url}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Wraps an existing connection (not closed by {@link close}). */
+  static over(nc: NatsConnection, cluster = 'default'): WispClient {
+    return new WispClient(nc, cluster, false);
+  }
+
+  /** Sends a request to one host and unwraps the reply. */
+  async request(host: string, verb: string, body: unknown = {}, timeoutMs = 5000): Promise<unknown> {
+    const subject = this.subjects.host(host, verb);
+    try {
+      const m = await this.nc.request(subject, encode(body), { timeout: timeoutMs });
+      return unwrapReply(decode(m.data));
+    } catch (err) {
+      if (err instanceof WispError) throw err;
+      const e = requestFailure(err, subject);
+      throw new WispError(e.code, e.code === ErrorCode.EHOSTUNREACH ? `no host '${host}' in the cluster` : e.message);
+    }
+  }
+
+  /** Every host that answers within the window, sorted by id. */
+  async hosts(waitMs = 500): Promise<HostInfo[]> {
+    const rows = await this.gather(this.subjects.hosts('info'), waitMs, (v) => HostInfo.parse(v));
+    return rows.sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
+  }
+
+  /** Every process in the cluster: running ones from the host running them, exited ones from home. */
+  async ps(waitMs = 500): Promise<ProcInfo[]> {
+    const replies = await this.gather(this.subjects.hosts('ps'), waitMs, (v) => PsReply.parse(v));
+    const byPid = new Map<string, ProcInfo>();
+    for (const r of replies) for (const p of r.procs) if (!byPid.has(p.pid) || p.state !== 'exited') byPid.set(p.pid, p);
+    return [...byPid.values()].sort((a, b) => a.pid.localeCompare(b.pid, undefined, { numeric: true }));
+  }
+
+  /**
+   * Starts `program` with `home` as its home host, running on `on` (exec-time remote
+   * creation) when given. Console output is passed to `onOutput` as it arrives.
+   */
+  async run(
+    program: string,
+    args: string[],
+    opts: { home: string; on?: string; version?: string; onOutput?: (e: TtyEvent & { kind: 'out' }) => void },
+  ): Promise<RunHandle> {
+    const tty = createInbox();
+    let settle!: (code: number) => void;
+    const exit = new Promise<number>((r) => (settle = r));
+    let rootPid: string | null = null;
+    let earlyExit: number | null = null;
+    const sub: Subscription = this.nc.subscribe(tty, {
+      callback: (_err, msg) => {
+        const parsed = TtyMessage.safeParse(safeDecode(msg.data));
+        if (!parsed.success) return;
+        const m = parsed.data;
+        if (m.kind === 'out') opts.onOutput?.(m);
+        else if (m.root) {
+          // The exit can beat the spawn reply; keep it until we know our pid.
+          if (rootPid === null) earlyExit = m.code;
+          else if (m.pid === rootPid) settle(m.code);
+        }
+      },
+    });
+    await this.nc.flush();
+    let reply: { pid: string; host: string };
+    try {
+      reply = SpawnReply.parse(
+        await this.request(opts.home, 'spawn', { program, args, tty, ...(opts.on ? { on: opts.on } : {}), ...(opts.version ? { version: opts.version } : {}) }),
+      );
+    } catch (err) {
+      sub.unsubscribe();
+      throw err;
+    }
+    rootPid = reply.pid;
+    if (earlyExit !== null) settle(earlyExit);
+    void exit.then(() => sub.unsubscribe());
+    return { pid: reply.pid, host: reply.host, home: opts.home, exit, detach: () => sub.unsubscribe() };
+  }
+
+  /** Sends a signal to a process, via its home host. */
+  async kill(pid: string, signal: Signal = 'TERM'): Promise<void> {
+    if (!isPid(pid)) throw new WispError(ErrorCode.EINVAL, `invalid pid '${pid}' (pids look like h1-7)`);
+    const home = homeOf(pid);
+    try {
+      await this.request(home, 'kill', { pid, signal });
+    } catch (err) {
+      if (err instanceof WispError && err.code === ErrorCode.EHOSTUNREACH) {
+        throw new WispError(ErrorCode.ESRCH, `no process ${pid}: its home host '${home}' is not in the cluster`);
+      }
+      throw err;
+    }
+  }
+
+  /** Sends an event to a process by pid, as a peer would. */
+  async send(pid: string, event: { type: string; [k: string]: unknown }, from = 'client'): Promise<void> {
+    const subject = this.subjects.proc(pid);
+    try {
+      unwrapReply(decode((await this.nc.request(subject, encode({ from, event }), { timeout: 5000 })).data));
+    } catch (err) {
+      if (err instanceof WispError) throw err;
+      const e = requestFailure(err, subject);
+      throw new WispError(e.code === ErrorCode.EHOSTUNREACH ? ErrorCode.ESRCH : e.code, e.code === ErrorCode.EHOSTUNREACH ? `no process ${pid}` : e.message);
+    }
+  }
+
+  /** Closes the connection if this client opened it. */
+  async close(): Promise<void> {
+    if (this.owned) await this.nc.close();
+  }
+
+  private async gather<T>(subject: string, waitMs: number, parse: (v: unknown) => T): Promise<T[]> {
+    const out: T[] = [];
+    const it = await this.nc.requestMany(subject, encode({}), { strategy: 'stall', stall: Math.min(200, waitMs), maxWait: waitMs });
+    try {
+      for await (const m of it) {
+        try {
+          out.push(parse(unwrapReply(decode(m.data))));
+        } catch {
+          // One host answering badly does not hide the others.
+        }
+      }
+    } catch (err) {
+      // No responders: an empty cluster.
+      if (requestFailure(err, subject).code !== ErrorCode.EHOSTUNREACH) throw err;
+    }
+    return out;
+  }
+}
+
+function safeDecode(data: Uint8Array): unknown {
+  try {
+    return decode(data);
+  } catch {
+    return null;
+  }
+}

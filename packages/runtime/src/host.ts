@@ -1,0 +1,262 @@
+import { Subject, type Observable } from 'rxjs';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import {
+  ErrorCode,
+  WispError,
+  assertHostId,
+  decode,
+  encode,
+  errorReply,
+  isHostVerb,
+  okReply,
+  parseRequest,
+  toWireError,
+  unwrapReply,
+} from '@wisp/protocol';
+import type { ProgramRegistry } from '@wisp/proc';
+import { Kernel, type Effect, type KernelEvent } from '@wisp/kernel';
+import { systemClock, systemTimers, type Clock, type Timers } from './clock.js';
+import type { ClusterEvent } from './clusterEvents.js';
+import { createLogger, type Logger } from './logger.js';
+import { requestFailure } from './natsErrors.js';
+
+/** How to run a host. */
+export interface HostOptions {
+  /** Host id (letters, digits, _). */
+  id: string;
+  /** A connected NATS client; the host does not close it. */
+  nc: NatsConnection;
+  /** Programs this host can run. */
+  registry: ProgramRegistry;
+  cluster?: string;
+  /** This host's clock offset, ms (to show that time is always the home's). */
+  clockSkewMs?: number;
+  /** Replaces the system clock (the skew is not applied to a given clock). */
+  clock?: Clock;
+  timers?: Timers;
+  logger?: Logger;
+  /** Where home-console output goes; default: stdout, prefixed with the pid. */
+  console?: (pid: string, fd: number, data: string) => void;
+  /** Timeout of forwarded calls and control requests, ms. */
+  callTimeoutMs?: number;
+  /** Slices run before yielding to I/O. */
+  sliceBudget?: number;
+}
+
+/** Verbs other hosts and clients may send to a host subject (`deliver` comes on `proc.<pid>`). */
+const publicVerb = (verb: string) => isHostVerb(verb) && verb !== 'deliver';
+
+/**
+ * A host: the pure {@link Kernel} bound to NATS. It validates every incoming message at the
+ * edge (a bad one gets an error reply and a log line), performs the kernel's effects, and
+ * publishes cluster events.
+ */
+export class Host {
+  readonly id: string;
+  readonly kernel: Kernel;
+  /** Cluster events raised by this host. */
+  readonly events$: Observable<ClusterEvent>;
+  private readonly events = new Subject<ClusterEvent>();
+  private readonly nc: NatsConnection;
+  private readonly clock: Clock;
+  private readonly timers: Timers;
+  private readonly log: Logger;
+  private readonly procLogs = new Map<string, Logger>();
+  private readonly subs: Subscription[] = [];
+  private readonly procSubs = new Map<string, Subscription>();
+  private readonly armed = new Map<string, unknown>();
+  private readonly consoleOut: (pid: string, fd: number, data: string) => void;
+  private readonly budget: number;
+  private pumping = false;
+  private pumpQueued = false;
+  private stopped = false;
+
+  private constructor(opts: HostOptions) {
+    this.id = assertHostId(opts.id);
+    this.nc = opts.nc;
+    this.clock = opts.clock ?? systemClock(opts.clockSkewMs ?? 0);
+    this.timers = opts.timers ?? systemTimers;
+    this.log = (opts.logger ?? createLogger()).child({ host: this.id });
+    this.consoleOut = opts.console ?? ((pid, fd, data) => (fd === 2 ? process.stderr : process.stdout).write(prefixLines(pid, data)));
+    this.budget = opts.sliceBudget ?? 256;
+    this.kernel = new Kernel({
+      hostId: this.id,
+      cluster: opts.cluster,
+      registry: opts.registry,
+      callTimeoutMs: opts.callTimeoutMs,
+      clockSkewMs: opts.clockSkewMs ?? 0,
+      osPid: process.pid,
+      startedAt: this.clock.now(),
+    });
+    this.events$ = this.events.asObservable();
+  }
+
+  /** Starts a host and waits until the server has its subscriptions. */
+  static async start(opts: HostOptions): Promise<Host> {
+    const host = new Host(opts);
+    const s = host.kernel.subjects;
+    const onHostMsg = (err: Error | null, msg: Msg) => {
+      if (err) return host.log.error({ err }, 'subscription failed');
+      host.onMessage(msg);
+    };
+    host.subs.push(host.nc.subscribe(s.hostAll(host.id), { callback: onHostMsg }));
+    host.subs.push(host.nc.subscribe(s.hosts('*'), { callback: onHostMsg }));
+    await host.nc.flush();
+    host.log.info({ programs: opts.registry.list().length }, 'host up');
+    host.publishEvent('host.up', {});
+    return host;
+  }
+
+  /** Stops serving: unsubscribes and disarms timers. Processes here are lost (no eviction yet). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.publishEvent('host.down', {});
+    this.stopped = true;
+    for (const s of [...this.subs, ...this.procSubs.values()]) s.unsubscribe();
+    for (const h of this.armed.values()) this.timers.clear(h);
+    this.armed.clear();
+    this.events.complete();
+    await this.nc.flush().catch(() => undefined);
+  }
+
+  private onMessage(msg: Msg): void {
+    const verb = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
+    this.accept(msg, verb, (body) => body);
+  }
+
+  private onProcMessage(pid: string, msg: Msg): void {
+    this.accept(msg, 'deliver', (body) => ({ ...(body as object), pid }));
+  }
+
+  /** Decodes and validates at the edge, then hands the request to the kernel. */
+  private accept(msg: Msg, verb: string, shape: (body: unknown) => unknown): void {
+    if (this.stopped) return;
+    let body: unknown;
+    try {
+      if (verb !== 'deliver' && !publicVerb(verb)) throw new WispError(ErrorCode.EINVAL, `unknown verb '${verb}'`);
+      body = parseRequest(verb as 'info', decode(msg.data));
+    } catch (err) {
+      const error = toWireError(err);
+      this.log.warn({ subject: msg.subject, code: error.code }, `rejected message: ${error.message}`);
+      if (msg.reply) msg.respond(encode(errorReply(error)));
+      return;
+    }
+    this.feed({ type: 'request', verb, body: shape(body), replyTo: msg.reply ?? null, now: this.clock.now() });
+  }
+
+  private feed(event: KernelEvent): void {
+    try {
+      this.kernel.handle(event);
+    } catch (err) {
+      // The kernel answers bad input itself; reaching here is a kernel bug. Keep serving.
+      this.log.error({ err, event: event.type }, 'kernel failed on an event');
+      if (event.type === 'request' && event.replyTo) this.nc.publish(event.replyTo, encode(errorReply(toWireError(err))));
+    }
+    this.pump();
+  }
+
+  /** Performs effects and runs process slices until idle, yielding to I/O between batches. */
+  private pump(): void {
+    if (this.pumping || this.stopped) return;
+    this.pumping = true;
+    try {
+      this.perform(this.kernel.takeEffects());
+      if (this.kernel.hasWork) {
+        this.kernel.run(this.clock.now(), this.budget);
+        this.perform(this.kernel.takeEffects());
+      }
+    } finally {
+      this.pumping = false;
+    }
+    if (this.kernel.hasWork && !this.pumpQueued) {
+      this.pumpQueued = true;
+      setImmediate(() => {
+        this.pumpQueued = false;
+        this.pump();
+      });
+    }
+  }
+
+  private perform(effects: Effect[]): void {
+    for (const e of effects) {
+      switch (e.type) {
+        case 'reply':
+          this.nc.publish(e.to, encode(e.ok ? okReply(e.value) : errorReply(e.error)));
+          break;
+        case 'request':
+          this.request(e.token, e.subject, e.body, e.timeoutMs);
+          break;
+        case 'publish':
+          this.nc.publish(e.subject, encode(e.body));
+          break;
+        case 'subscribe': {
+          const pid = e.pid;
+          this.procSubs.set(pid, this.nc.subscribe(this.kernel.subjects.proc(pid), { callback: (_err, msg) => this.onProcMessage(pid, msg) }));
+          break;
+        }
+        case 'unsubscribe':
+          this.procSubs.get(e.pid)?.unsubscribe();
+          this.procSubs.delete(e.pid);
+          this.procLogs.delete(e.pid);
+          break;
+        case 'setTimer': {
+          const id = e.id;
+          this.armed.set(id, this.timers.set(() => {
+            this.armed.delete(id);
+            this.feed({ type: 'timer', id, now: this.clock.now() });
+          }, e.delayMs));
+          break;
+        }
+        case 'cancelTimer':
+          this.timers.clear(this.armed.get(e.id));
+          this.armed.delete(e.id);
+          break;
+        case 'console':
+          this.consoleOut(e.pid, e.fd, e.data);
+          break;
+        case 'log':
+          this.loggerFor(e.fields?.pid)[e.level](e.fields ?? {}, e.msg);
+          break;
+        case 'event':
+          this.publishEvent(e.kind, e.data);
+          break;
+      }
+    }
+  }
+
+  private request(token: number, subject: string, body: unknown, timeoutMs: number): void {
+    this.nc.request(subject, encode(body), { timeout: timeoutMs }).then(
+      (m) => {
+        let event: KernelEvent;
+        try {
+          event = { type: 'response', token, ok: true, value: unwrapReply(decode(m.data)), now: this.clock.now() };
+        } catch (err) {
+          event = { type: 'response', token, ok: false, error: toWireError(err), now: this.clock.now() };
+        }
+        this.feed(event);
+      },
+      (err) => this.feed({ type: 'response', token, ok: false, error: requestFailure(err, subject), now: this.clock.now() }),
+    );
+  }
+
+  private loggerFor(pid: unknown): Logger {
+    if (typeof pid !== 'string') return this.log;
+    let l = this.procLogs.get(pid);
+    if (!l) {
+      l = this.log.child({ pid });
+      this.procLogs.set(pid, l);
+    }
+    return l;
+  }
+
+  private publishEvent(kind: string, data: Record<string, unknown>): void {
+    const ev: ClusterEvent = { kind, host: this.id, at: this.clock.now(), data };
+    if (!this.stopped) this.events.next(ev);
+    if (!this.nc.isClosed()) this.nc.publish(this.kernel.subjects.event(kind), encode(ev));
+  }
+}
+
+function prefixLines(pid: string, data: string): string {
+  const lines = data.endsWith('\n') ? data.slice(0, -1).split('\n') : data.split('\n');
+  return lines.map((l) => `[${pid}] ${l}\n`).join('');
+}

@@ -1,0 +1,7 @@
+export { Host, type HostOptions } from './host.js';
+export { clusterEvents, type ClusterEvent } from './clusterEvents.js';
+export { systemClock, systemTimers, type Clock, type Timers } from './clock.js';
+export { createLogger, type Logger } from './logger.js';
+export { requestFailure } from './natsErrors.js';
+export { startNatsServer, findNatsServerBinary, type NatsServerHandle, type NatsServerOptions } from './natsServer.js';
+export { WispClient, type RunHandle, type TtyEvent } from './client.js';
