@@ -18,7 +18,7 @@ import { Kernel, type Effect, type KernelEvent } from '@wisp/kernel';
 import { systemClock, systemTimers, type Clock, type Timers } from './clock.js';
 import type { ClusterEvent } from './clusterEvents.js';
 import { createLogger, type Logger } from './logger.js';
-import { requestFailure } from './natsErrors.js';
+import { ReplyInbox } from './replyInbox.js';
 
 /** How to run a host. */
 export interface HostOptions {
@@ -67,6 +67,7 @@ export class Host {
   private readonly armed = new Map<string, unknown>();
   private readonly consoleOut: (pid: string, fd: number, data: string) => void;
   private readonly budget: number;
+  private readonly inbox: ReplyInbox;
   private pumping = false;
   private pumpQueued = false;
   private stopped = false;
@@ -89,6 +90,7 @@ export class Host {
       startedAt: this.clock.now(),
     });
     this.events$ = this.events.asObservable();
+    this.inbox = new ReplyInbox(this.nc);
   }
 
   /** Starts a host and waits until the server has its subscriptions. */
@@ -113,6 +115,7 @@ export class Host {
     this.publishEvent('host.down', {});
     this.stopped = true;
     for (const s of [...this.subs, ...this.procSubs.values()]) s.unsubscribe();
+    this.inbox.close();
     for (const h of this.armed.values()) this.timers.clear(h);
     this.armed.clear();
     this.events.complete();
@@ -225,18 +228,17 @@ export class Host {
   }
 
   private request(token: number, subject: string, body: unknown, timeoutMs: number): void {
-    this.nc.request(subject, encode(body), { timeout: timeoutMs }).then(
-      (m) => {
-        let event: KernelEvent;
-        try {
-          event = { type: 'response', token, ok: true, value: unwrapReply(decode(m.data)), now: this.clock.now() };
-        } catch (err) {
-          event = { type: 'response', token, ok: false, error: toWireError(err), now: this.clock.now() };
-        }
-        this.feed(event);
-      },
-      (err) => this.feed({ type: 'response', token, ok: false, error: requestFailure(err, subject), now: this.clock.now() }),
-    );
+    this.inbox.request(subject, encode(body), timeoutMs, (r) => {
+      const now = this.clock.now();
+      if (!r.ok) return this.feed({ type: 'response', token, ok: false, error: r.error, now });
+      let event: KernelEvent;
+      try {
+        event = { type: 'response', token, ok: true, value: unwrapReply(decode(r.msg.data)), now };
+      } catch (err) {
+        event = { type: 'response', token, ok: false, error: toWireError(err), now };
+      }
+      this.feed(event);
+    });
   }
 
   private loggerFor(pid: unknown): Logger {

@@ -1,0 +1,62 @@
+import { startLocalCluster } from './localCluster.js';
+import { hostsCommand } from './commands/hosts.js';
+import { psCommand } from './commands/ps.js';
+import type { WispClient } from '@wisp/runtime';
+
+const HOUR = 3_600_000;
+
+function say(s: string): void {
+  process.stdout.write(`\n\x1b[1m# ${s}\x1b[0m\n`);
+}
+
+async function run(client: WispClient, program: string, args: string[], o: { home: string; on?: string }): Promise<number> {
+  process.stdout.write(`$ wisp run ${[program, ...args].join(' ')}${o.on ? ` --on ${o.on}` : ''} --home ${o.home}\n`);
+  const r = await client.run(program, args, { ...o, onOutput: (m) => process.stdout.write(`  ${m.data.replace(/\n(?=.)/g, '\n  ')}`) });
+  const code = await r.exit;
+  process.stdout.write(`  (${r.pid} ran on ${r.host}, exit ${code})\n`);
+  return code;
+}
+
+/** The main demo: a local cluster, processes placed on other hosts, calls forwarded home. */
+async function demo(): Promise<void> {
+  say('Starting a local cluster: an embedded nats-server and 3 hosts, each its own OS process (h2’s clock is 1 h fast)');
+  const c = await startLocalCluster({ hosts: 3, skewMs: { h2: HOUR } });
+  try {
+    process.stdout.write(`nats ${c.url}\n`);
+    process.stdout.write(await hostsCommand(c.client));
+
+    say('A counter whose home is h1, running on h2: its console is h1’s');
+    await run(c.client, 'counter', ['3', '200'], { home: 'h1', on: 'h2' });
+
+    say('clock on h2 (1 h fast) prints h1’s time: sys.time is forwarded home');
+    process.stdout.write(`  (this machine says ${new Date().toISOString()})\n`);
+    await run(c.client, 'clock', ['2', '300'], { home: 'h1', on: 'h2' });
+
+    say('pingpong: a parent on h2 and its child on h3 message each other by pid');
+    await run(c.client, 'pingpong', ['3', 'h3'], { home: 'h1', on: 'h2' });
+
+    say('Exit status crosses hosts: a parent on h1 waits for a child on h3 that exits 3');
+    await run(c.client, 'parent', ['h3', '3'], { home: 'h1' });
+
+    say('primes: CPU-bound, yields between chunks, on h3');
+    await run(c.client, 'primes', ['50000'], { home: 'h1', on: 'h3' });
+
+    say('kill routed via home: a sleeper on h3, signalled from the CLI');
+    const sleeper = await c.client.run('sleeper', ['60000'], { home: 'h1', on: 'h3', onOutput: (m) => process.stdout.write(`  ${m.data}`) });
+    process.stdout.write(await psCommand(c.client));
+    await c.client.kill(sleeper.pid, 'USR1');
+    await c.client.kill(sleeper.pid, 'TERM');
+    process.stdout.write(`  ${sleeper.pid} exited ${await sleeper.exit} (128 + SIGTERM)\n`);
+  } finally {
+    say('Stopping the cluster');
+    await c.stop();
+  }
+}
+
+demo().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`demo failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,70 @@
+import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { ErrorCode, type WireError } from '@wisp/protocol';
+
+/** Outcome of one request sent through a {@link ReplyInbox}. */
+export type InboxResult = { ok: true; msg: Msg } | { ok: false; error: WireError };
+
+/**
+ * Request-reply on one long-lived inbox subscription: `<inbox>.<token>` is the reply subject.
+ * Unlike `nc.request` it needs no per-call timer, mux entry or error objects, which is most of
+ * a forwarded call's client-side cost; timeouts are swept by one timer while requests are out.
+ */
+export class ReplyInbox {
+  private readonly prefix: string;
+  private readonly sub: Subscription;
+  private readonly pending = new Map<number, { subject: string; deadline: number; done: (r: InboxResult) => void }>();
+  private sweeper: NodeJS.Timeout | null = null;
+  private seq = 0;
+
+  constructor(private readonly nc: NatsConnection, private readonly sweepMs = 100) {
+    this.prefix = createInbox();
+    this.sub = nc.subscribe(`${this.prefix}.*`, { callback: (_err, msg) => this.onReply(msg) });
+  }
+
+  /** Publishes `data` to `subject` and calls `done` once with the reply, a timeout or no-responders. */
+  request(subject: string, data: Uint8Array, timeoutMs: number, done: (r: InboxResult) => void): void {
+    const token = ++this.seq;
+    this.pending.set(token, { subject, deadline: Date.now() + timeoutMs, done });
+    this.nc.publish(subject, data, { reply: `${this.prefix}.${token}` });
+    this.sweeper ??= setInterval(() => this.sweep(), this.sweepMs);
+  }
+
+  /** Stops listening; requests still out fail with `EIO`. */
+  close(): void {
+    this.sub.unsubscribe();
+    for (const [token, p] of this.pending) {
+      this.pending.delete(token);
+      p.done({ ok: false, error: { code: ErrorCode.EIO, message: 'host stopped' } });
+    }
+    this.stopSweeper();
+  }
+
+  private onReply(msg: Msg): void {
+    const token = Number(msg.subject.slice(this.prefix.length + 1));
+    const p = this.pending.get(token);
+    if (!p) return;
+    this.pending.delete(token);
+    if (this.pending.size === 0) this.stopSweeper();
+    // The server answers 503 on our reply subject when nobody subscribes to the request subject.
+    if (msg.data.length === 0 && msg.headers?.code === 503) {
+      p.done({ ok: false, error: { code: ErrorCode.EHOSTUNREACH, message: `nobody answers on ${p.subject}` } });
+    } else {
+      p.done({ ok: true, msg });
+    }
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [token, p] of this.pending) {
+      if (p.deadline > now) continue;
+      this.pending.delete(token);
+      p.done({ ok: false, error: { code: ErrorCode.ETIMEDOUT, message: `no answer on ${p.subject} in time` } });
+    }
+    if (this.pending.size === 0) this.stopSweeper();
+  }
+
+  private stopSweeper(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+}
