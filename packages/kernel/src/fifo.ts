@@ -25,6 +25,11 @@ export class Fifo<T> {
     return item;
   }
 
+  /** The head without removing it, or undefined when empty. */
+  peek(): T | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
+  }
+
   /** The queued items, head first. */
   toArray(): T[] {
     return this.items.slice(this.head) as T[];

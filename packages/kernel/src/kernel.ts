@@ -1,10 +1,14 @@
 import {
+  DeliverRequest as DeliverRequestSchema,
   ErrorCode,
   PROTOCOL_VERSION,
+  PidSchema,
   WispError,
   homeOf,
+  isHostVerb,
   isPid,
   makePid,
+  parseRequest,
   parseSignal,
   signalNumbers,
   subjects,
@@ -85,6 +89,7 @@ export class Kernel {
 
   /** True while some process has an event it can take. */
   get hasWork(): boolean {
+    this.dropDeadHeads();
     return this.runQueue.length > 0;
   }
 
@@ -112,41 +117,56 @@ export class Kernel {
    */
   run(now: number, budget = 256): boolean {
     this.now = now;
-    while (budget-- > 0) {
+    while (budget > 0) {
       const pcb = this.runQueue.shift();
       if (!pcb) break;
       pcb.queued = false;
+      // A process that ended while queued costs no slice.
       if (!pcb.alive) continue;
+      budget--;
       this.slice(pcb);
       this.schedule(pcb);
     }
-    return this.runQueue.length > 0;
+    return this.hasWork;
+  }
+
+  /** Drops run-queue entries of processes that ended while queued, so `hasWork` is exact. */
+  private dropDeadHeads(): void {
+    for (let head = this.runQueue.peek(); head && !head.alive; head = this.runQueue.peek()) {
+      this.runQueue.shift();
+      head.queued = false;
+    }
   }
 
   // ── requests from the world ──────────────────────────────────────────────
 
   private onRequest(verb: string, body: unknown, replyTo: string | null): void {
-    const caller: Caller = { kind: 'remote', replyTo };
+    const caller: Caller = { kind: 'remote', replyTo: typeof replyTo === 'string' ? replyTo : null };
     try {
+      // Validated here too, not only at the runtime's edge: the kernel is also driven directly
+      // (checker, tests), and a body that skipped validation must not reach the process table.
+      if (typeof verb !== 'string' || !isHostVerb(verb)) throw new WispError(ErrorCode.EINVAL, `unknown verb '${String(verb)}'`);
       switch (verb) {
         case 'info':
+          parseRequest(verb, body);
           return this.answer(caller, { ok: true, value: this.info() });
         case 'ps':
+          parseRequest(verb, body);
           return this.answer(caller, { ok: true, value: { procs: this.ps() } });
         case 'spawn':
-          return this.onSpawn(body as SpawnRequest, caller);
+          return this.onSpawn(parseRequest(verb, body), caller);
         case 'create':
-          return this.onCreate(body as CreateRequest, caller);
+          return this.onCreate(parseRequest(verb, body), caller);
         case 'syscall':
-          return this.onForwardedCall(body as SyscallRequest, caller);
-        case 'kill':
-          return this.routeKill((body as KillRequest).pid, (body as KillRequest).signal, caller);
+          return this.onForwardedCall(parseRequest(verb, body), caller);
+        case 'kill': {
+          const req = parseRequest(verb, body);
+          return this.routeKill(req.pid, req.signal, caller);
+        }
         case 'signal':
-          return this.onSignal(body as KillRequest, caller);
+          return this.onSignal(parseRequest(verb, body), caller);
         case 'deliver':
-          return this.onDeliver(body as DeliverRequest & { pid: string }, caller);
-        default:
-          throw new WispError(ErrorCode.EINVAL, `unknown verb '${verb}'`);
+          return this.onDeliver(parseDeliver(body), caller);
       }
     } catch (err) {
       this.answer(caller, { ok: false, error: toWireError(err) });
@@ -197,7 +217,9 @@ export class Kernel {
     }
     if (this.procs.has(req.pid)) throw new WispError(ErrorCode.EINVAL, `pid ${req.pid} already runs here`);
     const home = homeOf(req.pid);
-    this.startProcess(req.pid, home, req.parent, req.program, req.version, req.args);
+    if (home === this.hostId) throw new WispError(ErrorCode.EINVAL, `${req.pid} is homed here; use spawn`);
+    // A home that lacks the program itself names no version ('' = the default version here).
+    this.startProcess(req.pid, home, req.parent, req.program, req.version === '' ? undefined : req.version, req.args);
     this.answer(caller, { ok: true, value: { pid: req.pid, host: this.hostId } });
   }
 
@@ -300,7 +322,7 @@ export class Kernel {
     if (spec) return this.syscall(pcb, spec.call, resolveArgs(spec, a.info));
     switch (a.type) {
       case 'xstate.raise':
-        return this.armRaise(pcb, a.params as { event: { type: string }; delay: number; id?: string });
+        return this.armRaise(pcb, a.params as { event: { type: string }; delay: number | undefined; id?: string });
       case 'xstate.cancel':
         return this.cancelRaise(pcb, (a.params as { sendId: string }).sendId);
       case 'xstate.log':
@@ -324,9 +346,16 @@ export class Kernel {
     }
   }
 
-  private armRaise(pcb: Pcb, p: { event: { type: string }; delay: number; id?: string }): void {
-    const id = this.armTimer({ kind: 'raise', pid: pcb.pid, due: this.now + p.delay, event: p.event, sendId: p.id }, p.delay, pcb);
-    void id;
+  private armRaise(pcb: Pcb, p: { event: { type: string }; delay: number | undefined; id?: string }): void {
+    // An undelayed raise is already handled inside the transition by xstate (internal queue);
+    // xstate still reports it to the executor, so arming a timer would deliver it twice.
+    if (typeof p.delay !== 'number') return;
+    if (!(p.delay > 0) && p.id === undefined) {
+      // `raise(e, { delay: 0 })` without an id is how a CPU-bound program yields: the event goes
+      // straight to the back of its mailbox, with no timer round trip through the runtime.
+      return this.enqueue(pcb, p.event);
+    }
+    this.armTimer({ kind: 'raise', pid: pcb.pid, due: this.now + p.delay, event: p.event, sendId: p.id }, p.delay, pcb);
   }
 
   private cancelRaise(pcb: Pcb, sendId: string): void {
@@ -605,4 +634,16 @@ export class Kernel {
   private log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void {
     this.emit({ type: 'log', level, msg, ...(fields ? { fields } : {}) });
   }
+}
+
+const DeliverWithPid = DeliverRequestSchema.extend({ pid: PidSchema });
+
+/** Validates a `deliver` body: the wire body plus the `pid` the runtime takes from the subject. */
+function parseDeliver(body: unknown): DeliverRequest & { pid: string } {
+  const res = DeliverWithPid.safeParse(body);
+  if (!res.success) {
+    const why = res.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+    throw new WispError(ErrorCode.EINVAL, `bad deliver request: ${why}`);
+  }
+  return res.data as DeliverRequest & { pid: string };
 }

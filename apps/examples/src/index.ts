@@ -1,0 +1,23 @@
+import { ProgramRegistry, type Program } from '@wisp/proc';
+import { clock } from './clock.js';
+import { counter } from './counter.js';
+import { crasher } from './crasher.js';
+import { exiter } from './exiter.js';
+import { parent } from './parent.js';
+import { pingpong } from './pingpong.js';
+import { pong } from './pong.js';
+import { primes } from './primes.js';
+import { sleeper } from './sleeper.js';
+
+export { clock, counter, crasher, exiter, parent, pingpong, pong, primes, sleeper };
+export { PRIMES_CHUNK } from './primes.js';
+export { CRASH_MESSAGE } from './crasher.js';
+export { USAGE_EXIT_CODE } from './args.js';
+
+/** Every example program, as hosts load them. */
+export const examplePrograms: Program[] = [counter, primes, pingpong, pong, clock, sleeper, parent, exiter, crasher];
+
+/** A fresh registry holding {@link examplePrograms}. */
+export function exampleRegistry(): ProgramRegistry {
+  return new ProgramRegistry(examplePrograms);
+}

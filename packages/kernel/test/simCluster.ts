@@ -1,0 +1,544 @@
+import { ErrorCode, errorReply, isPid, okReply, parseHostSubject, type TtyMessage, type WireError } from '@wisp/protocol';
+import type { ProgramRegistry } from '@wisp/proc';
+import { Kernel, type Effect, type KernelEvent } from '../src/index.js';
+
+/**
+ * A simulated cluster for unit tests: several pure {@link Kernel}s joined by an in-memory
+ * network and a virtual clock. No NATS, no real timers, fully deterministic.
+ *
+ * - `request` effects are routed by subject: `wisp.<c>.host.<id>.<verb>` to that host's kernel,
+ *   `wisp.<c>.proc.<pid>` to the host subscribed to the pid as the `deliver` verb (the pid is
+ *   added to the body from the subject, as the runtime does). Nobody subscribed → a
+ *   `response` with `EHOSTUNREACH`. A request left unanswered past its `timeoutMs` (virtual)
+ *   gets `ETIMEDOUT`.
+ * - `reply` effects go back to the requester as `response` events (or to a test client).
+ * - `publish` effects are collected per subject (tty subjects: console output and exits).
+ * - `setTimer`/`cancelTimer` run on the virtual clock; each host sees `clock + skew`.
+ * - Bodies cross the network as JSON, as on the wire.
+ *
+ * Message delivery is FIFO over one global queue. {@link run} goes until quiescent, handing
+ * queued messages and due timers to kernels before any process slice (control first), and
+ * giving hosts with runnable processes one slice each in turn.
+ */
+export class SimCluster {
+  /** Every request put on the network, in order. */
+  readonly requests: SentRequest[] = [];
+  /** Console effects (home console output), in order. */
+  readonly consoleLog: ConsoleRecord[] = [];
+  /** Cluster events (`event` effects), in order. */
+  readonly events: EventRecord[] = [];
+  /** `log` effects, in order. */
+  readonly logs: LogRecord[] = [];
+  /** Replies to nobody (already answered, timed out or never asked). */
+  readonly strayReplies: Effect[] = [];
+  readonly cluster: string;
+
+  private readonly hosts = new Map<string, SimHost>();
+  private readonly published = new Map<string, PublishRecord[]>();
+  private readonly subscriptions = new Map<string, string>();
+  private readonly queue: Delivery[] = [];
+  private readonly inflight = new Map<string, Inflight>();
+  private readonly timers = new Map<string, SimTimer>();
+  private readonly maxSteps: number;
+  private readonly defaultRegistry: ProgramRegistry;
+  private time: number;
+  private seq = 0;
+  private rr = 0;
+  private ttySeq = 0;
+
+  constructor(opts: SimOptions) {
+    this.cluster = opts.cluster ?? 'default';
+    this.time = opts.startAt ?? 1_700_000_000_000;
+    this.maxSteps = opts.maxSteps ?? 1_000_000;
+    this.defaultRegistry = opts.registry;
+    for (const h of opts.hosts) this.addHost(typeof h === 'string' ? { id: h } : h);
+  }
+
+  // ── hosts and clock ──────────────────────────────────────────────────────
+
+  /** Adds a host (a fresh kernel). */
+  addHost(cfg: SimHostConfig): Kernel {
+    if (this.hosts.has(cfg.id)) throw new Error(`host ${cfg.id} exists`);
+    const skewMs = cfg.skewMs ?? 0;
+    const kernel = new Kernel({
+      hostId: cfg.id,
+      cluster: this.cluster,
+      registry: cfg.registry ?? this.defaultRegistry,
+      callTimeoutMs: cfg.callTimeoutMs,
+      clockSkewMs: skewMs,
+      startedAt: this.time + skewMs,
+    });
+    this.hosts.set(cfg.id, { kernel, skewMs });
+    return kernel;
+  }
+
+  /**
+   * Crashes a host: its kernel, timers and subscriptions vanish. Messages already queued to it
+   * are lost; requests it had not answered time out.
+   */
+  removeHost(id: string): void {
+    if (!this.hosts.delete(id)) throw new Error(`no host ${id}`);
+    for (const [pid, host] of this.subscriptions) if (host === id) this.subscriptions.delete(pid);
+    for (const [key, t] of this.timers) if (t.host === id) this.timers.delete(key);
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const d = this.queue[i]!;
+      if (d.kind !== 'client' && d.host === id) this.queue.splice(i, 1);
+    }
+    for (const [to, f] of this.inflight) if (f.requester.kind === 'kernel' && f.requester.host === id) this.inflight.delete(to);
+  }
+
+  /** The kernel of a host. */
+  kernel(id: string): Kernel {
+    const h = this.hosts.get(id);
+    if (!h) throw new Error(`no host ${id}`);
+    return h.kernel;
+  }
+
+  /** Host ids, in creation order. */
+  get hostIds(): string[] {
+    return [...this.hosts.keys()];
+  }
+
+  /** The virtual clock, ms (a host with no skew reads exactly this). */
+  get now(): number {
+    return this.time;
+  }
+
+  /** A host's clock: the virtual clock plus its skew. */
+  hostNow(id: string): number {
+    const h = this.hosts.get(id);
+    if (!h) throw new Error(`no host ${id}`);
+    return this.time + h.skewMs;
+  }
+
+  /** Kernel timers armed on a host (or everywhere), soonest first. */
+  armedTimers(host?: string): { host: string; id: string; due: number }[] {
+    return [...this.timers.values()]
+      .filter((t) => host === undefined || t.host === host)
+      .sort(byDue)
+      .map(({ host: h, id, due }) => ({ host: h, id, due }));
+  }
+
+  // ── running ──────────────────────────────────────────────────────────────
+
+  /**
+   * One unit of work: a queued message, else a due timer, else one process slice on the next
+   * host (round-robin) that has work. Returns false when there was nothing to do.
+   */
+  step(): boolean {
+    const d = this.queue.shift();
+    if (d) {
+      this.deliver(d);
+      return true;
+    }
+    if (this.fireDue()) return true;
+    const ids = [...this.hosts.keys()];
+    for (let n = 0; n < ids.length; n++) {
+      const id = ids[(this.rr + n) % ids.length]!;
+      const h = this.hosts.get(id)!;
+      if (!h.kernel.hasWork) continue;
+      this.rr = (this.rr + n + 1) % ids.length;
+      h.kernel.run(this.time + h.skewMs, 1);
+      this.drain(id);
+      return true;
+    }
+    return false;
+  }
+
+  /** Runs until nothing is queued, due or runnable, without moving the clock. Returns steps taken. */
+  run(): number {
+    let steps = 0;
+    while (this.step()) {
+      if (++steps > this.maxSteps) throw new Error(`sim did not go quiet within ${this.maxSteps} steps (a livelock?)`);
+    }
+    return steps;
+  }
+
+  /** Moves the clock forward by `ms`, firing timers (and request timeouts) at their deadlines. */
+  advance(ms: number): void {
+    if (!(ms >= 0)) throw new Error(`advance: bad ms ${ms}`);
+    const target = this.time + ms;
+    this.run();
+    for (;;) {
+      const next = this.nextDeadline();
+      if (next === undefined || next > target) break;
+      this.time = Math.max(this.time, next);
+      this.run();
+    }
+    this.time = target;
+    this.run();
+  }
+
+  /** Moves the clock to `t` (absolute virtual time). */
+  advanceTo(t: number): void {
+    this.advance(t - this.time);
+  }
+
+  /**
+   * Runs and advances the clock from timer to timer until no kernel timer is armed (request
+   * timeouts alone do not keep it going). Throws if that takes more than `limitMs`.
+   * Returns the virtual ms that passed.
+   */
+  settle(limitMs = 24 * 3600_000): number {
+    const start = this.time;
+    this.run();
+    for (;;) {
+      const next = [...this.timers.values()].sort(byDue)[0];
+      if (!next) return this.time - start;
+      if (next.due - start > limitMs) throw new Error(`sim did not settle within ${limitMs} ms (timer ${next.id} on ${next.host} due at +${next.due - start})`);
+      this.advance(Math.max(0, next.due - this.time));
+    }
+  }
+
+  // ── a test client (plays the CLI) ────────────────────────────────────────
+
+  /** Puts a request on the network from a client; nothing runs until {@link run}/{@link step}. */
+  request(subject: string, body: unknown, timeoutMs = 5000): PendingReply {
+    const pending = new PendingReply(subject);
+    const to = this.inbox();
+    this.inflight.set(to, { requester: { kind: 'client', pending }, deadline: this.time + timeoutMs, subject });
+    this.requests.push({ at: this.time, from: 'client', subject, body: wire(body) });
+    this.route(subject, body, to);
+    return pending;
+  }
+
+  /** A request to a host verb, run until quiet; returns the answer. */
+  call(host: string, verb: string, body: unknown): Answer {
+    const p = this.request(this.subject(host, verb), body);
+    this.run();
+    if (!p.answer) throw new Error(`no answer to ${verb} on ${host}`);
+    return p.answer;
+  }
+
+  /**
+   * Starts `program` with `home` as its home (on host `opts.on` when given), with a fresh tty
+   * subject, and runs until quiet (the clock does not move). Throws when the spawn fails.
+   */
+  spawn(home: string, program: string, args: string[] = [], opts: { on?: string; version?: string } = {}): SimProc {
+    const tty = `tty.${++this.ttySeq}`;
+    const answer = this.call(home, 'spawn', { program, args, tty, ...opts });
+    if (!answer.ok) throw new SimRequestError(answer.error);
+    const v = answer.value as { pid: string; host: string };
+    return { pid: v.pid, host: v.host, tty };
+  }
+
+  /** Sends a message to a process from a client (`from` defaults to `client`); does not run. */
+  send(pid: string, event: { type: string; [k: string]: unknown }, from = 'client'): PendingReply {
+    return this.request(`wisp.${this.cluster}.proc.${pid}`, { from, event });
+  }
+
+  /** A host subject. */
+  subject(host: string, verb: string): string {
+    return `wisp.${this.cluster}.host.${host}.${verb}`;
+  }
+
+  // ── what happened ────────────────────────────────────────────────────────
+
+  /** Messages published to `subject`, in order. */
+  publishedTo(subject: string): PublishRecord[] {
+    return this.published.get(subject) ?? [];
+  }
+
+  /** What a tty subject received. */
+  tty(subject: string): TtyMessage[] {
+    return this.publishedTo(subject).map((r) => r.body as TtyMessage);
+  }
+
+  /** Text written to `fd` (default stdout) on a tty, optionally by one pid only. */
+  output(tty: string, fd = 1, pid?: string): string {
+    return this.tty(tty)
+      .filter((m): m is Extract<TtyMessage, { kind: 'out' }> => m.kind === 'out' && m.fd === fd && (pid === undefined || m.pid === pid))
+      .map((m) => m.data)
+      .join('');
+  }
+
+  /** Exit code published on a tty for `pid` (the root process when omitted), or undefined. */
+  exitCode(tty: string, pid?: string): number | undefined {
+    const m = this.tty(tty).find((x) => x.kind === 'exit' && (pid === undefined ? x.root : x.pid === pid));
+    return m && m.kind === 'exit' ? m.code : undefined;
+  }
+
+  /** Virtual time a pid's exit was published on a tty, or undefined. */
+  exitTime(tty: string, pid: string): number | undefined {
+    return this.publishedTo(tty).find((r) => (r.body as TtyMessage).kind === 'exit' && (r.body as TtyMessage).pid === pid)?.at;
+  }
+
+  /** Console text on one host (its home console), optionally one pid's and one fd's. */
+  consoleText(host: string, opts: { pid?: string; fd?: number } = {}): string {
+    return this.consoleLog
+      .filter((c) => c.host === host && (opts.pid === undefined || c.pid === opts.pid) && (opts.fd === undefined || c.fd === opts.fd))
+      .map((c) => c.data)
+      .join('');
+  }
+
+  /** Requests a host (or the client) sent, optionally only those since index `since`. */
+  requestsFrom(from: string, since = 0): SentRequest[] {
+    return this.requests.slice(since).filter((r) => r.from === from);
+  }
+
+  /** Events of a kind, optionally from one host. */
+  eventsOf(kind: string, host?: string): EventRecord[] {
+    return this.events.filter((e) => e.kind === kind && (host === undefined || e.host === host));
+  }
+
+  /** The host subscribed to a pid's subject (where it runs), or undefined. */
+  whereIs(pid: string): string | undefined {
+    return this.subscriptions.get(pid);
+  }
+
+  // ── the network ──────────────────────────────────────────────────────────
+
+  private inbox(): string {
+    return `_INBOX.sim.${++this.seq}`;
+  }
+
+  private route(subject: string, body: unknown, replyTo: string): void {
+    const target = this.resolve(subject, body);
+    if (target) {
+      this.queue.push({ kind: 'request', host: target.host, verb: target.verb, body: target.body, replyTo });
+      return;
+    }
+    this.settleInflight(replyTo, { ok: false, error: { code: ErrorCode.EHOSTUNREACH, message: `no responders on ${subject}` } });
+  }
+
+  /** Where a subject leads, or null when nobody is subscribed. */
+  private resolve(subject: string, body: unknown): { host: string; verb: string; body: unknown } | null {
+    const procPrefix = `wisp.${this.cluster}.proc.`;
+    if (subject.startsWith(procPrefix)) {
+      const pid = subject.slice(procPrefix.length);
+      const host = isPid(pid) ? this.subscriptions.get(pid) : undefined;
+      if (!host || !this.hosts.has(host)) return null;
+      const b = wire(body);
+      return { host, verb: 'deliver', body: b !== null && typeof b === 'object' && !Array.isArray(b) ? { ...b, pid } : b };
+    }
+    const hs = parseHostSubject(subject);
+    if (!hs || !subject.startsWith(`wisp.${this.cluster}.host.`) || !this.hosts.has(hs.host)) return null;
+    return { host: hs.host, verb: hs.verb, body: wire(body) };
+  }
+
+  /** Answers whoever waits on `to`, through the queue. */
+  private settleInflight(to: string, answer: Answer): boolean {
+    const f = this.inflight.get(to);
+    if (!f) return false;
+    this.inflight.delete(to);
+    // As the runtime encodes replies: a missing value travels as {}.
+    const a = wire(answer.ok ? okReply(answer.value) : errorReply(answer.error)) as Answer;
+    if (f.requester.kind === 'client') this.queue.push({ kind: 'client', pending: f.requester.pending, answer: a });
+    else this.queue.push({ kind: 'response', host: f.requester.host, token: f.requester.token, answer: a });
+    return true;
+  }
+
+  private deliver(d: Delivery): void {
+    if (d.kind === 'client') {
+      d.pending.answer = d.answer;
+      return;
+    }
+    const h = this.hosts.get(d.host);
+    if (!h) return;
+    const now = this.time + h.skewMs;
+    const event: KernelEvent =
+      d.kind === 'request'
+        ? { type: 'request', verb: d.verb, body: d.body, replyTo: d.replyTo, now }
+        : d.answer.ok
+          ? { type: 'response', token: d.token, ok: true, value: d.answer.value, now }
+          : { type: 'response', token: d.token, ok: false, error: d.answer.error, now };
+    h.kernel.handle(event);
+    this.drain(d.host);
+  }
+
+  /** Fires the earliest due timer or request deadline; false when none is due. */
+  private fireDue(): boolean {
+    const t = [...this.timers.values()].filter((x) => x.due <= this.time).sort(byDue)[0];
+    const overdue = [...this.inflight.entries()].filter(([, f]) => f.deadline <= this.time).sort((a, b) => a[1].deadline - b[1].deadline)[0];
+    if (overdue && (!t || overdue[1].deadline < t.due)) {
+      const [to, f] = overdue;
+      return this.settleInflight(to, { ok: false, error: { code: ErrorCode.ETIMEDOUT, message: `no answer on ${f.subject}` } });
+    }
+    if (!t) return false;
+    this.timers.delete(timerKey(t.host, t.id));
+    const h = this.hosts.get(t.host);
+    if (!h) return true;
+    h.kernel.handle({ type: 'timer', id: t.id, now: this.time + h.skewMs });
+    this.drain(t.host);
+    return true;
+  }
+
+  private nextDeadline(): number | undefined {
+    let next: number | undefined;
+    for (const t of this.timers.values()) if (next === undefined || t.due < next) next = t.due;
+    for (const f of this.inflight.values()) if (next === undefined || f.deadline < next) next = f.deadline;
+    return next;
+  }
+
+  /** Performs a host's queued effects. */
+  private drain(host: string): void {
+    const h = this.hosts.get(host);
+    if (!h) return;
+    for (const e of h.kernel.takeEffects()) this.perform(host, e);
+  }
+
+  private perform(host: string, e: Effect): void {
+    switch (e.type) {
+      case 'reply':
+        if (!this.settleInflight(e.to, e.ok ? { ok: true, value: e.value } : { ok: false, error: e.error })) this.strayReplies.push(e);
+        return;
+      case 'request': {
+        if (!(e.timeoutMs > 0)) throw new Error(`${host}: request to ${e.subject} with bad timeout ${e.timeoutMs}`);
+        const to = this.inbox();
+        this.inflight.set(to, { requester: { kind: 'kernel', host, token: e.token }, deadline: this.time + e.timeoutMs, subject: e.subject });
+        this.requests.push({ at: this.time, from: host, subject: e.subject, body: wire(e.body) });
+        return this.route(e.subject, e.body, to);
+      }
+      case 'publish': {
+        let list = this.published.get(e.subject);
+        if (!list) this.published.set(e.subject, (list = []));
+        list.push({ at: this.time, host, body: wire(e.body) });
+        return;
+      }
+      case 'subscribe':
+        this.subscriptions.set(e.pid, host);
+        return;
+      case 'unsubscribe':
+        if (this.subscriptions.get(e.pid) === host) this.subscriptions.delete(e.pid);
+        return;
+      case 'setTimer':
+        if (typeof e.delayMs !== 'number' || !Number.isFinite(e.delayMs) || e.delayMs < 0) {
+          throw new Error(`${host}: setTimer ${e.id} with bad delay ${String(e.delayMs)}`);
+        }
+        this.timers.set(timerKey(host, e.id), { host, id: e.id, due: this.time + e.delayMs, seq: ++this.seq });
+        return;
+      case 'cancelTimer':
+        this.timers.delete(timerKey(host, e.id));
+        return;
+      case 'console':
+        this.consoleLog.push({ at: this.time, host, pid: e.pid, fd: e.fd, data: e.data });
+        return;
+      case 'log':
+        this.logs.push({ at: this.time, host, level: e.level, msg: e.msg, fields: e.fields });
+        return;
+      case 'event':
+        this.events.push({ at: this.time, host, kind: e.kind, data: wire(e.data) as Record<string, unknown> });
+        return;
+    }
+  }
+}
+
+/** A client request's answer slot. */
+export class PendingReply {
+  answer: Answer | undefined;
+  constructor(readonly subject: string) {}
+
+  /** The value of a successful answer; throws when unanswered or failed. */
+  value<T = unknown>(): T {
+    if (!this.answer) throw new Error(`no answer yet on ${this.subject}`);
+    if (!this.answer.ok) throw new SimRequestError(this.answer.error);
+    return this.answer.value as T;
+  }
+}
+
+/** A failed request, with its wire code. */
+export class SimRequestError extends Error {
+  constructor(readonly wire: WireError) {
+    super(`${wire.code}: ${wire.message}`);
+    this.name = 'SimRequestError';
+  }
+  get code(): string {
+    return this.wire.code;
+  }
+}
+
+export interface SimHostConfig {
+  id: string;
+  /** This host's clock offset from the virtual clock, ms. */
+  skewMs?: number;
+  /** Programs of this host; the cluster's registry when absent. */
+  registry?: ProgramRegistry;
+  callTimeoutMs?: number;
+}
+
+export interface SimOptions {
+  hosts: (string | SimHostConfig)[];
+  /** Programs every host has unless it is given its own. */
+  registry: ProgramRegistry;
+  cluster?: string;
+  /** Virtual time at the start, ms since the epoch. */
+  startAt?: number;
+  /** Steps {@link SimCluster.run} may take before it reports a livelock. */
+  maxSteps?: number;
+}
+
+/** A started process. */
+export interface SimProc {
+  pid: string;
+  /** Where it was created. */
+  host: string;
+  /** Its tty subject. */
+  tty: string;
+}
+
+export type Answer = { ok: true; value: unknown } | { ok: false; error: WireError };
+export interface SentRequest {
+  at: number;
+  /** Host id, or `client`. */
+  from: string;
+  subject: string;
+  body: unknown;
+}
+export interface PublishRecord {
+  at: number;
+  host: string;
+  body: unknown;
+}
+export interface ConsoleRecord {
+  at: number;
+  host: string;
+  pid: string;
+  fd: number;
+  data: string;
+}
+export interface EventRecord {
+  at: number;
+  host: string;
+  kind: string;
+  data: Record<string, unknown>;
+}
+export interface LogRecord {
+  at: number;
+  host: string;
+  level: string;
+  msg: string;
+  fields: Record<string, unknown> | undefined;
+}
+
+interface SimHost {
+  kernel: Kernel;
+  skewMs: number;
+}
+interface SimTimer {
+  host: string;
+  id: string;
+  due: number;
+  seq: number;
+}
+interface Inflight {
+  requester: { kind: 'kernel'; host: string; token: number } | { kind: 'client'; pending: PendingReply };
+  deadline: number;
+  subject: string;
+}
+type Delivery =
+  | { kind: 'request'; host: string; verb: string; body: unknown; replyTo: string }
+  | { kind: 'response'; host: string; token: number; answer: Answer }
+  | { kind: 'client'; pending: PendingReply; answer: Answer };
+
+function timerKey(host: string, id: string): string {
+  return `${host}\u0000${id}`;
+}
+
+function byDue(a: SimTimer, b: SimTimer): number {
+  return a.due - b.due || a.seq - b.seq;
+}
+
+/** A value as it comes out of the wire (JSON); `undefined` stays undefined. */
+function wire(v: unknown): unknown {
+  return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
+}

@@ -1,0 +1,38 @@
+import type { WispClient } from '@wisp/runtime';
+
+/** Runs a program to its end and returns its exit code and console output. */
+export async function runToEnd(
+  client: WispClient,
+  program: string,
+  args: string[],
+  o: { home: string; on?: string },
+): Promise<{ pid: string; code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const run = await client.run(program, args, { ...o, onOutput: (m) => (m.fd === 2 ? (stderr += m.data) : (stdout += m.data)) });
+  const code = await run.exit;
+  return { pid: run.pid, code, stdout, stderr };
+}
+
+/** Resolves once `predicate` holds for the lines a host printed, polling on its output events. */
+export function waitForLine(lines: string[], predicate: (l: string) => boolean, child: NodeJS.EventEmitter & { stdout: NodeJS.ReadableStream | null }, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const hit = lines.find(predicate);
+      if (hit !== undefined) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        resolve(hit);
+        return true;
+      }
+      return false;
+    };
+    // Our listener is registered after the collector, so the line is already in `lines`.
+    const onData = () => void check();
+    const timer = setTimeout(() => {
+      child.stdout?.off('data', onData);
+      reject(new Error(`no matching line in ${timeoutMs} ms; got:\n${lines.join('\n')}`));
+    }, timeoutMs);
+    if (!check()) child.stdout?.on('data', onData);
+  });
+}
