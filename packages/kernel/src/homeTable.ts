@@ -95,6 +95,15 @@ export class HomeTable {
     return 'wait';
   }
 
+  /** Removes and returns the pending wait of `pid`, if any. */
+  takeWaiter(pid: string): Caller | undefined {
+    const rec = this.records.get(pid);
+    const w = rec?.waiter;
+    if (!rec || !w) return undefined;
+    rec.waiter = undefined;
+    return w.caller;
+  }
+
   private reap(rec: HomeRecord): Reaped {
     this.records.delete(rec.pid);
     if (rec.parent) this.records.get(rec.parent)?.children.delete(rec.pid);

@@ -29,7 +29,7 @@ import type { Effect, KernelEvent } from './effects.js';
 import { Fifo } from './fifo.js';
 import { HomeTable } from './homeTable.js';
 import { createPcb, logicOf, type ExecutableAction, type Pcb, type ProcTimer } from './pcb.js';
-import { checkArgs } from './syscallArgs.js';
+import { checkArgs, isReservedEventType } from './syscallArgs.js';
 
 /** How a kernel is configured. */
 export interface KernelConfig {
@@ -240,6 +240,9 @@ export class Kernel {
 
   private onDeliver(req: DeliverRequest & { pid: string }, caller: Caller): void {
     const pcb = this.procs.get(req.pid);
+    if (isReservedEventType(req.event.type)) {
+      throw new WispError(ErrorCode.EINVAL, `event type '${req.event.type}' is reserved for the kernel`);
+    }
     if (!pcb) throw new WispError(ErrorCode.ESRCH, `no process ${req.pid} on ${this.hostId}`);
     this.enqueue(pcb, { ...req.event, from: req.from } as { type: string });
     this.answer(caller, { ok: true, value: {} });
@@ -306,9 +309,26 @@ export class Kernel {
       this.perform(pcb, a);
     }
     if (pcb.alive && next.status === 'done') {
-      const out = next.output as { code?: unknown } | undefined;
-      this.terminate(pcb, typeof out?.code === 'number' ? out.code : 0);
+      this.terminate(pcb, this.exitCodeOf(pcb, next.output));
     }
+  }
+
+  /**
+   * The exit status of a program that reached its final state: `output.code`, 0 when absent.
+   * It must fit the wire (an integer 0–255, as `sys.exit` demands) or the home would refuse the
+   * forwarded exit and never learn of it: other integers are taken modulo 256 as on Unix, and
+   * anything else is a program error (255), with a warning.
+   */
+  private exitCodeOf(pcb: Pcb, output: unknown): number {
+    const code = (output as { code?: unknown } | null | undefined)?.code;
+    if (code === undefined) return 0;
+    if (typeof code === 'number' && Number.isSafeInteger(code)) {
+      if (code >= 0 && code <= 255) return code;
+      this.log('warn', `process ${pcb.pid} exit code ${code} is outside 0-255; using ${code & 0xff}`, { pid: pcb.pid });
+      return code & 0xff;
+    }
+    this.log('warn', `process ${pcb.pid} output code ${String(code)} is not an integer; using 255`, { pid: pcb.pid });
+    return 255;
   }
 
   private slice(pcb: Pcb): void {
@@ -369,7 +389,10 @@ export class Kernel {
     const id = `t${++this.timerSeq}`;
     this.timers.set(id, t);
     pcb.timers.add(id);
-    this.emit({ type: 'setTimer', id, delayMs: Math.max(0, delayMs) });
+    // A delay of Infinity never fires: the timer stays in the PCB (so it can be cancelled) but
+    // nothing is armed. NaN and negative delays fire at once, as xstate's own scheduler does.
+    if (delayMs === Infinity) return id;
+    this.emit({ type: 'setTimer', id, delayMs: delayMs > 0 ? delayMs : 0 });
     return id;
   }
 
@@ -523,6 +546,10 @@ export class Kernel {
         return this.answer(caller, { ok: true, value: null });
       }
       case 'wait': {
+        // One pending wait per process: a new one replaces a stale one (say, a forwarded wait
+        // whose requester gave up), which fails rather than being left unanswered forever.
+        const stale = this.home.takeWaiter(pid);
+        if (stale) this.answer(stale, { ok: false, error: { code: ErrorCode.EINVAL, message: 'replaced by a later wait' } });
         const r = this.home.wait(pid, args[0] as string | null, caller);
         if (r === 'wait') return;
         if (r === 'none') return this.answer(caller, { ok: false, error: { code: ErrorCode.ECHILD, message: 'no such child to wait for' } });

@@ -9,12 +9,25 @@ const signal = z.string().transform((s, ctx) => {
   return sig ?? 'TERM';
 });
 
+/**
+ * Event types only the kernel may deliver: syscall results and signals (`sys.*`) and xstate's
+ * own events (`xstate.*`: delayed-transition timers, done and error events). A message with
+ * one of these types could forge a result, a signal or a timer, so it is refused.
+ */
+export function isReservedEventType(type: string): boolean {
+  return type.startsWith('sys.') || type.startsWith('xstate.');
+}
+
+const message = EventSchema.refine((e) => !isReservedEventType(e.type), {
+  message: "event types starting with 'sys.' or 'xstate.' are reserved for the kernel",
+});
+
 /** Argument schemas of every syscall, checked where the call is issued and again at home. */
 const argSchemas: Record<SyscallName, z.ZodType<unknown[]>> = {
   getpid: z.tuple([]),
   time: z.tuple([]),
   sleep: z.tuple([z.number().min(0).max(2_147_483_647)]),
-  send: z.tuple([PidSchema, EventSchema]),
+  send: z.tuple([PidSchema, message]),
   grow: z.tuple([z.number().int().min(0).max(2 ** 40)]),
   write: z.tuple([fd, z.string()]),
   read: z.tuple([fd, z.number().int().min(1).max(1 << 20)]),

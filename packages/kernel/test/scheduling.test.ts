@@ -75,6 +75,21 @@ describe('scheduling', () => {
     expect(after.every((t) => t.startsWith(`${other}:`))).toBe(true);
   });
 
+  test('a process killed while queued costs no slice and leaves no work behind', () => {
+    const k = bareKernel();
+    const a = spawnOn(k, 'spinner', ['100']);
+    expect(k.hasWork).toBe(true);
+    k.handle({ type: 'request', verb: 'kill', body: { pid: a, signal: 'KILL' }, replyTo: null, now: 0 });
+    expect(k.hasWork).toBe(false);
+    expect(k.run(0, 1)).toBe(false);
+    const b = spawnOn(k, 'spinner', ['100']);
+    k.handle({ type: 'request', verb: 'kill', body: { pid: b, signal: 'KILL' }, replyTo: null, now: 0 });
+    const c = spawnOn(k, 'spinner', ['100']);
+    k.takeEffects();
+    k.run(0, 1); // b's stale entry is skipped; c gets the slice
+    expect(ticks(k.takeEffects())).toEqual([`${c}:1`]);
+  });
+
   test('on the sim network, a kill reaches a busy host between two slices', () => {
     const sim = cluster('h1');
     const spawn = sim.request(sim.subject('h1', 'spawn'), { program: 'spinner', args: ['100000'], tty: 'tty.x' });

@@ -145,6 +145,19 @@ export class SimCluster {
     return false;
   }
 
+  /**
+   * Runs one process slice on `host` (whatever else is queued), performing its effects.
+   * Returns false when the host had no work.
+   */
+  slice(host: string): boolean {
+    const h = this.hosts.get(host);
+    if (!h) throw new Error(`no host ${host}`);
+    if (!h.kernel.hasWork) return false;
+    h.kernel.run(this.time + h.skewMs, 1);
+    this.drain(host);
+    return true;
+  }
+
   /** Runs until nothing is queued, due or runnable, without moving the clock. Returns steps taken. */
   run(): number {
     let steps = 0;

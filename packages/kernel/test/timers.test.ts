@@ -117,4 +117,36 @@ describe('kernel timers', () => {
     expect(emitted(sim, kept.pid, 'late')).toHaveLength(1);
     expect(sim.eventsOf('proc.emit').find((e) => e.data.pid === kept.pid)?.at).toBe(t0 + 100);
   });
+
+  test('odd delays: NaN and negative fire at once, Infinity never, and nothing bad reaches the runtime', () => {
+    const odd = defineProgram({
+      name: 'odd',
+      logic: createMachine({
+        initial: 'a',
+        states: {
+          a: {
+            entry: [
+              raise({ type: 'nan' }, { delay: Number.NaN, id: 'nan' }),
+              raise({ type: 'neg' }, { delay: -50, id: 'neg' }),
+              raise({ type: 'never' }, { delay: Infinity, id: 'never' }),
+            ],
+            on: {
+              nan: { actions: emit({ type: 'nan' } as never) },
+              neg: { actions: emit({ type: 'neg' } as never) },
+              never: { actions: emit({ type: 'never' } as never) },
+              stop: { actions: cancel('never') },
+            },
+          },
+        },
+      }),
+    });
+    const sim = new SimCluster({ hosts: ['h1'], registry: new ProgramRegistry([odd]) });
+    const p = sim.spawn('h1', 'odd'); // the sim throws on a non-finite or negative setTimer
+    expect(emitted(sim, p.pid).map((e) => e.type)).toEqual(['nan', 'neg']);
+    sim.advance(365 * 24 * 3600_000);
+    expect(emitted(sim, p.pid).map((e) => e.type)).toEqual(['nan', 'neg']);
+    sim.send(p.pid, { type: 'stop' });
+    sim.run();
+    expect(sim.call('h1', 'ps', {})).toMatchObject({ ok: true, value: { procs: [{ pid: p.pid, state: 'idle' }] } });
+  });
 });

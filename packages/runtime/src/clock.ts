@@ -15,8 +15,21 @@ export function systemClock(skewMs = 0): Clock {
   return { now: () => Date.now() + skewMs };
 }
 
-/** Node's timers. */
+/** Node fires a timer longer than this after 1 ms, so longer ones are chained. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Node's timers, chained past Node's 24.8-day limit. */
 export const systemTimers: Timers = {
-  set: (fn, ms) => setTimeout(fn, ms),
-  clear: (h) => clearTimeout(h as NodeJS.Timeout),
+  set: (fn, ms) => {
+    const handle: { t: NodeJS.Timeout | null } = { t: null };
+    const arm = (left: number) => {
+      handle.t = left > MAX_TIMER_MS ? setTimeout(() => arm(left - MAX_TIMER_MS), MAX_TIMER_MS) : setTimeout(fn, left);
+    };
+    arm(Number.isFinite(ms) ? Math.max(0, ms) : MAX_TIMER_MS * 2 ** 20);
+    return handle;
+  },
+  clear: (h) => {
+    const t = (h as { t: NodeJS.Timeout | null } | undefined)?.t;
+    if (t) clearTimeout(t);
+  },
 };
