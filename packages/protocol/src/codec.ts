@@ -5,7 +5,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The one place that knows the wire encoding: JSON in UTF-8 for control messages.
- * (Pages travel as raw bytes and have their own framing.)
+ * (Pages and file data travel as raw bytes in a binary frame: {@link encodeFrame}.)
  */
 export function encode(value: unknown): Uint8Array {
   return encoder.encode(JSON.stringify(value));
@@ -39,4 +39,40 @@ export function unwrapReply(body: unknown): unknown {
     throw new WispError(r.error.code as ErrorCode, String(r.error.message ?? ''));
   }
   throw new WispError(ErrorCode.EPROTO, 'reply is not a reply envelope');
+}
+
+/** Bytes of the frame header: the big-endian u32 length of the JSON meta. */
+export const FRAME_HEADER_BYTES = 4;
+
+/**
+ * Frames JSON `meta` with raw `bytes`: `u32 BE length of meta | meta (UTF-8 JSON) | bytes`.
+ * File data and pages travel this way so they are never base64'd or parsed. `bytes` may be
+ * given in parts (e.g. pages), which are concatenated straight into the frame: one copy.
+ */
+export function encodeFrame(meta: unknown, bytes: Uint8Array | readonly Uint8Array[] = []): Uint8Array {
+  const m = encoder.encode(JSON.stringify(meta));
+  const parts = bytes instanceof Uint8Array ? [bytes] : bytes;
+  let n = FRAME_HEADER_BYTES + m.length;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  new DataView(out.buffer).setUint32(0, m.length);
+  out.set(m, FRAME_HEADER_BYTES);
+  let at = FRAME_HEADER_BYTES + m.length;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * Splits a frame made by {@link encodeFrame}. `bytes` is a view into `data` (no copy).
+ * Throws `EPROTO` for a truncated frame or meta that is not UTF-8 JSON.
+ */
+export function decodeFrame(data: Uint8Array): { meta: unknown; bytes: Uint8Array } {
+  if (data.length < FRAME_HEADER_BYTES) throw new WispError(ErrorCode.EPROTO, `frame of ${data.length} bytes has no header`);
+  const len = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0);
+  const end = FRAME_HEADER_BYTES + len;
+  if (end > data.length) throw new WispError(ErrorCode.EPROTO, `frame meta of ${len} bytes overruns a ${data.length}-byte message`);
+  return { meta: decode(data.subarray(FRAME_HEADER_BYTES, end)), bytes: data.subarray(end) };
 }

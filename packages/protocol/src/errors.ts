@@ -27,6 +27,22 @@ export const ErrorCode = {
   ENOENT: 'ENOENT',
   /** Something unexpected failed inside a host. */
   EIO: 'EIO',
+  /** The file or directory already exists. */
+  EEXIST: 'EEXIST',
+  /** A file operation was applied to a directory. */
+  EISDIR: 'EISDIR',
+  /** A path component that must be a directory is a file. */
+  ENOTDIR: 'ENOTDIR',
+  /** The directory is not empty. */
+  ENOTEMPTY: 'ENOTEMPTY',
+  /** The stream's mode forbids the access (e.g. a write on a stream opened `r`). */
+  EACCES: 'EACCES',
+  /** The file would grow past the server's size limit. */
+  EFBIG: 'EFBIG',
+  /** A path or one of its names is too long. */
+  ENAMETOOLONG: 'ENAMETOOLONG',
+  /** A rename across two file servers. */
+  EXDEV: 'EXDEV',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -5,6 +5,7 @@
  * - `wisp.<cluster>.hosts.<verb>` — scatter-gather to every host
  * - `wisp.<cluster>.proc.<pid>` — messages to a process, wherever it runs
  * - `wisp.<cluster>.events.<kind>` — the cluster event stream
+ * - `wisp.<cluster>.fs.<id>.<verb>` — requests to one file server
  */
 export interface Subjects {
   /** The cluster name. */
@@ -21,6 +22,10 @@ export interface Subjects {
   event(kind: string): string;
   /** Wildcard for every cluster event. */
   events(): string;
+  /** A request to one file server. */
+  fs(id: string, verb: string): string;
+  /** Wildcard for every verb of one file server. */
+  fsAll(id: string): string;
 }
 
 const tokenPattern = /^[A-Za-z0-9_-]{1,64}$/;
@@ -37,6 +42,8 @@ export function subjects(cluster = 'default'): Subjects {
     proc: (pid) => `${root}.proc.${pid}`,
     event: (kind) => `${root}.events.${kind}`,
     events: () => `${root}.events.>`,
+    fs: (id, verb) => `${root}.fs.${id}.${verb}`,
+    fsAll: (id) => `${root}.fs.${id}.>`,
   };
 }
 
@@ -45,4 +52,16 @@ export function parseHostSubject(subject: string): { host: string; verb: string 
   const parts = subject.split('.');
   if (parts.length !== 5 || parts[0] !== 'wisp' || parts[2] !== 'host') return null;
   return { host: parts[3]!, verb: parts[4]! };
+}
+
+/** Splits a file-server subject back into its server id and verb, or null if it is not one. */
+export function parseFsSubject(subject: string): { fs: string; verb: string } | null {
+  const parts = subject.split('.');
+  if (parts.length !== 5 || parts[0] !== 'wisp' || parts[2] !== 'fs') return null;
+  return { fs: parts[3]!, verb: parts[4]! };
+}
+
+/** True when `id` can name a file server (a subject token: letters, digits, `_`, `-`). */
+export function isFsId(id: string): boolean {
+  return tokenPattern.test(id);
 }

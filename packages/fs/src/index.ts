@@ -1,0 +1,20 @@
+/**
+ * Wisp file servers: one namespace over NATS, split by a prefix table; a pure file server with
+ * Sprite's caching rules, its NATS edge, storage backends, and the client a host uses (with a
+ * block cache).
+ * @module
+ */
+export { normalizePath, parentOf, joinPath, isUnder, segments, MAX_PATH_BYTES, MAX_NAME_BYTES } from './path.js';
+export { PrefixTable, type PrefixEntry } from './prefixTable.js';
+export { FileServer, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_REPLY_BYTES, type FileServerOptions, type CachingState } from './fileServer.js';
+export type { FsCall, FsCallOf, FsInput, FsEffect, PersistOp } from './effects.js';
+export { FileServerProcess, type FileServerProcessOptions } from './fileServerProcess.js';
+export { FsClient, type FsClientOptions, type OpenFlags, type OpenResult, type FsStat, type StreamHandle } from './fsClient.js';
+export { BlockCache, DEFAULT_BLOCK_SIZE, DEFAULT_CACHE_BYTES, type BlockCacheOptions, type BlockCacheStats, type DirtyRun } from './blockCache.js';
+export { StorageQueue } from './storageQueue.js';
+export { maxReadBytes, pagesPerReply, pagesPerRequest, REPLY_META_RESERVE, PAGE_NO_BYTES } from './limits.js';
+export { stderrLogger, type FsLogger } from './logger.js';
+export type { Storage, StorageImage, StoredFile } from './storage/storage.js';
+export { MemoryStorage } from './storage/memoryStorage.js';
+export { DirStorage, type DirStorageOptions } from './storage/dirStorage.js';
+export { JetStreamStorage } from './storage/jetstreamStorage.js';
