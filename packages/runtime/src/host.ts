@@ -123,6 +123,8 @@ export class Host {
   }
 
   private onMessage(msg: Msg): void {
+    // `host.<id>.cache.disable` and other dotted verbs belong to the host's file-system client.
+    if (msg.subject.split('.').length > 5) return;
     const verb = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
     this.accept(msg, verb, (body) => body);
   }
