@@ -1,4 +1,5 @@
 import { ErrorCode, WispError } from '@wisp/protocol';
+import { concat } from './bytes.js';
 
 /** Default block size: 16 KiB. */
 export const DEFAULT_BLOCK_SIZE = 16 * 1024;
@@ -322,14 +323,4 @@ export class BlockCache {
     }
     e.blocks.clear();
   }
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

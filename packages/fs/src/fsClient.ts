@@ -30,6 +30,7 @@ import { maxReadBytes, pagesPerReply, pagesPerRequest } from './limits.js';
 import { stderrLogger, type FsLogger } from './logger.js';
 import { requestError } from './natsErrors.js';
 import { PrefixTable } from './prefixTable.js';
+import { concat } from './bytes.js';
 
 /** A stream as a host names it: `<file server id>:<stream id>`. Serializable, valid on every host. */
 export type StreamHandle = string;
@@ -683,14 +684,4 @@ export class FsClient {
       throw new WispError(ErrorCode.EPROTO, (err as Error).message);
     }
   }
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
