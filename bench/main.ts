@@ -1,9 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { forwardBench } from './forward.js';
+import { fsBench } from './fs.js';
 
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   forward: forwardBench,
+  fs: fsBench,
 };
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { json: { type: 'string' } } });

@@ -1,5 +1,6 @@
 import type { WireError } from '@wisp/protocol';
 import type { SyscallName } from '@wisp/proc';
+import type { FsOp } from './effects.js';
 
 /** Who is waiting for an answer: a local process's call, or a remote requester. */
 export type Caller =
@@ -18,5 +19,12 @@ export type Continuation =
   | { kind: 'relay'; caller: Caller; unreachable: WireError['code'] }
   /** The answer to a remote `create` the home sent. */
   | { kind: 'create'; pid: string; host: string; caller: Caller }
+  /**
+   * The answer to an `fs` effect made for a process's file call. On success: `open` allocates
+   * the lowest free fd ≥ 3 for the stream (the result value is the fd); `close` frees `fd`
+   * (on failure too, as on Unix); `read` bytes are decoded as UTF-8 text. `fd` is the fd the
+   * call named (null for path calls and `open`).
+   */
+  | { kind: 'fs'; caller: Caller & { kind: 'proc' }; op: FsOp; fd: number | null }
   /** Fire and forget; a failure is only logged. */
   | { kind: 'ignore'; what: string };

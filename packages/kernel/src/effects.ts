@@ -1,5 +1,8 @@
 import type { WireError } from '@wisp/protocol';
 
+/** The file-system client operations the kernel asks for in `fs` effects. */
+export type FsOp = 'open' | 'read' | 'write' | 'seek' | 'close' | 'stat' | 'unlink' | 'mkdir' | 'readdir';
+
 /**
  * What the kernel asks of the world. The kernel never does I/O; the runtime (NATS) or a
  * checker (simulated network) performs these and feeds results back as {@link KernelEvent}s.
@@ -10,6 +13,13 @@ export type Effect =
   | { type: 'reply'; to: string; ok: false; error: WireError }
   /** Send a request; its answer comes back as a `response` event with the same token. */
   | { type: 'request'; token: number; subject: string; body: unknown; timeoutMs: number }
+  /**
+   * A file-system operation for the host's file-system client (DESIGN §3, §6): `op` names the
+   * client method (`open`, `read`, `write`, `seek`, `close`, `stat`, `unlink`, `mkdir`,
+   * `readdir`) and `args` its arguments, streams already resolved from fds (`write` carries the
+   * bytes as a `Uint8Array`). The answer comes back as a `response` event with the same token.
+   */
+  | { type: 'fs'; token: number; op: FsOp; args: unknown[] }
   /** Publish without expecting an answer. */
   | { type: 'publish'; subject: string; body: unknown }
   /** Start or stop receiving messages addressed to a pid on this host. */

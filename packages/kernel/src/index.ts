@@ -1,4 +1,5 @@
 export { Kernel, CRASH_EXIT_CODE, type KernelConfig } from './kernel.js';
-export type { Effect, KernelEvent } from './effects.js';
+export type { Effect, FsOp, KernelEvent } from './effects.js';
+export type { Continuation, Caller, Answer } from './caller.js';
 export { HomeTable, type HomeRecord, type Reaped } from './homeTable.js';
 export { Fifo } from './fifo.js';

@@ -23,9 +23,9 @@ import {
   type SyscallRequest,
   type WireError,
 } from '@wisp/protocol';
-import { SYSCALL, placeOf, resolveArgs, withMemory, type ProcInput, type ProgramRegistry, type SyscallName, type SyscallSpec } from '@wisp/proc';
+import { CONSOLE_FDS, SYSCALL, placeOf, resolveArgs, withMemory, type ProcInput, type ProgramRegistry, type SyscallName, type SyscallSpec } from '@wisp/proc';
 import type { Answer, Caller, Continuation } from './caller.js';
-import type { Effect, KernelEvent } from './effects.js';
+import type { Effect, FsOp, KernelEvent } from './effects.js';
 import { Fifo } from './fifo.js';
 import { HomeTable } from './homeTable.js';
 import { createPcb, logicOf, type ExecutableAction, type Pcb, type ProcTimer } from './pcb.js';
@@ -260,6 +260,8 @@ export class Kernel {
         return this.answer(k.caller, answer);
       case 'create':
         return this.created(k.pid, k.host, k.caller, answer);
+      case 'fs':
+        return this.fsAnswered(k, answer);
       case 'ignore':
         if (!answer.ok) this.log('warn', `${k.what} failed: ${answer.error.message}`, { code: answer.error.code });
     }
@@ -451,6 +453,8 @@ export class Kernel {
       this.emit({ type: 'cancelTimer', id });
     }
     pcb.timers.clear();
+    for (const [fd, stream] of pcb.fds) this.fsCloseStream(stream, `close of fd ${fd} of exited ${pcb.pid}`);
+    pcb.fds.clear();
     this.emit({ type: 'unsubscribe', pid: pcb.pid });
     this.event('proc.exit', { pid: pcb.pid, code, host: this.hostId });
     this.homeCallFrom(pcb, 'exit', [code], null);
@@ -478,8 +482,80 @@ export class Kernel {
       case 'home':
         return this.homeCallFrom(pcb, call, args, caller);
       case 'fs':
-        return this.complete(pcb, callId, call, { ok: false, error: { code: ErrorCode.ENOSYS, message: `${call}: no file server yet` } });
+        return this.fsCall(pcb, call, args, caller);
     }
+  }
+
+  /**
+   * A file call: straight to the file server through the host's file-system client, as an
+   * `fs` effect. Fds ≥ 3 are looked up in the process's fd table; an unknown one is `EBADF`.
+   */
+  private fsCall(pcb: Pcb, call: SyscallName, args: unknown[], caller: Caller & { kind: 'proc' }): void {
+    switch (call) {
+      case 'open':
+        return this.fsRequest(caller, 'open', [args[0], args[1]], null);
+      case 'stat':
+      case 'unlink':
+      case 'mkdir':
+      case 'readdir':
+        return this.fsRequest(caller, call, [args[0]], null);
+      case 'read':
+      case 'write':
+      case 'seek':
+      case 'close': {
+        const fd = args[0] as number;
+        const stream = pcb.fds.get(fd);
+        if (stream === undefined) {
+          return this.complete(pcb, caller.callId, call, { ok: false, error: { code: ErrorCode.EBADF, message: `${call}: fd ${fd} is not open` } });
+        }
+        const rest = call === 'write' ? [utf8.encode(args[1] as string)] : args.slice(1);
+        return this.fsRequest(caller, call, [stream, ...rest], fd);
+      }
+      default:
+        return this.complete(pcb, caller.callId, call, { ok: false, error: { code: ErrorCode.ENOSYS, message: `${call} is not a file call` } });
+    }
+  }
+
+  private fsRequest(caller: Caller & { kind: 'proc' }, op: FsOp, args: unknown[], fd: number | null): void {
+    const token = ++this.tokenSeq;
+    this.pending.set(token, { kind: 'fs', caller, op, fd });
+    this.emit({ type: 'fs', token, op, args });
+  }
+
+  /** Closes a stream nobody will use again; a failure is only logged. */
+  private fsCloseStream(stream: string, what: string): void {
+    const token = ++this.tokenSeq;
+    this.pending.set(token, { kind: 'ignore', what });
+    this.emit({ type: 'fs', token, op: 'close', args: [stream] });
+  }
+
+  /** The answer to an `fs` effect: updates the caller's fd table and delivers the result. */
+  private fsAnswered(k: Extract<Continuation, { kind: 'fs' }>, answer: Answer): void {
+    const pcb = this.procs.get(k.caller.pid);
+    if (!pcb) {
+      // The process ended while its open was in flight: nobody owns the stream, close it.
+      if (k.op === 'open' && answer.ok) this.fsCloseStream(streamOf(answer.value), `close of an orphaned stream of ${k.caller.pid}`);
+      return;
+    }
+    if (k.op === 'close' && k.fd !== null) pcb.fds.delete(k.fd);
+    if (!answer.ok) return this.complete(pcb, k.caller.callId, k.caller.call, answer);
+    let value: unknown = answer.value ?? null;
+    switch (k.op) {
+      case 'open': {
+        let fd = CONSOLE_FDS;
+        while (pcb.fds.has(fd)) fd++;
+        pcb.fds.set(fd, streamOf(answer.value));
+        value = fd;
+        break;
+      }
+      case 'read':
+        value = textOf(answer.value);
+        break;
+      case 'close':
+        value = null;
+        break;
+    }
+    this.complete(pcb, k.caller.callId, k.caller.call, { ok: true, value });
   }
 
   private localCall(pcb: Pcb, call: SyscallName, args: unknown[], caller: Caller & { kind: 'proc' }): void {
@@ -661,6 +737,25 @@ export class Kernel {
   private log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void {
     this.emit({ type: 'log', level, msg, ...(fields ? { fields } : {}) });
   }
+}
+
+const utf8 = new TextEncoder();
+
+/** The stream handle in an `open` answer (`{ stream }`, as the file-system client returns). */
+function streamOf(value: unknown): string {
+  const stream = (value as { stream?: unknown } | null)?.stream;
+  return typeof stream === 'string' ? stream : String(stream);
+}
+
+/**
+ * Bytes read, as text (UTF-8; a character split across two reads decodes as U+FFFD). Accepts a
+ * `Uint8Array`, an array of byte values (bytes that crossed JSON) or text.
+ */
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return new TextDecoder().decode(value);
+  if (Array.isArray(value)) return new TextDecoder().decode(Uint8Array.from(value as number[]));
+  return '';
 }
 
 const DeliverWithPid = DeliverRequestSchema.extend({ pid: PidSchema });

@@ -51,6 +51,12 @@ export interface Pcb {
   readonly scope: ProcScope;
   /** Actions collected during the current transition. */
   readonly actions: ExecutableAction[];
+  /**
+   * Open file descriptors ≥ 3: fd → file-system stream handle (`<server>:<stream>`). Fds 0–2
+   * are the home console and never appear here. Not inherited by spawned children (fd
+   * inheritance across spawn is out of scope for now); streams are closed when the process ends.
+   */
+  readonly fds: Map<number, string>;
   /** In the run queue. */
   queued: boolean;
   alive: boolean;
@@ -92,6 +98,7 @@ export function createPcb(p: { pid: string; home: string; parent: string | null;
     memory: new AddressSpace(),
     scope,
     actions,
+    fds: new Map(),
     queued: false,
     alive: true,
     transitions: 0,

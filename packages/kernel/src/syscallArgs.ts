@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { ErrorCode, EventSchema, HostIdSchema, PidSchema, WispError, parseSignal } from '@wisp/protocol';
+import { ErrorCode, EventSchema, HostIdSchema, OpenModeSchema, PidSchema, WhenceSchema, WispError, parseSignal } from '@wisp/protocol';
 import type { SyscallName } from '@wisp/proc';
 
 const fd = z.number().int().min(0).max(1 << 20);
+const path = z.string().min(1).max(4096);
 const signal = z.string().transform((s, ctx) => {
   const sig = parseSignal(s);
   if (!sig) ctx.addIssue({ code: 'custom', message: `unknown signal '${s}'` });
@@ -35,13 +36,13 @@ const argSchemas: Record<SyscallName, z.ZodType<unknown[]>> = {
   exit: z.tuple([z.number().int().min(0).max(255)]),
   wait: z.tuple([PidSchema.nullable()]),
   kill: z.tuple([z.string(), signal]),
-  open: z.tuple([z.string(), z.string()]),
+  open: z.tuple([path, OpenModeSchema]),
   close: z.tuple([fd]),
-  seek: z.array(z.unknown()),
-  stat: z.array(z.unknown()),
-  unlink: z.array(z.unknown()),
-  mkdir: z.array(z.unknown()),
-  readdir: z.array(z.unknown()),
+  seek: z.tuple([fd, z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER), WhenceSchema]),
+  stat: z.tuple([path]),
+  unlink: z.tuple([path]),
+  mkdir: z.tuple([path]),
+  readdir: z.tuple([path]),
 };
 
 /** Validates and normalises a call's arguments; throws `EINVAL` with the reason. */

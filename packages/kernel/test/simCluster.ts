@@ -29,6 +29,8 @@ export class SimCluster {
   readonly events: EventRecord[] = [];
   /** `log` effects, in order. */
   readonly logs: LogRecord[] = [];
+  /** Every `fs` effect performed, in order. */
+  readonly fsOps: FsOpRecord[] = [];
   /** Replies to nobody (already answered, timed out or never asked). */
   readonly strayReplies: Effect[] = [];
   readonly cluster: string;
@@ -41,6 +43,7 @@ export class SimCluster {
   private readonly timers = new Map<string, SimTimer>();
   private readonly maxSteps: number;
   private readonly defaultRegistry: ProgramRegistry;
+  private readonly fs: SimFs | undefined;
   private time: number;
   private seq = 0;
   private rr = 0;
@@ -51,6 +54,7 @@ export class SimCluster {
     this.time = opts.startAt ?? 1_700_000_000_000;
     this.maxSteps = opts.maxSteps ?? 1_000_000;
     this.defaultRegistry = opts.registry;
+    this.fs = opts.fs;
     for (const h of opts.hosts) this.addHost(typeof h === 'string' ? { id: h } : h);
   }
 
@@ -432,6 +436,18 @@ export class SimCluster {
       case 'event':
         this.events.push({ at: this.time, host, kind: e.kind, data: wire(e.data) as Record<string, unknown> });
         return;
+      case 'fs': {
+        this.fsOps.push({ at: this.time, host, op: e.op, args: e.args });
+        let answer: Answer;
+        try {
+          answer = this.fs ? { ok: true, value: this.fs(host, e.op, e.args) } : { ok: false, error: { code: ErrorCode.ENOSYS, message: 'no file system' } };
+        } catch (err) {
+          const code = (err as { code?: string }).code ?? ErrorCode.EIO;
+          answer = { ok: false, error: { code, message: (err as Error).message } as WireError };
+        }
+        this.queue.push({ kind: 'response', host, token: e.token, answer });
+        return;
+      }
     }
   }
 }
@@ -476,6 +492,8 @@ export interface SimOptions {
   cluster?: string;
   /** Virtual time at the start, ms since the epoch. */
   startAt?: number;
+  /** Serves `fs` effects (answered through the queue); without it they fail with `ENOSYS`. */
+  fs?: SimFs;
   /** Steps {@link SimCluster.run} may take before it reports a livelock. */
   maxSteps?: number;
 }
@@ -489,6 +507,17 @@ export interface SimProc {
   tty: string;
 }
 
+/**
+ * A fake file-system client: performs `op` (an `FsClient` method name) for `host` and returns
+ * its value, or throws an error with a `code`.
+ */
+export type SimFs = (host: string, op: string, args: unknown[]) => unknown;
+export interface FsOpRecord {
+  at: number;
+  host: string;
+  op: string;
+  args: unknown[];
+}
 export type Answer = { ok: true; value: unknown } | { ok: false; error: WireError };
 export interface SentRequest {
   at: number;

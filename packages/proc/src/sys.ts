@@ -48,9 +48,9 @@ export const sys = {
   sleep: (ms: Arg<number>) => syscall('sleep', [ms]),
   /** Sends `event` (an object with a `type`) to `pid`; it arrives with `from` set to your pid. */
   send: (pid: Arg<string>, event: Arg<{ type: string; [k: string]: unknown }>) => syscall('send', [pid, event]),
-  /** Writes text to a file descriptor (1 = stdout, 2 = stderr on the home console). */
+  /** Writes text to a file descriptor (1 = stdout, 2 = stderr on the home console; ≥ 3 an open file, as UTF-8). */
   write: (fd: Arg<number>, data: Arg<string>) => syscall('write', [fd, data]),
-  /** Reads up to `max` bytes from a file descriptor; '' at end of file. */
+  /** Reads up to `max` bytes from a file descriptor, decoded as UTF-8 text; '' at end of file. */
   read: (fd: Arg<number>, max: Arg<number> = 65536) => syscall('read', [fd, max]),
   /** Starts `program` with `args`; the result value is `{ pid, host }`. */
   spawn: (program: Arg<string>, args: Arg<string[]> = [], opts: Arg<SpawnOptions> = {}) =>
@@ -63,8 +63,22 @@ export const sys = {
   kill: (pid: Arg<string>, signal: Arg<string> = 'TERM') => syscall('kill', [pid, signal]),
   /** Grows the address space by `bytes`; value is the new size. */
   grow: (bytes: Arg<number>) => syscall('grow', [bytes]),
-  /** Opens a file (file servers arrive with the file-server work; until then ENOSYS). */
+  /**
+   * Opens a file on the file server owning `path`; `mode` as in `fopen` (`r`, `w`, `a`, `r+`,
+   * `w+`, `a+`). The result value is the new fd (the lowest free one ≥ 3). Fds are not
+   * inherited by spawned children.
+   */
   open: (path: Arg<string>, mode: Arg<string> = 'r') => syscall('open', [path, mode]),
   /** Closes a file descriptor. */
   close: (fd: Arg<number>) => syscall('close', [fd]),
+  /** Moves a file fd's offset (`whence`: 'set', 'cur' or 'end'); value is the new offset. */
+  seek: (fd: Arg<number>, offset: Arg<number>, whence: Arg<string> = 'set') => syscall('seek', [fd, offset, whence]),
+  /** A file's or directory's `{ type, size, version }`. */
+  stat: (path: Arg<string>) => syscall('stat', [path]),
+  /** Removes a file or an empty directory. */
+  unlink: (path: Arg<string>) => syscall('unlink', [path]),
+  /** Creates a directory. */
+  mkdir: (path: Arg<string>) => syscall('mkdir', [path]),
+  /** Lists a directory; value is its entries. */
+  readdir: (path: Arg<string>) => syscall('readdir', [path]),
 } as const;

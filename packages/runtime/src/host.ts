@@ -14,7 +14,7 @@ import {
   unwrapReply,
 } from '@wisp/protocol';
 import type { ProgramRegistry } from '@wisp/proc';
-import { Kernel, type Effect, type KernelEvent } from '@wisp/kernel';
+import { Kernel, type Effect, type FsOp, type KernelEvent } from '@wisp/kernel';
 import { systemClock, systemTimers, type Clock, type Timers } from './clock.js';
 import type { ClusterEvent } from './clusterEvents.js';
 import { createLogger, type Logger } from './logger.js';
@@ -41,7 +41,19 @@ export interface HostOptions {
   callTimeoutMs?: number;
   /** Slices run before yielding to I/O. */
   sliceBudget?: number;
+  /**
+   * The file-system client (an `FsClient` from `@wisp/fs`, ideally on the same connection, with
+   * its default `serveCallbacks`) that performs the kernel's `fs` effects. Without one, file
+   * calls fail with `ENOSYS`.
+   */
+  fs?: HostFs;
 }
+
+/**
+ * What a host needs of a file-system client: the `FsClient` methods named by `fs` effects.
+ * Structural, so the runtime does not depend on `@wisp/fs` (which uses the runtime in its tests).
+ */
+export type HostFs = Record<FsOp, (...args: any[]) => Promise<unknown>>;
 
 /** Verbs other hosts and clients may send to a host subject (`deliver` comes on `proc.<pid>`). */
 const publicVerb = (verb: string) => isHostVerb(verb) && verb !== 'deliver';
@@ -68,6 +80,7 @@ export class Host {
   private readonly consoleOut: (pid: string, fd: number, data: string) => void;
   private readonly budget: number;
   private readonly inbox: ReplyInbox;
+  private readonly fs: HostFs | undefined;
   private pumping = false;
   private pumpQueued = false;
   private stopped = false;
@@ -91,6 +104,7 @@ export class Host {
     });
     this.events$ = this.events.asObservable();
     this.inbox = new ReplyInbox(this.nc);
+    this.fs = opts.fs;
   }
 
   /** Starts a host and waits until the server has its subscriptions. */
@@ -225,6 +239,9 @@ export class Host {
         case 'event':
           this.publishEvent(e.kind, e.data);
           break;
+        case 'fs':
+          this.fsOp(e.token, e.op, e.args);
+          break;
       }
     }
   }
@@ -241,6 +258,23 @@ export class Host {
       }
       this.feed(event);
     });
+  }
+
+  /** Performs an `fs` effect with the file-system client; the answer is fed back as a `response`. */
+  private fsOp(token: number, op: FsOp, args: unknown[]): void {
+    const fs = this.fs;
+    // Always answered asynchronously: effects are being performed, the kernel is not to be re-entered.
+    void Promise.resolve()
+      .then(() => {
+        if (!fs) throw new WispError(ErrorCode.ENOSYS, `${op}: host ${this.id} has no file system`);
+        const method = fs[op];
+        if (typeof method !== 'function') throw new WispError(ErrorCode.ENOSYS, `${op}: not a file-system operation`);
+        return method.apply(fs, args);
+      })
+      .then(
+        (value) => this.feed({ type: 'response', token, ok: true, value: value ?? null, now: this.clock.now() }),
+        (err) => this.feed({ type: 'response', token, ok: false, error: toWireError(err), now: this.clock.now() }),
+      );
   }
 
   private loggerFor(pid: unknown): Logger {

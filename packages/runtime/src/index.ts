@@ -1,4 +1,4 @@
-export { Host, type HostOptions } from './host.js';
+export { Host, type HostOptions, type HostFs } from './host.js';
 export { clusterEvents, type ClusterEvent } from './clusterEvents.js';
 export { systemClock, systemTimers, type Clock, type Timers } from './clock.js';
 export { createLogger, type Logger } from './logger.js';
