@@ -1,1 +1,1 @@
-export { startLocalCluster, startHostProcess, type LocalCluster, type LocalClusterOptions, type HostProcess } from './localCluster.js';
+export { startLocalCluster, startHostProcess, startFileServerProcess, type LocalCluster, type LocalClusterOptions, type HostProcess } from './localCluster.js';

@@ -27,8 +27,18 @@ export interface HostProcessOptions {
 
 /** Starts `wisp host` as a separate OS process. */
 export function startHostProcess(o: HostProcessOptions): HostProcess {
-  const args = ['--import', tsxLoader, mainPath, 'host', '--id', o.id, '--nats', o.url, '--cluster', o.cluster ?? 'default'];
+  const args = ['host', '--id', o.id];
   if (o.skewMs) args.push('--skew-ms', String(o.skewMs));
+  return startWispProcess(o.id, args, o);
+}
+
+/** Starts `wisp fileserver` as a separate OS process. */
+export function startFileServerProcess(o: { id: string; url: string; cluster?: string; storage?: string; inherit?: boolean; logLevel?: string }): HostProcess {
+  return startWispProcess(o.id, ['fileserver', '--id', o.id, '--storage', o.storage ?? 'memory'], o);
+}
+
+function startWispProcess(id: string, command: string[], o: { url: string; cluster?: string; inherit?: boolean; logLevel?: string }): HostProcess {
+  const args = ['--import', tsxLoader, mainPath, ...command, '--nats', o.url, '--cluster', o.cluster ?? 'default'];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, WISP_LOG_LEVEL: o.logLevel ?? process.env.WISP_LOG_LEVEL ?? 'warn' },
@@ -44,7 +54,7 @@ export function startHostProcess(o: HostProcessOptions): HostProcess {
   child.stderr!.setEncoding('utf8').on('data', (s: string) => {
     if (o.inherit) process.stderr.write(s);
   });
-  return { id: o.id, child, output };
+  return { id, child, output };
 }
 
 /** A NATS server and hosts as separate OS processes, on this machine. */
@@ -52,6 +62,8 @@ export interface LocalCluster {
   url: string;
   cluster: string;
   hosts: HostProcess[];
+  /** The file server `fs1`, its own OS process, owning `/`. */
+  fileServer: HostProcess;
   client: WispClient;
   /** The embedded server, when this cluster started one. */
   nats: NatsServerHandle | null;
@@ -70,6 +82,8 @@ export interface LocalClusterOptions {
   skewMs?: Record<string, number>;
   inherit?: boolean;
   logLevel?: string;
+  /** Storage of the file server: `memory` (default), `dir:<path>` or `jetstream`. */
+  storage?: string;
   /** How long to wait for every host to answer. */
   readyTimeoutMs?: number;
 }
@@ -82,8 +96,10 @@ export async function startLocalCluster(o: LocalClusterOptions = {}): Promise<Lo
   const url = o.url ?? nats!.url;
   const hosts: HostProcess[] = [];
   let client: WispClient | null = null;
+  const fileServer = startFileServerProcess({ id: 'fs1', url, cluster, storage: o.storage, inherit: o.inherit, logLevel: o.logLevel });
   const stop = async () => {
     await Promise.all(hosts.map((h) => stopChild(h.child, 'SIGTERM')));
+    await stopChild(fileServer.child, 'SIGTERM');
     await client?.close().catch(() => undefined);
     await nats?.stop();
   };
@@ -93,6 +109,7 @@ export async function startLocalCluster(o: LocalClusterOptions = {}): Promise<Lo
       hosts.push(startHostProcess({ id, url, cluster, skewMs: o.skewMs?.[id], inherit: o.inherit, logLevel: o.logLevel }));
     }
     client = await WispClient.connect(url, cluster);
+    await waitForFileServer(client, fileServer, o.readyTimeoutMs ?? 20_000);
     await waitForHosts(client, hosts, o.readyTimeoutMs ?? 20_000);
   } catch (err) {
     await stop();
@@ -102,6 +119,7 @@ export async function startLocalCluster(o: LocalClusterOptions = {}): Promise<Lo
     url,
     cluster,
     hosts,
+    fileServer,
     client,
     nats,
     killHost: async (id) => {
@@ -110,6 +128,22 @@ export async function startLocalCluster(o: LocalClusterOptions = {}): Promise<Lo
     },
     stop,
   };
+}
+
+async function waitForFileServer(client: WispClient, fs: HostProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const subject = client.subjects.fs(fs.id, 'stat');
+  for (;;) {
+    if (fs.child.exitCode !== null) throw new Error(`file server ${fs.id} exited with code ${fs.child.exitCode} during start`);
+    try {
+      await client.nc.request(subject, new TextEncoder().encode(JSON.stringify({ host: 'wispup', path: '/' })), { timeout: 300 });
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`file server ${fs.id} not up after ${timeoutMs} ms`);
+      // Not subscribed yet (no responders come back at once): wait a beat before asking again.
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 async function waitForHosts(client: WispClient, hosts: HostProcess[], timeoutMs: number): Promise<void> {

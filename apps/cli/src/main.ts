@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { WispError } from '@wisp/protocol';
 import { exampleRegistry } from '@wisp/examples';
 import { connectClient } from './connect.js';
+import { fileServerCommand } from './commands/fileserver.js';
+import { fsCommand } from './commands/fs.js';
 import { hostCommand } from './commands/host.js';
 import { hostsCommand } from './commands/hosts.js';
 import { killCommand } from './commands/kill.js';
@@ -24,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
       id: { type: 'string' },
       'skew-ms': { type: 'string', default: '0' },
       skew: { type: 'string', multiple: true, default: [] },
+      fs: { type: 'string', default: '/=fs1' },
+      storage: { type: 'string', default: 'memory' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -42,14 +46,21 @@ async function main(argv: string[]): Promise<number> {
         if (!m) throw new UsageError(`--skew wants HOST=MS, got '${s}'`);
         skewMs[m[1]!] = Number(m[2]);
       }
-      await upCommand({ hosts, url: values.nats, cluster, skewMs });
+      await upCommand({ hosts, url: values.nats, cluster, skewMs, storage: values.storage! });
       return 0;
     }
     case 'host': {
       if (!values.id) throw new UsageError('host needs --id');
       const url = values.nats ?? process.env.WISP_NATS;
       if (!url) throw new UsageError('host needs --nats URL');
-      await hostCommand({ id: values.id, url, cluster, skewMs: Number(values['skew-ms']) });
+      await hostCommand({ id: values.id, url, cluster, skewMs: Number(values['skew-ms']), fs: values.fs! });
+      return 0;
+    }
+    case 'fileserver': {
+      if (!values.id) throw new UsageError('fileserver needs --id');
+      const url = values.nats ?? process.env.WISP_NATS;
+      if (!url) throw new UsageError('fileserver needs --nats URL');
+      await fileServerCommand({ id: values.id, url, cluster, storage: values.storage! });
       return 0;
     }
     case 'programs': {
@@ -70,6 +81,9 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'hosts':
         process.stdout.write(await hostsCommand(client));
+        return 0;
+      case 'fs':
+        process.stdout.write(await fsCommand(client, values.fs!, cluster, rest));
         return 0;
       case 'kill': {
         const [pid, sig] = rest;

@@ -3,11 +3,11 @@ import { removeClusterFile, writeClusterFile } from '../clusterFile.js';
 import { startLocalCluster } from '../localCluster.js';
 
 /** `wisp up`: a local cluster in the foreground, showing cluster events until Ctrl-C. */
-export async function upCommand(o: { hosts: number; url?: string; cluster: string; skewMs: Record<string, number> }): Promise<void> {
-  const c = await startLocalCluster({ hosts: o.hosts, url: o.url, cluster: o.cluster, skewMs: o.skewMs, inherit: true });
+export async function upCommand(o: { hosts: number; url?: string; cluster: string; skewMs: Record<string, number>; storage: string }): Promise<void> {
+  const c = await startLocalCluster({ hosts: o.hosts, url: o.url, cluster: o.cluster, skewMs: o.skewMs, storage: o.storage, inherit: true });
   writeClusterFile({ url: c.url, cluster: c.cluster, hosts: c.hosts.map((h) => h.id), upPid: process.pid });
   process.stdout.write(
-    `wisp: cluster '${c.cluster}' up — nats ${c.url}${c.nats ? ' (embedded)' : ''}, hosts ${c.hosts.map((h) => h.id).join(' ')}\n` +
+    `wisp: cluster '${c.cluster}' up — nats ${c.url}${c.nats ? ' (embedded)' : ''}, file server fs1 (${o.storage}), hosts ${c.hosts.map((h) => h.id).join(' ')}\n` +
       `wisp: in another terminal try: pnpm wisp run counter --on h2   (Ctrl-C here stops the cluster)\n`,
   );
   const sub = clusterEvents(c.client.nc, c.cluster).subscribe((e) => {

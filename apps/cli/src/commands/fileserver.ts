@@ -1,0 +1,24 @@
+import { connect } from '@nats-io/transport-node';
+import { DirStorage, FileServerProcess, JetStreamStorage, MemoryStorage, type Storage } from '@wisp/fs';
+import { UsageError } from '../usage.js';
+
+/** Where a file server keeps its files: `memory`, `dir:<path>` or `jetstream`. */
+export type StorageSpec = string;
+
+/** `wisp fileserver`: runs one file server in this process until SIGTERM/SIGINT. */
+export async function fileServerCommand(o: { id: string; url: string; cluster: string; storage: StorageSpec }): Promise<void> {
+  const nc = await connect({ servers: o.url, name: `wisp-fs-${o.id}`, noAsyncTraces: true });
+  let storage: Storage;
+  if (o.storage === 'memory') storage = new MemoryStorage();
+  else if (o.storage === 'jetstream') storage = await JetStreamStorage.open(nc, { name: o.id });
+  else if (o.storage.startsWith('dir:') && o.storage.length > 4) storage = new DirStorage(o.storage.slice(4));
+  else throw new UsageError(`--storage wants memory, dir:<path> or jetstream, got '${o.storage}'`);
+  const fsp = await FileServerProcess.start({ nc, id: o.id, storage, cluster: o.cluster });
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+    void nc.closed().then(() => resolve());
+  });
+  await fsp.stop();
+  await nc.drain().catch(() => undefined);
+}
