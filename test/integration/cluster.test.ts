@@ -112,6 +112,17 @@ describe('a cluster of hosts as OS processes', () => {
     expect(r.stdout).toMatch(/child h1-\d+ exited 0/);
   });
 
+  it('one file namespace: a file tee writes on h1 is counted by wc on h3, through file server fs1', async () => {
+    const w = await runToEnd(c.client, 'tee', ['/greeting.txt', 'hello', 'wörld'], { home: 'h1' });
+    expect(w.stdout).toBe('hello wörld\n');
+    expect(w.code).toBe(0);
+    const r = await runToEnd(c.client, 'wc', ['/greeting.txt'], { home: 'h1', on: 'h3' });
+    expect(r.stdout).toBe('1 2 13 /greeting.txt\n');
+    const missing = await runToEnd(c.client, 'wc', ['/nope.txt'], { home: 'h2' });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('ENOENT');
+  });
+
   it('a CPU-bound program yields and still finishes', async () => {
     const r = await runToEnd(c.client, 'primes', ['20000'], { home: 'h1', on: 'h3' });
     expect(r.stdout).toBe('primes below 20000: 2262\n');

@@ -8,14 +8,17 @@ import { pingpong } from './pingpong.js';
 import { pong } from './pong.js';
 import { primes } from './primes.js';
 import { sleeper } from './sleeper.js';
+import { tee } from './tee.js';
+import { wc } from './wc.js';
 
-export { clock, counter, crasher, exiter, parent, pingpong, pong, primes, sleeper };
+export { clock, counter, crasher, exiter, parent, pingpong, pong, primes, sleeper, tee, wc };
+export { WC_CHUNK } from './wc.js';
 export { PRIMES_CHUNK } from './primes.js';
 export { CRASH_MESSAGE } from './crasher.js';
 export { USAGE_EXIT_CODE } from './args.js';
 
 /** Every example program, as hosts load them. */
-export const examplePrograms: Program[] = [counter, primes, pingpong, pong, clock, sleeper, parent, exiter, crasher];
+export const examplePrograms: Program[] = [counter, primes, pingpong, pong, clock, sleeper, parent, exiter, crasher, wc, tee];
 
 /** A fresh registry holding {@link examplePrograms}. */
 export function exampleRegistry(): ProgramRegistry {
