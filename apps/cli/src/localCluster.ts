@@ -67,6 +67,8 @@ export interface LocalCluster {
   client: WispClient;
   /** The embedded server, when this cluster started one. */
   nats: NatsServerHandle | null;
+  /** Stops the file server process and starts it again on the same storage (a server restart). */
+  restartFileServer(): Promise<void>;
   /** Kills one host process (SIGKILL) and waits for it to die. */
   killHost(id: string): Promise<void>;
   stop(): Promise<void>;
@@ -96,7 +98,8 @@ export async function startLocalCluster(o: LocalClusterOptions = {}): Promise<Lo
   const url = o.url ?? nats!.url;
   const hosts: HostProcess[] = [];
   let client: WispClient | null = null;
-  const fileServer = startFileServerProcess({ id: 'fs1', url, cluster, storage: o.storage, inherit: o.inherit, logLevel: o.logLevel });
+  const fsOptions = { id: 'fs1', url, cluster, storage: o.storage, inherit: o.inherit, logLevel: o.logLevel };
+  let fileServer = startFileServerProcess(fsOptions);
   const stop = async () => {
     await Promise.all(hosts.map((h) => stopChild(h.child, 'SIGTERM')));
     await stopChild(fileServer.child, 'SIGTERM');
@@ -115,19 +118,26 @@ export async function startLocalCluster(o: LocalClusterOptions = {}): Promise<Lo
     await stop();
     throw err;
   }
-  return {
+  const local: LocalCluster = {
     url,
     cluster,
     hosts,
     fileServer,
     client,
     nats,
+    restartFileServer: async () => {
+      await stopChild(fileServer.child, 'SIGTERM');
+      fileServer = startFileServerProcess(fsOptions);
+      local.fileServer = fileServer;
+      await waitForFileServer(client!, fileServer, o.readyTimeoutMs ?? 20_000);
+    },
     killHost: async (id) => {
       const h = hosts.find((x) => x.id === id);
       if (h) await stopChild(h.child, 'SIGKILL');
     },
     stop,
   };
+  return local;
 }
 
 async function waitForFileServer(client: WispClient, fs: HostProcess, timeoutMs: number): Promise<void> {
