@@ -1,6 +1,5 @@
 import { ErrorCode, WispError, toWireError, type OpenMode, type Whence } from '@wisp/protocol';
 import type { FsCall, FsCallOf, FsEffect, FsInput, PersistOp } from './effects.js';
-import { FileBytes } from './fileBytes.js';
 import { maxReadBytes, pagesPerReply } from './limits.js';
 import { isUnder, joinPath, normalizePath, parentOf, segments } from './path.js';
 import type { StorageImage } from './storage/storage.js';
@@ -40,10 +39,12 @@ interface FileNode {
   /** Null once unlinked (streams may still use it). */
   parent: DirNode | null;
   /**
-   * Contents, written in place chunk by chunk; whatever was handed out (a persist snapshot, a
-   * read reply) is never changed afterwards: its chunks are copied before a write (see {@link FileBytes}).
+   * Contents are `buf[0, size)`; bytes past `size` are zero. `buf[0, size)` is never changed in
+   * place once handed out (to storage, or as a read), so persist effects and replies can carry
+   * views without copies: overwrites copy, appends within capacity write past `size` in place.
    */
-  bytes: FileBytes;
+  buf: Uint8Array;
+  size: number;
   version: number;
   streams: Set<Stream>;
   /** Hosts told they may cache this file (open replies with `cacheable: true`) and not since called back. */
@@ -208,12 +209,12 @@ export class FileServer {
       case 'fstat': {
         const s = this.streamOf(c.host, c.stream);
         const f = s.file;
-        return { value: { path: this.pathOf(f), file: f.id, mode: s.mode, offset: s.offset, size: f.bytes.size, version: f.version, maxFileSize: this.maxFileSize } };
+        return { value: { path: this.pathOf(f), file: f.id, mode: s.mode, offset: s.offset, size: f.size, version: f.version, maxFileSize: this.maxFileSize } };
       }
       case 'stat': {
         const node = this.lookup(normalizePath(c.path));
         if (!node) throw new WispError(ErrorCode.ENOENT, `no such file or directory: ${c.path}`);
-        return { value: node.kind === 'dir' ? { type: 'dir', size: 0, version: 0 } : { type: 'file', size: node.bytes.size, version: node.version } };
+        return { value: node.kind === 'dir' ? { type: 'dir', size: 0, version: 0 } : { type: 'file', size: node.size, version: node.version } };
       }
       case 'unlink':
         this.unlink(normalizePath(c.path), fx);
@@ -280,14 +281,15 @@ export class FileServer {
     // Truncation waits for the callbacks: the hosts called back may still hold dirty blocks
     // written before this open, and those must land first and then be cut, not after.
     const prepare = truncate ? () => this.truncate(f) : undefined;
-    this.admit(f, c.host, to, fx, (cacheable) => ({ stream: s.id, file: f.id, size: f.bytes.size, version: f.version, cacheable, maxFileSize: this.maxFileSize }), prepare);
+    this.admit(f, c.host, to, fx, (cacheable) => ({ stream: s.id, file: f.id, size: f.size, version: f.version, cacheable, maxFileSize: this.maxFileSize }), prepare);
     return undefined;
   }
 
   /** Cuts a file to zero bytes (a change: new version, persisted) unless it is empty already. */
   private truncate(f: FileNode): FsEffect[] {
-    if (f.bytes.size === 0) return [];
-    f.bytes.clear();
+    if (f.size === 0) return [];
+    f.buf = new Uint8Array(0);
+    f.size = 0;
     f.version = this.nextId();
     const path = this.pathOf(f);
     return path === null ? [] : [this.persistFile(f, path)];
@@ -299,7 +301,7 @@ export class FileServer {
     s.refs++;
     s.hosts.set(c.to, (s.hosts.get(c.to) ?? 0) + 1);
     const f = s.file;
-    this.admit(f, c.to, to, fx, (cacheable) => ({ file: f.id, size: f.bytes.size, version: f.version, cacheable }));
+    this.admit(f, c.to, to, fx, (cacheable) => ({ file: f.id, size: f.size, version: f.version, cacheable }));
     return undefined;
   }
 
@@ -334,9 +336,9 @@ export class FileServer {
     if (!s.readable && !(c.fill && c.at !== undefined)) throw new WispError(ErrorCode.EACCES, `stream ${s.id} was opened '${s.mode}' and is not readable`);
     const f = s.file;
     const at = c.at ?? s.offset;
-    const n = Math.max(0, Math.min(c.length, maxReadBytes(this.maxReplyBytes), f.bytes.size - at));
+    const n = Math.max(0, Math.min(c.length, maxReadBytes(this.maxReplyBytes), f.size - at));
     if (c.at === undefined) s.offset = at + n;
-    return { value: { at, size: f.bytes.size, version: f.version }, bytes: f.bytes.read(at, n) };
+    return { value: { at, size: f.size, version: f.version }, bytes: f.buf.subarray(at, at + n) };
   }
 
   private write(c: FsCallOf<'write'>, fx: FsEffect[]): { value: unknown } {
@@ -345,22 +347,22 @@ export class FileServer {
     const f = s.file;
     // A positional write goes exactly to `at`, even on an append stream: a caching host holds the
     // end of file itself and sends it. Without `at`, append streams write at the end.
-    const at = c.at ?? (s.append ? f.bytes.size : s.offset);
+    const at = c.at ?? (s.append ? f.size : s.offset);
     const end = at + c.bytes.length;
     if (end > this.maxFileSize) throw new WispError(ErrorCode.EFBIG, `write to ${end} bytes exceeds the ${this.maxFileSize}-byte file size limit`);
     if (c.bytes.length > 0) {
-      f.bytes.write(at, c.bytes);
+      this.writeBytes(f, at, c.bytes);
       f.version = this.nextId();
       const path = this.pathOf(f);
       if (path !== null) fx.push(this.persistFile(f, path));
     }
     if (c.at === undefined) s.offset = end;
-    return { value: { at, count: c.bytes.length, size: f.bytes.size, version: f.version } };
+    return { value: { at, count: c.bytes.length, size: f.size, version: f.version } };
   }
 
   private seek(host: string, id: number, offset: number, whence: Whence): number {
     const s = this.streamOf(host, id);
-    const base = whence === 'set' ? 0 : whence === 'cur' ? s.offset : s.file.bytes.size;
+    const base = whence === 'set' ? 0 : whence === 'cur' ? s.offset : s.file.size;
     const next = base + offset;
     if (next < 0 || !Number.isSafeInteger(next)) throw new WispError(ErrorCode.EINVAL, `seek to ${next} is out of range`);
     s.offset = next;
@@ -523,7 +525,8 @@ export class FileServer {
       id: this.nextId(),
       name,
       parent,
-      bytes: FileBytes.from(data),
+      buf: data,
+      size: data.length,
       version,
       streams: new Set(),
       cachingHosts: new Set(),
@@ -533,7 +536,23 @@ export class FileServer {
   }
 
   private persistFile(f: FileNode, path: string): FsEffect {
-    return persist({ op: 'writeFile', path, file: f.bytes.snapshot(f.version) });
+    return persist({ op: 'writeFile', path, file: { data: f.buf.subarray(0, f.size), version: f.version } });
+  }
+
+  /** Writes `bytes` at `at`, keeping `buf[0, size)` unchanged in place (see {@link FileNode.buf}). */
+  private writeBytes(f: FileNode, at: number, bytes: Uint8Array): void {
+    const end = at + bytes.length;
+    if (at >= f.size && end <= f.buf.length) {
+      f.buf.set(bytes, at);
+    } else {
+      // Doubling keeps a run of appends linear; bounded by the size limit.
+      const cap = end <= f.buf.length ? f.buf.length : Math.max(end, Math.min(f.buf.length * 2, this.maxFileSize));
+      const next = new Uint8Array(cap);
+      next.set(f.buf.subarray(0, f.size));
+      next.set(bytes, at);
+      f.buf = next;
+    }
+    f.size = Math.max(f.size, end);
   }
 
   /** The node at a normalized path, or null. Throws `ENOTDIR` when a file sits where a directory must. */
