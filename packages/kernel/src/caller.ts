@@ -17,8 +17,8 @@ export type Answer = { ok: true; value: unknown } | { ok: false; error: WireErro
 export type Continuation =
   /** Pass the answer to a caller; `unreachable` is the code when nobody answered. */
   | { kind: 'relay'; caller: Caller; unreachable: WireError['code'] }
-  /** The answer to a remote `create` the home sent. */
-  | { kind: 'create'; pid: string; host: string; caller: Caller }
+  /** The answer to a remote `create` the home sent; `streams` are the child's inherited ones. */
+  | { kind: 'create'; pid: string; host: string; caller: Caller; streams?: string[] }
   /**
    * The answer to an `fs` effect made for a process's file call. On success: `open` allocates
    * the lowest free fd ≥ 3 for the stream (the result value is the fd); `close` frees `fd`
@@ -26,5 +26,25 @@ export type Continuation =
    * call named (null for path calls and `open`).
    */
   | { kind: 'fs'; caller: Caller & { kind: 'proc' }; op: FsOp; fd: number | null }
+  /** The answer to one `dup` of a spawn's inherited fds; `group` names its {@link SpawnDups}. */
+  | { kind: 'dup'; group: number; stream: string }
   /** Fire and forget; a failure is only logged. */
   | { kind: 'ignore'; what: string };
+
+/**
+ * A `sys.spawn` waiting for the dups of the parent's fds (fd inheritance): once `left` reaches
+ * 0 the spawn goes on with `fds` (or fails with the first `error`, closing the `dupped` streams).
+ */
+export interface SpawnDups {
+  caller: Caller & { kind: 'proc' };
+  program: string;
+  args: string[];
+  on: string | undefined;
+  /** fd (decimal) → stream handle, as the child will have them. */
+  fds: Record<string, string>;
+  /** Dups not yet answered. */
+  left: number;
+  /** Streams dup'ed successfully so far. */
+  dupped: string[];
+  error: WireError | null;
+}

@@ -1,7 +1,7 @@
 import type { WireError } from '@wisp/protocol';
 
 /** The file-system client operations the kernel asks for in `fs` effects. */
-export type FsOp = 'open' | 'read' | 'write' | 'seek' | 'close' | 'stat' | 'unlink' | 'mkdir' | 'readdir';
+export type FsOp = 'open' | 'read' | 'write' | 'seek' | 'close' | 'stat' | 'unlink' | 'mkdir' | 'readdir' | 'dup';
 
 /**
  * What the kernel asks of the world. The kernel never does I/O; the runtime (NATS) or a
@@ -16,7 +16,8 @@ export type Effect =
   /**
    * A file-system operation for the host's file-system client (DESIGN §3, §6): `op` names the
    * client method (`open`, `read`, `write`, `seek`, `close`, `stat`, `unlink`, `mkdir`,
-   * `readdir`) and `args` its arguments, streams already resolved from fds (`write` carries the
+   * `readdir`, `dup` — `[stream, host]`, for a spawned child's inherited fds) and `args` its
+   * arguments, streams already resolved from fds (`write` carries the
    * bytes as a `Uint8Array`). The answer comes back as a `response` event with the same token.
    */
   | { type: 'fs'; token: number; op: FsOp; args: unknown[] }

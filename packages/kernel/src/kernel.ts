@@ -24,7 +24,7 @@ import {
   type WireError,
 } from '@wisp/protocol';
 import { CONSOLE_FDS, SYSCALL, placeOf, resolveArgs, withMemory, type ProcInput, type ProgramRegistry, type SyscallName, type SyscallSpec } from '@wisp/proc';
-import type { Answer, Caller, Continuation } from './caller.js';
+import type { Answer, Caller, Continuation, SpawnDups } from './caller.js';
 import type { Effect, FsOp, KernelEvent } from './effects.js';
 import { Fifo } from './fifo.js';
 import { HomeTable } from './homeTable.js';
@@ -69,6 +69,9 @@ export class Kernel {
   private readonly runQueue = new Fifo<Pcb>();
   private readonly timers = new Map<string, ProcTimer>();
   private readonly pending = new Map<number, Continuation>();
+  /** Spawns waiting for the dups of their parent's fds, by group number. */
+  private readonly spawnDups = new Map<number, SpawnDups>();
+  private groupSeq = 0;
   private effects: Effect[] = [];
   private timerSeq = 0;
   private tokenSeq = 0;
@@ -219,7 +222,7 @@ export class Kernel {
     const home = homeOf(req.pid);
     if (home === this.hostId) throw new WispError(ErrorCode.EINVAL, `${req.pid} is homed here; use spawn`);
     // A home that lacks the program itself names no version ('' = the default version here).
-    this.startProcess(req.pid, home, req.parent, req.program, req.version === '' ? undefined : req.version, req.args);
+    this.startProcess(req.pid, home, req.parent, req.program, req.version === '' ? undefined : req.version, req.args, req.fds);
     this.answer(caller, { ok: true, value: { pid: req.pid, host: this.hostId } });
   }
 
@@ -259,9 +262,11 @@ export class Kernel {
         }
         return this.answer(k.caller, answer);
       case 'create':
-        return this.created(k.pid, k.host, k.caller, answer);
+        return this.created(k, answer);
       case 'fs':
         return this.fsAnswered(k, answer);
+      case 'dup':
+        return this.dupAnswered(k, answer);
       case 'ignore':
         if (!answer.ok) this.log('warn', `${k.what} failed: ${answer.error.message}`, { code: answer.error.code });
     }
@@ -280,12 +285,22 @@ export class Kernel {
 
   // ── processes ────────────────────────────────────────────────────────────
 
-  private startProcess(pid: string, home: string, parent: string | null, name: string, version: string | undefined, args: string[]): Pcb {
+  private startProcess(
+    pid: string,
+    home: string,
+    parent: string | null,
+    name: string,
+    version: string | undefined,
+    args: string[],
+    fds?: Record<string, string>,
+  ): Pcb {
     const program = this.config.registry.get(name, version);
     if (!program) {
       throw new WispError(ErrorCode.ENOPROG, `host ${this.hostId} has no program ${name}${version ? `@${version}` : ''}`);
     }
     const pcb = createPcb({ pid, home, parent, program });
+    // Inherited fds are in place before the first transition.
+    for (const [fd, stream] of Object.entries(fds ?? {})) pcb.fds.set(Number(fd), stream);
     this.procs.set(pid, pcb);
     this.emit({ type: 'subscribe', pid });
     this.event('proc.start', { pid, program: program.name, home, host: this.hostId, parent });
@@ -476,6 +491,12 @@ export class Kernel {
       return this.terminate(pcb, args[0] as number);
     }
     const caller: Caller = { kind: 'proc', pid: pcb.pid, callId, call };
+    if (call === 'spawn') {
+      if ((args[2] as { fds?: unknown }).fds !== undefined) {
+        return this.complete(pcb, callId, call, { ok: false, error: { code: ErrorCode.EINVAL, message: 'sys.spawn: fds is set by the kernel, not by the caller' } });
+      }
+      if (pcb.fds.size > 0) return this.spawnInheriting(pcb, args, caller);
+    }
     switch (placeOf(call, args)) {
       case 'local':
         return this.localCall(pcb, call, args, caller);
@@ -558,6 +579,49 @@ export class Kernel {
     this.complete(pcb, k.caller.callId, k.caller.call, { ok: true, value });
   }
 
+  /**
+   * A spawn by a process with open fds (DESIGN §6): the child inherits them, sharing their
+   * streams and offsets. First every stream is dup'ed for the child's host (`on`, else the
+   * parent's home, where the home starts it); once all succeeded the spawn goes on as usual,
+   * carrying the fd table. A failed dup fails the spawn; the dups that succeeded are closed.
+   */
+  private spawnInheriting(pcb: Pcb, args: unknown[], caller: Caller & { kind: 'proc' }): void {
+    const [program, spawnArgs, opts] = args as [string, string[], { on?: string }];
+    const childHost = opts.on ?? pcb.home;
+    const group = ++this.groupSeq;
+    const fds: Record<string, string> = {};
+    for (const [fd, stream] of pcb.fds) fds[String(fd)] = stream;
+    this.spawnDups.set(group, { caller, program, args: spawnArgs, on: opts.on, fds, left: pcb.fds.size, dupped: [], error: null });
+    for (const stream of pcb.fds.values()) {
+      const token = ++this.tokenSeq;
+      this.pending.set(token, { kind: 'dup', group, stream });
+      this.emit({ type: 'fs', token, op: 'dup', args: [stream, childHost] });
+    }
+  }
+
+  /** The answer to one dup of a spawn's inherited fds; the last one goes on with the spawn. */
+  private dupAnswered(k: Extract<Continuation, { kind: 'dup' }>, answer: Answer): void {
+    const g = this.spawnDups.get(k.group);
+    if (!g) return;
+    g.left--;
+    if (answer.ok) g.dupped.push(k.stream);
+    else g.error ??= answer.error;
+    if (g.left > 0) return;
+    this.spawnDups.delete(k.group);
+    const pcb = this.procs.get(g.caller.pid);
+    if (g.error || !pcb) {
+      this.closeInherited(g.dupped, `a failed spawn of ${g.program} by ${g.caller.pid}`);
+      if (pcb && g.error) this.complete(pcb, g.caller.callId, 'spawn', { ok: false, error: g.error });
+      return;
+    }
+    this.homeCallFrom(pcb, 'spawn', [g.program, g.args, { ...(g.on !== undefined ? { on: g.on } : {}), fds: g.fds }], g.caller);
+  }
+
+  /** Closes streams dup'ed for a child that never started; a failure is only logged. */
+  private closeInherited(streams: Iterable<string>, what: string): void {
+    for (const stream of streams) this.fsCloseStream(stream, `close of ${stream} dup'ed for ${what}`);
+  }
+
   private localCall(pcb: Pcb, call: SyscallName, args: unknown[], caller: Caller & { kind: 'proc' }): void {
     switch (call) {
       case 'getpid':
@@ -614,8 +678,8 @@ export class Kernel {
         return this.answer(caller, { ok: true, value: '' });
       }
       case 'spawn': {
-        const [program, spawnArgs, opts] = args as [string, string[], { on?: string }];
-        return this.spawnAt({ parent: pid, program, args: spawnArgs, on: opts.on, tty: rec?.tty, root: false }, caller);
+        const [program, spawnArgs, opts] = args as [string, string[], { on?: string; fds?: Record<string, string> }];
+        return this.spawnAt({ parent: pid, program, args: spawnArgs, on: opts.on, fds: opts.fds, tty: rec?.tty, root: false }, caller);
       }
       case 'exit': {
         this.homeExit(pid, args[0] as number);
@@ -650,12 +714,13 @@ export class Kernel {
   }
 
   private spawnAt(
-    p: { parent: string | null; program: string; version?: string; args: string[]; on?: string; tty?: string; root: boolean },
+    p: { parent: string | null; program: string; version?: string; args: string[]; on?: string; fds?: Record<string, string>; tty?: string; root: boolean },
     caller: Caller,
   ): void {
     const on = p.on ?? this.hostId;
     const local = this.config.registry.get(p.program, p.version);
     if (on === this.hostId && !local) {
+      if (p.fds) this.closeInherited(Object.values(p.fds), `a failed spawn of ${p.program}`);
       return this.answer(caller, { ok: false, error: { code: ErrorCode.ENOPROG, message: `host ${this.hostId} has no program ${p.program}` } });
     }
     const pid = makePid(this.hostId, this.home.allocate());
@@ -663,21 +728,30 @@ export class Kernel {
     if (on === this.hostId) {
       this.answer(caller, { ok: true, value: { pid, host: on } });
       try {
-        this.startProcess(pid, this.hostId, p.parent, p.program, p.version, p.args);
+        this.startProcess(pid, this.hostId, p.parent, p.program, p.version, p.args, p.fds);
       } catch (err) {
+        if (p.fds && !this.procs.has(pid)) this.closeInherited(Object.values(p.fds), `a failed start of ${pid}`);
         this.homeExit(pid, CRASH_EXIT_CODE);
         this.log('error', `start of ${pid} failed: ${toWireError(err).message}`);
       }
       return;
     }
-    const body = { protocol: PROTOCOL_VERSION, pid, parent: p.parent, program: p.program, version: p.version ?? local?.version ?? '', args: p.args };
-    this.request(this.subjects.host(on, 'create'), body, { kind: 'create', pid, host: on, caller });
+    const body: CreateRequest = { protocol: PROTOCOL_VERSION, pid, parent: p.parent, program: p.program, version: p.version ?? local?.version ?? '', args: p.args };
+    if (p.fds) body.fds = p.fds;
+    const streams = p.fds ? Object.values(p.fds) : [];
+    this.request(this.subjects.host(on, 'create'), body, { kind: 'create', pid, host: on, caller, ...(streams.length > 0 ? { streams } : {}) });
   }
 
-  private created(pid: string, host: string, caller: Caller, answer: Answer): void {
+  private created(k: Extract<Continuation, { kind: 'create' }>, answer: Answer): void {
+    const { pid, host, caller } = k;
     const rec = this.home.records.get(pid);
     if (!answer.ok) {
       this.home.discard(pid);
+      // A host that refused the child holds no reference to its inherited streams. (One that may
+      // not have answered in time might: then they are left open rather than closed under it.)
+      if (k.streams && answer.error.code !== ErrorCode.EHOSTUNREACH && answer.error.code !== ErrorCode.ETIMEDOUT) {
+        this.closeInherited(k.streams, `child ${pid} that ${host} refused`);
+      }
       const error: WireError =
         answer.error.code === ErrorCode.EHOSTUNREACH ? { code: ErrorCode.EHOSTUNREACH, message: `no host '${host}' answers` } : answer.error;
       return this.answer(caller, { ok: false, error });

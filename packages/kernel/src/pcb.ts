@@ -53,8 +53,8 @@ export interface Pcb {
   readonly actions: ExecutableAction[];
   /**
    * Open file descriptors ≥ 3: fd → file-system stream handle (`<server>:<stream>`). Fds 0–2
-   * are the home console and never appear here. Not inherited by spawned children (fd
-   * inheritance across spawn is out of scope for now); streams are closed when the process ends.
+   * are the home console and never appear here. A spawned child inherits them (each stream
+   * dup'ed for its host, so they share offsets); streams are closed when the process ends.
    */
   readonly fds: Map<number, string>;
   /** In the run queue. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorCode, EventSchema, HostIdSchema, OpenModeSchema, PidSchema, WhenceSchema, WispError, parseSignal } from '@wisp/protocol';
+import { ErrorCode, EventSchema, FdTableSchema, HostIdSchema, OpenModeSchema, PidSchema, WhenceSchema, WispError, parseSignal } from '@wisp/protocol';
 import type { SyscallName } from '@wisp/proc';
 
 const fd = z.number().int().min(0).max(1 << 20);
@@ -23,7 +23,11 @@ const message = EventSchema.refine((e) => !isReservedEventType(e.type), {
   message: "event types starting with 'sys.' or 'xstate.' are reserved for the kernel",
 });
 
-/** Argument schemas of every syscall, checked where the call is issued and again at home. */
+/**
+ * Argument schemas of every syscall, checked where the call is issued and again at home.
+ * `spawn`'s `fds` option is internal: the kernel running the parent fills it in with the
+ * parent's fds (already dup'ed for the child's host); a process may not pass it itself.
+ */
 const argSchemas: Record<SyscallName, z.ZodType<unknown[]>> = {
   getpid: z.tuple([]),
   time: z.tuple([]),
@@ -32,7 +36,7 @@ const argSchemas: Record<SyscallName, z.ZodType<unknown[]>> = {
   grow: z.tuple([z.number().int().min(0).max(2 ** 40)]),
   write: z.tuple([fd, z.string()]),
   read: z.tuple([fd, z.number().int().min(1).max(1 << 20)]),
-  spawn: z.tuple([z.string().min(1).max(64), z.array(z.string()).max(256), z.object({ on: HostIdSchema.optional() }).strict()]),
+  spawn: z.tuple([z.string().min(1).max(64), z.array(z.string()).max(256), z.object({ on: HostIdSchema.optional(), fds: FdTableSchema.optional() }).strict()]),
   exit: z.tuple([z.number().int().min(0).max(255)]),
   wait: z.tuple([PidSchema.nullable()]),
   kill: z.tuple([z.string(), signal]),

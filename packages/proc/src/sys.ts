@@ -65,8 +65,8 @@ export const sys = {
   grow: (bytes: Arg<number>) => syscall('grow', [bytes]),
   /**
    * Opens a file on the file server owning `path`; `mode` as in `fopen` (`r`, `w`, `a`, `r+`,
-   * `w+`, `a+`). The result value is the new fd (the lowest free one ≥ 3). Fds are not
-   * inherited by spawned children.
+   * `w+`, `a+`). The result value is the new fd (the lowest free one ≥ 3). A spawned child
+   * inherits its parent's fds, sharing their offsets.
    */
   open: (path: Arg<string>, mode: Arg<string> = 'r') => syscall('open', [path, mode]),
   /** Closes a file descriptor. */

@@ -60,6 +60,19 @@ export const SpawnRequest = z
 export const SpawnReply = z.object({ pid, host: hostId });
 
 /** `create`: the home asks a host to run a new process it has named (remote exec). */
+/** A file-system stream handle, `<server>:<stream>`. */
+export const StreamHandleSchema = z.string().max(200).regex(/^[A-Za-z0-9_]+:[0-9]+$/, 'a stream handle looks like fs1:7');
+/**
+ * Fds a spawned child inherits: fd number (≥ 3, as a decimal string key) → stream handle, each
+ * stream already dup'ed for the child's host.
+ */
+export const FdTableSchema = z
+  .record(
+    z.string().regex(/^[0-9]{1,7}$/, 'an fd is a decimal number').refine((k) => Number(k) >= 3 && Number(k) <= 1 << 20, 'inherited fds are 3 to 2^20'),
+    StreamHandleSchema,
+  )
+  .refine((r) => Object.keys(r).length <= 1024, 'at most 1024 inherited fds');
+
 export const CreateRequest = z
   .object({
     protocol: z.number().int(),
@@ -68,6 +81,8 @@ export const CreateRequest = z
     program: programName,
     version: z.string().max(64),
     args: z.array(z.string()),
+    /** Fds the child inherits from its parent (fd inheritance across spawn). */
+    fds: FdTableSchema.optional(),
   })
   .strict();
 
@@ -111,6 +126,7 @@ export type PsReply = z.infer<typeof PsReply>;
 export type SpawnRequest = z.infer<typeof SpawnRequest>;
 export type SpawnReply = z.infer<typeof SpawnReply>;
 export type CreateRequest = z.infer<typeof CreateRequest>;
+export type FdTable = z.infer<typeof FdTableSchema>;
 export type HomeCall = z.infer<typeof HomeCall>;
 export type SyscallRequest = z.infer<typeof SyscallRequest>;
 export type KillRequest = z.infer<typeof KillRequest>;
