@@ -7,18 +7,20 @@ export type InboxResult = { ok: true; msg: Msg } | { ok: false; error: WireError
 /**
  * Request-reply on one long-lived inbox subscription: `<inbox>.<token>` is the reply subject.
  * Unlike `nc.request` it needs no per-call timer, mux entry or error objects, which is most of
- * a forwarded call's client-side cost; timeouts are swept by one timer while requests are out.
+ * a forwarded call's client-side cost; timeouts are swept by one timer.
  */
 export class ReplyInbox {
   private readonly prefix: string;
   private readonly sub: Subscription;
   private readonly pending = new Map<number, { subject: string; deadline: number; done: (r: InboxResult) => void }>();
-  private sweeper: NodeJS.Timeout | null = null;
+  // One unref'd sweeper for the inbox's life: arming a timer per request costs more than a sweep.
+  private readonly sweeper: NodeJS.Timeout;
   private seq = 0;
 
-  constructor(private readonly nc: NatsConnection, private readonly sweepMs = 100) {
+  constructor(private readonly nc: NatsConnection, sweepMs = 100) {
     this.prefix = createInbox();
     this.sub = nc.subscribe(`${this.prefix}.*`, { callback: (_err, msg) => this.onReply(msg) });
+    this.sweeper = setInterval(() => this.sweep(), sweepMs).unref();
   }
 
   /** Publishes `data` to `subject` and calls `done` once with the reply, a timeout or no-responders. */
@@ -26,7 +28,6 @@ export class ReplyInbox {
     const token = ++this.seq;
     this.pending.set(token, { subject, deadline: Date.now() + timeoutMs, done });
     this.nc.publish(subject, data, { reply: `${this.prefix}.${token}` });
-    this.sweeper ??= setInterval(() => this.sweep(), this.sweepMs);
   }
 
   /** Stops listening; requests still out fail with `EIO`. */
@@ -36,7 +37,7 @@ export class ReplyInbox {
       this.pending.delete(token);
       p.done({ ok: false, error: { code: ErrorCode.EIO, message: 'host stopped' } });
     }
-    this.stopSweeper();
+    clearInterval(this.sweeper);
   }
 
   private onReply(msg: Msg): void {
@@ -44,7 +45,6 @@ export class ReplyInbox {
     const p = this.pending.get(token);
     if (!p) return;
     this.pending.delete(token);
-    if (this.pending.size === 0) this.stopSweeper();
     // The server answers 503 on our reply subject when nobody subscribes to the request subject.
     if (msg.data.length === 0 && msg.headers?.code === 503) {
       p.done({ ok: false, error: { code: ErrorCode.EHOSTUNREACH, message: `nobody answers on ${p.subject}` } });
@@ -60,11 +60,5 @@ export class ReplyInbox {
       this.pending.delete(token);
       p.done({ ok: false, error: { code: ErrorCode.ETIMEDOUT, message: `no answer on ${p.subject} in time` } });
     }
-    if (this.pending.size === 0) this.stopSweeper();
-  }
-
-  private stopSweeper(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = null;
   }
 }
