@@ -1,9 +1,7 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assign, setup } from 'xstate';
-import { FileServerProcess, FsClient, MemoryStorage, PrefixTable, type FsLogger } from '@wisp/fs';
-import { ProgramRegistry, defineProgram, sys, type ProcInput, type SysResult } from '@wisp/proc';
-import { Host, WispClient, createLogger, startNatsServer, type NatsServerHandle } from '@wisp/runtime';
+import { defineProgram, sys, type ProcInput, type SysResult } from '@wisp/proc';
+import { startFsCluster, type FsCluster } from './fsCluster.js';
 import { runToEnd } from './runProgram.js';
 
 const CLUSTER = 'filetest';
@@ -74,67 +72,29 @@ const fcat = defineProgram({
   }),
 });
 
-const quietFs: FsLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-
-let nats: NatsServerHandle;
-const conns: NatsConnection[] = [];
-let fsp: FileServerProcess;
-const hosts: Host[] = [];
-const clients: FsClient[] = [];
-let client: WispClient;
-
-async function conn(): Promise<NatsConnection> {
-  const nc = await connect({ servers: nats.url, noAsyncTraces: true });
-  conns.push(nc);
-  return nc;
-}
-
-async function startHost(id: string): Promise<Host> {
-  const nc = await conn();
-  const fs = await FsClient.start({ nc, host: id, prefixes: PrefixTable.single('fs1'), cluster: CLUSTER, logger: quietFs });
-  clients.push(fs);
-  const host = await Host.start({
-    id,
-    nc,
-    cluster: CLUSTER,
-    registry: new ProgramRegistry([fput, fcat]),
-    fs,
-    console: () => undefined,
-    logger: createLogger('wisp', 'warn'),
-  });
-  hosts.push(host);
-  return host;
-}
+let c: FsCluster;
 
 beforeAll(async () => {
-  nats = await startNatsServer({ jetstream: false });
-  fsp = await FileServerProcess.start({ nc: await conn(), id: 'fs1', storage: new MemoryStorage(), cluster: CLUSTER, logger: quietFs });
-  await startHost('h1');
-  await startHost('h2');
-  client = WispClient.over(await conn(), CLUSTER);
+  c = await startFsCluster(CLUSTER, ['h1', 'h2'], [fput, fcat]);
 }, 30_000);
 
 afterAll(async () => {
-  for (const h of hosts) await h.stop();
-  for (const c of clients) await c.stop();
-  await fsp?.stop();
-  for (const c of conns) await c.close().catch(() => undefined);
-  await nats?.stop();
+  await c?.stop();
 });
 
 describe('file calls through a file server', () => {
   it('a file written by a program on h1 is read back by a program on h2', async () => {
-    const w = await runToEnd(client, 'fput', ['/hello.txt', 'hello from h1\n'], { home: 'h1' });
+    const w = await runToEnd(c.client, 'fput', ['/hello.txt', 'hello from h1\n'], { home: 'h1' });
     expect(w.stderr).toBe('');
     expect(w.code).toBe(0);
-    const r = await runToEnd(client, 'fcat', ['/hello.txt'], { home: 'h1', on: 'h2' });
+    const r = await runToEnd(c.client, 'fcat', ['/hello.txt'], { home: 'h1', on: 'h2' });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('hello from h1\n');
     expect(r.code).toBe(0);
   });
 
   it('a missing file is ENOENT for the program', async () => {
-    const r = await runToEnd(client, 'fcat', ['/no/such/file'], { home: 'h1', on: 'h2' });
+    const r = await runToEnd(c.client, 'fcat', ['/no/such/file'], { home: 'h1', on: 'h2' });
     expect(r.stderr).toBe('fcat: ENOENT\n');
     expect(r.code).toBe(1);
   });

@@ -1,9 +1,7 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assign, setup } from 'xstate';
-import { FileServerProcess, FsClient, MemoryStorage, PrefixTable, type FsLogger } from '@wisp/fs';
-import { ProgramRegistry, defineProgram, sys, type ProcInput, type SysResult } from '@wisp/proc';
-import { Host, WispClient, createLogger, startNatsServer, type NatsServerHandle } from '@wisp/runtime';
+import { defineProgram, sys, type ProcInput, type SysResult } from '@wisp/proc';
+import { startFsCluster, type FsCluster } from './fsCluster.js';
 import { runToEnd } from './runProgram.js';
 
 const CLUSTER = 'inherittest';
@@ -85,64 +83,26 @@ const appenderChild = defineProgram({
   }),
 });
 
-const quietFs: FsLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-
-let nats: NatsServerHandle;
-const conns: NatsConnection[] = [];
-let fsp: FileServerProcess;
-const hosts: Host[] = [];
-const clients: FsClient[] = [];
-let client: WispClient;
-
-async function conn(): Promise<NatsConnection> {
-  const nc = await connect({ servers: nats.url, noAsyncTraces: true });
-  conns.push(nc);
-  return nc;
-}
-
-async function startHost(id: string): Promise<Host> {
-  const nc = await conn();
-  const fs = await FsClient.start({ nc, host: id, prefixes: PrefixTable.single('fs1'), cluster: CLUSTER, logger: quietFs });
-  clients.push(fs);
-  const host = await Host.start({
-    id,
-    nc,
-    cluster: CLUSTER,
-    registry: new ProgramRegistry([appender, appenderChild]),
-    fs,
-    console: () => undefined,
-    logger: createLogger('wisp', 'warn'),
-  });
-  hosts.push(host);
-  return host;
-}
+let c: FsCluster;
 
 beforeAll(async () => {
-  nats = await startNatsServer({ jetstream: false });
-  fsp = await FileServerProcess.start({ nc: await conn(), id: 'fs1', storage: new MemoryStorage(), cluster: CLUSTER, logger: quietFs });
-  await startHost('h1');
-  await startHost('h2');
-  client = WispClient.over(await conn(), CLUSTER);
+  c = await startFsCluster(CLUSTER, ['h1', 'h2'], [appender, appenderChild]);
 }, 30_000);
 
 afterAll(async () => {
-  for (const h of hosts) await h.stop();
-  for (const c of clients) await c.stop();
-  await fsp?.stop();
-  for (const c of conns) await c.close().catch(() => undefined);
-  await nats?.stop();
+  await c?.stop();
 });
 
 describe('a spawned child inherits its parent’s fds', () => {
   it('parent on h1 and child on h2 append to one shared stream without losing a line', async () => {
-    const r = await runToEnd(client, 'appender', [String(N)], { home: 'h1' });
+    const r = await runToEnd(c.client, 'appender', [String(N)], { home: 'h1' });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
 
     const expected = [...Array.from({ length: N }, (_, i) => `parent ${i}`), ...Array.from({ length: N }, (_, i) => `child ${i}`)];
     const expectedBytes = expected.reduce((n, l) => n + l.length + 1, 0);
 
-    const fs = clients[0]!;
+    const fs = c.fs[0]!;
     const { stream } = await fs.open('/log.txt', 'r');
     const chunks: Uint8Array[] = [];
     for (;;) {
