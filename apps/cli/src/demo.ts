@@ -19,7 +19,7 @@ async function run(client: WispClient, program: string, args: string[], o: { hom
 
 /** The main demo: a local cluster, processes placed on other hosts, calls forwarded home. */
 async function demo(): Promise<void> {
-  say('Starting a local cluster: an embedded nats-server and 3 hosts, each its own OS process (h2’s clock is 1 h fast)');
+  say('Starting a local cluster: an embedded nats-server, file server fs1 and 3 hosts, each its own OS process (h2’s clock is 1 h fast)');
   const c = await startLocalCluster({ hosts: 3, skewMs: { h2: HOUR } });
   try {
     process.stdout.write(`nats ${c.url}\n`);
@@ -37,6 +37,10 @@ async function demo(): Promise<void> {
 
     say('Exit status crosses hosts: a parent on h1 waits for a child on h3 that exits 3');
     await run(c.client, 'parent', ['h3', '3'], { home: 'h1' });
+
+    say('One file namespace: tee on h1 writes /motd through file server fs1; wc on h3 counts it');
+    await run(c.client, 'tee', ['/motd', 'processes', 'move', 'files', 'stay'], { home: 'h1' });
+    await run(c.client, 'wc', ['/motd'], { home: 'h1', on: 'h3' });
 
     say('primes: CPU-bound, yields between chunks, on h3');
     await run(c.client, 'primes', ['50000'], { home: 'h1', on: 'h3' });
