@@ -1,58 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { ErrorCode } from '@wisp/protocol';
+import { memFs } from '../../../packages/kernel/test/memFs.js';
 import { SimCluster, type SimFs } from '../../../packages/kernel/test/simCluster.js';
 import { USAGE_EXIT_CODE, WC_CHUNK, exampleRegistry } from '../src/index.js';
-
-/** An in-memory file system for the sim: files as bytes, open streams with an offset. */
-function memFs(initial: Record<string, string> = {}): { fs: SimFs; files: Map<string, Uint8Array>; streams: Map<string, { path: string; offset: number }> } {
-  const files = new Map<string, Uint8Array>(Object.entries(initial).map(([p, t]) => [p, new TextEncoder().encode(t)]));
-  const streams = new Map<string, { path: string; offset: number }>();
-  let seq = 0;
-  const fail = (code: string, message: string) => Object.assign(new Error(message), { code });
-  const streamOf = (h: unknown) => {
-    const s = streams.get(h as string);
-    if (!s) throw fail(ErrorCode.EBADF, `no stream ${String(h)}`);
-    return s;
-  };
-  const fs: SimFs = (_host, op, args) => {
-    switch (op) {
-      case 'open': {
-        const [path, mode] = args as [string, string];
-        if (!files.has(path) || mode.startsWith('w')) {
-          if (mode.startsWith('r')) throw fail(ErrorCode.ENOENT, `no such file: ${path}`);
-          files.set(path, new Uint8Array());
-        }
-        const stream = `fs1:${++seq}`;
-        streams.set(stream, { path, offset: 0 });
-        return { stream, size: files.get(path)!.length, version: 1, cacheable: true };
-      }
-      case 'read': {
-        const s = streamOf(args[0]);
-        const out = files.get(s.path)!.slice(s.offset, s.offset + (args[1] as number));
-        s.offset += out.length;
-        return out;
-      }
-      case 'write': {
-        const s = streamOf(args[0]);
-        const bytes = args[1] as Uint8Array;
-        const old = files.get(s.path)!;
-        const next = new Uint8Array(Math.max(old.length, s.offset + bytes.length));
-        next.set(old);
-        next.set(bytes, s.offset);
-        files.set(s.path, next);
-        s.offset += bytes.length;
-        return bytes.length;
-      }
-      case 'close':
-        streamOf(args[0]);
-        streams.delete(args[0] as string);
-        return undefined;
-      default:
-        throw fail(ErrorCode.ENOSYS, op);
-    }
-  };
-  return { fs, files, streams };
-}
 
 function sim(fs: SimFs): SimCluster {
   return new SimCluster({ hosts: ['h1'], registry: exampleRegistry(), fs });
@@ -66,7 +16,7 @@ describe('file examples', () => {
     expect(text.slice(WC_CHUNK - 2, WC_CHUNK + 2)).toBe('abcd');
     const bytes = new TextEncoder().encode(text).length;
     expect(bytes).toBeGreaterThan(WC_CHUNK * 2);
-    const m = memFs({ '/data.txt': text });
+    const m = memFs({ files: { '/data.txt': text } });
     const s = sim(m.fs);
     const p = s.spawn('h1', 'wc', ['/data.txt']);
     s.settle();
@@ -82,7 +32,7 @@ describe('file examples', () => {
   });
 
   test('wc counts an empty file and multi-byte text', () => {
-    const m = memFs({ '/empty': '', '/u': 'héllo wörld\n' });
+    const m = memFs({ files: { '/empty': '', '/u': 'héllo wörld\n' } });
     const s = sim(m.fs);
     const e = s.spawn('h1', 'wc', ['/empty']);
     const u = s.spawn('h1', 'wc', ['/u']);
@@ -107,7 +57,7 @@ describe('file examples', () => {
   });
 
   test('tee writes its text to the file and stdout, truncating the file', () => {
-    const m = memFs({ '/out.txt': 'old contents that are longer\n' });
+    const m = memFs({ files: { '/out.txt': 'old contents that are longer\n' } });
     const s = sim(m.fs);
     const p = s.spawn('h1', 'tee', ['/out.txt', 'hello', 'wörld']);
     s.settle();

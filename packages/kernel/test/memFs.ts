@@ -11,10 +11,10 @@ export interface MemStream {
 /**
  * A fake file-system client: files as bytes, streams as `fs1:<n>` with an offset and a
  * reference count (`dup` adds one, `close` drops one; the stream goes at 0). A dup of a stream
- * in `opts.failDup` fails with `EIO`.
+ * in `opts.failDup` fails with `EIO`; `opts.files` seeds files with text.
  */
-export function memFs(opts: { failDup?: string[] } = {}): { fs: SimFs; files: Map<string, Uint8Array>; streams: Map<string, MemStream> } {
-  const files = new Map<string, Uint8Array>();
+export function memFs(opts: { failDup?: string[]; files?: Record<string, string> } = {}): { fs: SimFs; files: Map<string, Uint8Array>; streams: Map<string, MemStream> } {
+  const files = new Map<string, Uint8Array>(Object.entries(opts.files ?? {}).map(([p, t]) => [p, new TextEncoder().encode(t)]));
   const streams = new Map<string, MemStream>();
   let seq = 0;
   const fail = (code: string, message: string) => Object.assign(new Error(message), { code });
