@@ -1,33 +1,19 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { assign, createActor, setup } from 'xstate';
 import { Kernel } from '@wisp/kernel';
-import { ProgramRegistry, defineProgram, resultOf, sys } from '@wisp/proc';
+import { ProgramRegistry, defineProgram } from '@wisp/proc';
 import { Host, WispClient, createLogger, startNatsServer } from '@wisp/runtime';
+import { WARMUP_CALLS, benchPrograms } from './callLoop.js';
 import { percentile, round } from './stats.js';
 
 const CALLS = 1000;
-const WARMUP = 100;
 /** Raw and forwarded rounds alternate, so drift in machine load hits both alike. */
 const ROUNDS = 5;
 const EVENTS = 300_000;
-
-/** A program that makes `n` calls of one kind back to back, marking the time of each result. */
-function callLoop(name: string, call: () => ReturnType<typeof sys.time>, marks: number[]) {
-  return defineProgram({
-    name,
-    logic: setup({ actions: { mark: () => void marks.push(performance.now()) } }).createMachine({
-      context: ({ input }: { input: { args: string[] } }) => ({ left: Number(input.args[0]) }),
-      initial: 'calling',
-      states: {
-        calling: {
-          entry: ['mark', call()],
-          on: { 'sys.result': [{ guard: ({ context }) => context.left <= 1, target: 'done', actions: 'mark' }, { target: 'calling', reenter: true, actions: assign({ left: ({ context }) => context.left - 1 }) }] },
-        },
-        done: { type: 'final' },
-      },
-    }),
-  });
-}
+const TARGET = 1.25;
 
 /** The machine both sides of the dispatch comparison run: count `tick` events. */
 const counterMachine = setup({}).createMachine({
@@ -35,38 +21,79 @@ const counterMachine = setup({}).createMachine({
   on: { tick: { actions: assign({ n: ({ context }) => context.n + 1 }) } },
 });
 
-function gaps(marks: number[]): number[] {
-  const g: number[] = [];
-  for (let i = 1; i < marks.length; i++) g.push((marks[i]! - marks[i - 1]!) * 1000);
-  return g.slice(WARMUP);
-}
-
+/** Raw NATS request-reply from this process to the `bench.echo` responder. */
 async function rawNats(url: string): Promise<number[]> {
-  const a = await connect({ servers: url, noAsyncTraces: true });
-  const b = await connect({ servers: url, noAsyncTraces: true });
-  const sub = a.subscribe('bench.echo', { callback: (_e, m) => void m.respond(m.data) });
-  await a.flush();
+  const nc = await connect({ servers: url, noAsyncTraces: true });
   const body = new TextEncoder().encode(JSON.stringify({ pid: 'h2-1', call: 'time', args: [] }));
   const out: number[] = [];
-  for (let i = 0; i < CALLS + WARMUP; i++) {
+  for (let i = 0; i < CALLS + WARMUP_CALLS; i++) {
     const t = performance.now();
-    await b.request('bench.echo', body, { timeout: 5000 });
-    if (i >= WARMUP) out.push((performance.now() - t) * 1000);
+    await nc.request('bench.echo', body, { timeout: 5000 });
+    if (i >= WARMUP_CALLS) out.push((performance.now() - t) * 1000);
   }
-  sub.unsubscribe();
-  await a.close();
-  await b.close();
+  await nc.close();
   return out;
 }
 
-async function wispCalls(url: string, program: string, on: string, marks: number[]): Promise<number[]> {
-  marks.length = 0;
+/** Runs a call-loop program (home h1, on `on`) and returns the gaps it printed. */
+async function wispCalls(url: string, program: string, on: string): Promise<number[]> {
   const client = await WispClient.connect(url);
-  const run = await client.run(program, [String(CALLS + WARMUP)], { home: 'h1', on });
+  let printed = '';
+  const run = await client.run(program, [String(CALLS + WARMUP_CALLS)], { home: 'h1', on, onOutput: (e) => void (printed += e.data) });
   const code = await run.exit;
   await client.close();
   if (code !== 0) throw new Error(`${program} exited ${code}`);
-  return gaps(marks);
+  return JSON.parse(printed) as number[];
+}
+
+/** Samples of each kind over alternating rounds. */
+async function rounds(url: string) {
+  const s = { raw: [] as number[], fwd: [] as number[], local: [] as number[] };
+  for (let i = 0; i < ROUNDS; i++) {
+    s.raw.push(...(await rawNats(url)));
+    s.fwd.push(...(await wispCalls(url, 'timeloop', 'h2')));
+    s.local.push(...(await wispCalls(url, 'pidloop', 'h1')));
+  }
+  return s;
+}
+
+/** h1, h2 and the raw responder each as an OS process, as Wisp hosts run. */
+async function processLayout(url: string) {
+  const peer = fileURLToPath(new URL('./benchPeer.ts', import.meta.url));
+  const kids: ChildProcess[] = [];
+  const start = (args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const c = spawn(process.execPath, ['--import', 'tsx', peer, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+      kids.push(c);
+      c.once('exit', (code) => reject(new Error(`bench peer ${args[0]} exited ${code}`)));
+      createInterface({ input: c.stdout! }).once('line', () => resolve());
+    });
+  try {
+    await Promise.all([start(['echo', url]), start(['host', url, 'h1']), start(['host', url, 'h2'])]);
+    return await rounds(url);
+  } finally {
+    for (const k of kids) {
+      k.removeAllListeners('exit');
+      k.stdin!.end();
+    }
+  }
+}
+
+/** Everything in this process: the responder, h1 and h2 share one event loop. */
+async function inProcessLayout(url: string) {
+  const conns = await Promise.all([0, 1, 2].map(() => connect({ servers: url, noAsyncTraces: true })));
+  conns[2]!.subscribe('bench.echo', { callback: (_e, m) => void m.respond(m.data) });
+  await conns[2]!.flush();
+  const registry = new ProgramRegistry(benchPrograms);
+  const hosts = await Promise.all(
+    ['h1', 'h2'].map((id, i) => Host.start({ id, nc: conns[i]!, registry, logger: createLogger('bench', 'silent'), console: () => {} })),
+  );
+  try {
+    return await rounds(url);
+  } finally {
+    for (const h of hosts) await h.stop();
+    for (const c of conns) await c.close();
+  }
 }
 
 function dispatch(): { wisp: number; xstate: number } {
@@ -90,54 +117,55 @@ function dispatch(): { wisp: number; xstate: number } {
   return { wisp, xstate };
 }
 
-/** `pnpm bench forward`: forwarded-call latency and dispatch speed, beside raw NATS and XState. */
+function summary(s: { raw: number[]; fwd: number[]; local: number[] }) {
+  return {
+    natsP50Us: round(percentile(s.raw, 50)),
+    natsP99Us: round(percentile(s.raw, 99)),
+    forwardP50Us: round(percentile(s.fwd, 50)),
+    forwardP99Us: round(percentile(s.fwd, 99)),
+    localP50Us: round(percentile(s.local, 50), 2),
+    forwardRatio: round(percentile(s.fwd, 50) / percentile(s.raw, 50), 3),
+  };
+}
+
+/**
+ * `pnpm bench forward`: forwarded-call latency beside raw NATS request-reply, and dispatch
+ * speed beside plain XState. Latency is measured twice: with h1, h2 and the raw responder as
+ * separate OS processes (how Wisp runs; the target applies here) and all in one process.
+ */
 export async function forwardBench(): Promise<Record<string, unknown>> {
   const nats = await startNatsServer();
-  const marks: number[] = [];
-  const registry = new ProgramRegistry([
-    callLoop('timeloop', () => sys.time(), marks),
-    callLoop('pidloop', () => sys.getpid(), marks),
-  ]);
-  const conns = await Promise.all(['h1', 'h2'].map(() => connect({ servers: nats.url, noAsyncTraces: true })));
-  const hosts = await Promise.all(
-    ['h1', 'h2'].map((id, i) => Host.start({ id, nc: conns[i]!, registry, clockSkewMs: id === 'h2' ? 3_600_000 : 0, logger: createLogger('bench', 'silent') })),
-  );
   try {
-    const raw: number[] = [];
-    const fwd: number[] = [];
-    const local: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      raw.push(...(await rawNats(nats.url)));
-      fwd.push(...(await wispCalls(nats.url, 'timeloop', 'h2', marks)));
-      local.push(...(await wispCalls(nats.url, 'pidloop', 'h1', marks)));
-    }
+    const procs = summary(await processLayout(nats.url));
+    const inproc = summary(await inProcessLayout(nats.url));
     const d = dispatch();
-    const r = {
-      calls: CALLS * ROUNDS,
-      natsP50Us: round(percentile(raw, 50)),
-      natsP99Us: round(percentile(raw, 99)),
-      forwardP50Us: round(percentile(fwd, 50)),
-      forwardP99Us: round(percentile(fwd, 99)),
-      localP50Us: round(percentile(local, 50), 2),
-      dispatchPerSec: Math.round(d.wisp),
-      xstatePerSec: Math.round(d.xstate),
-    };
-    const fwdRatio = r.forwardP50Us / r.natsP50Us;
-    const dispRatio = r.dispatchPerSec / r.xstatePerSec;
+    const dispatchRatio = d.wisp / d.xstate;
+    const row = (label: string, r: ReturnType<typeof summary>, judged: boolean) =>
+      [
+        `  ${label}`,
+        `    raw NATS request-reply   p50 ${r.natsP50Us} µs   p99 ${r.natsP99Us} µs`,
+        `    forwarded sys.time       p50 ${r.forwardP50Us} µs   p99 ${r.forwardP99Us} µs   ratio ${round(r.forwardRatio, 2)} × raw` +
+          (judged ? ` (target ≤ ${TARGET}) ${r.forwardRatio <= TARGET ? 'ok' : 'MISSED'}` : ''),
+        `    local sys.getpid         p50 ${r.localP50Us} µs`,
+      ].join('\n');
     process.stdout.write(
       [
         `forward bench (${ROUNDS} alternating rounds of ${CALLS} calls, loopback nats-server)`,
-        `  raw NATS request-reply   p50 ${r.natsP50Us} µs   p99 ${r.natsP99Us} µs`,
-        `  forwarded sys.time       p50 ${r.forwardP50Us} µs   p99 ${r.forwardP99Us} µs   ratio ${round(fwdRatio, 2)} × raw (target ≤ 1.25) ${fwdRatio <= 1.25 ? 'ok' : 'MISSED'}`,
-        `  local sys.getpid         p50 ${r.localP50Us} µs`,
-        `  dispatch                 ${r.dispatchPerSec} events/s vs plain XState actor.send ${r.xstatePerSec}/s   ratio ${round(dispRatio, 2)} (target ≥ 0.5) ${dispRatio >= 0.5 ? 'ok' : 'MISSED'}`,
+        row('hosts as OS processes (requester and responder in two processes)', procs, true),
+        row('all in one process (same event loop)', inproc, false),
+        `  dispatch  ${Math.round(d.wisp)} events/s vs plain XState actor.send ${Math.round(d.xstate)}/s   ratio ${round(dispatchRatio, 2)} (target ≥ 0.5) ${dispatchRatio >= 0.5 ? 'ok' : 'MISSED'}`,
         '',
       ].join('\n'),
     );
-    return { ...r, forwardRatio: round(fwdRatio, 3), dispatchRatio: round(dispRatio, 3) };
+    return {
+      calls: CALLS * ROUNDS,
+      ...procs,
+      inProcess: inproc,
+      dispatchPerSec: Math.round(d.wisp),
+      xstatePerSec: Math.round(d.xstate),
+      dispatchRatio: round(dispatchRatio, 3),
+    };
   } finally {
-    for (const h of hosts) await h.stop();
-    for (const c of conns) await c.close();
     await nats.stop();
   }
 }

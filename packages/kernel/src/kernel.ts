@@ -146,8 +146,8 @@ export class Kernel {
   private onRequest(verb: string, body: unknown, replyTo: string | null): void {
     const caller: Caller = { kind: 'remote', replyTo: typeof replyTo === 'string' ? replyTo : null };
     try {
-      // Validated here too, not only at the runtime's edge: the kernel is also driven directly
-      // (checker, tests), and a body that skipped validation must not reach the process table.
+      // The one validation of a request body: the runtime only decodes, and the kernel is also
+      // driven directly (checker, tests), so nothing unvalidated reaches the process table.
       if (typeof verb !== 'string' || !isHostVerb(verb)) throw new WispError(ErrorCode.EINVAL, `unknown verb '${String(verb)}'`);
       switch (verb) {
         case 'info':
@@ -172,7 +172,12 @@ export class Kernel {
           return this.onDeliver(parseDeliver(body), caller);
       }
     } catch (err) {
-      this.answer(caller, { ok: false, error: toWireError(err) });
+      const error = toWireError(err);
+      // A malformed request is worth a warning; a well-formed one that fails (no such pid…) is not.
+      if (error.code === ErrorCode.EINVAL || error.code === ErrorCode.EPROTO) {
+        this.log('warn', `rejected ${String(verb)} request: ${error.message}`, { code: error.code });
+      }
+      this.answer(caller, { ok: false, error });
     }
   }
 

@@ -54,7 +54,10 @@ describe('bad input', () => {
     const k = bareKernel();
     const pid = spawnOn(k, 'sink');
     expect(pid).toBe('h1-1');
-    expect(errorCode(ask(k, verb, body))).toBe('EINVAL');
+    const effects = ask(k, verb, body);
+    expect(errorCode(effects)).toBe('EINVAL');
+    // The host logs a warning for it (the runtime only decodes; this is the one validation).
+    expect(effects.filter((e) => e.type === 'log' && e.level === 'warn' && e.msg.startsWith(`rejected ${verb} request`))).toHaveLength(1);
     // Nothing reached the process.
     k.run(0);
     expect(k.takeEffects().filter((e) => e.type === 'event')).toEqual([]);

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { ErrorCode, WispError, type WireError } from './errors.js';
 
 const encoder = new TextEncoder();
@@ -8,7 +9,9 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * (Pages and file data travel as raw bytes in a binary frame: {@link encodeFrame}.)
  */
 export function encode(value: unknown): Uint8Array {
-  return encoder.encode(JSON.stringify(value));
+  // Buffer (a Uint8Array) encodes short strings faster than TextEncoder: this is on every hop.
+  const json = JSON.stringify(value) as string | undefined;
+  return json === undefined ? new Uint8Array(0) : Buffer.from(json);
 }
 
 /** Decodes a message body; throws `EPROTO` for anything that is not UTF-8 JSON. */

@@ -4,7 +4,7 @@ import * as S from './schemas.js';
 
 /**
  * The one registry of protocol commands a host answers: verb → request and reply schemas.
- * The runtime validates every incoming request against it before the kernel sees it.
+ * The kernel validates every incoming request against it (the runtime only decodes).
  */
 export const hostCommands = {
   info: { request: S.InfoRequest, reply: S.HostInfo, summary: 'who the host is' },
