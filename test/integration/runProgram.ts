@@ -36,3 +36,54 @@ export function waitForLine(lines: string[], predicate: (l: string) => boolean, 
     if (!check()) child.stdout?.on('data', onData);
   });
 }
+
+/** A running program whose stdout is read line by line, for tests that drive it by messages. */
+export interface LineRun {
+  pid: string;
+  /** The next stdout line (waits for it; fails after `timeoutMs`). */
+  next(timeoutMs?: number): Promise<string>;
+  exit: Promise<number>;
+  /** Everything printed on stderr so far. */
+  stderr(): string;
+}
+
+/** Starts a program and queues its stdout lines. */
+export async function startLines(client: WispClient, program: string, args: string[], o: { home: string; on?: string }): Promise<LineRun> {
+  const lines: string[] = [];
+  const waiters: Array<(l: string) => void> = [];
+  let partial = '';
+  let err = '';
+  const run = await client.run(program, args, {
+    ...o,
+    onOutput: (m) => {
+      if (m.fd === 2) return void (err += m.data);
+      const parts = (partial + m.data).split('\n');
+      partial = parts.pop()!;
+      for (const l of parts) {
+        const w = waiters.shift();
+        if (w) w(l);
+        else lines.push(l);
+      }
+    },
+  });
+  return {
+    pid: run.pid,
+    exit: run.exit,
+    stderr: () => err,
+    next: (timeoutMs = 10_000) => {
+      const l = lines.shift();
+      if (l !== undefined) return Promise.resolve(l);
+      return new Promise((resolve, reject) => {
+        const waiter = (line: string) => {
+          clearTimeout(t);
+          resolve(line);
+        };
+        const t = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error(`${program} ${run.pid}: no line in ${timeoutMs} ms (stderr: ${err})`));
+        }, timeoutMs);
+        waiters.push(waiter);
+      });
+    },
+  };
+}

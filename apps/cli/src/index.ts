@@ -1,1 +1,2 @@
 export { startLocalCluster, startHostProcess, startFileServerProcess, type LocalCluster, type LocalClusterOptions, type HostProcess } from './localCluster.js';
+export { fsCommand } from './commands/fs.js';

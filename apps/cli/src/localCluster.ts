@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNatsServer, WispClient, type NatsServerHandle } from '@wisp/runtime';
 
@@ -23,12 +24,15 @@ export interface HostProcessOptions {
   /** Copy the host's stdout/stderr to ours (default: capture only). */
   inherit?: boolean;
   logLevel?: string;
+  /** Modules of extra programs (`--programs`), absolute paths or relative to our cwd. */
+  programs?: readonly string[];
 }
 
 /** Starts `wisp host` as a separate OS process. */
 export function startHostProcess(o: HostProcessOptions): HostProcess {
   const args = ['host', '--id', o.id];
   if (o.skewMs) args.push('--skew-ms', String(o.skewMs));
+  for (const p of o.programs ?? []) args.push('--programs', resolve(p));
   return startWispProcess(o.id, args, o);
 }
 
@@ -86,6 +90,8 @@ export interface LocalClusterOptions {
   logLevel?: string;
   /** Storage of the file server: `memory` (default), `dir:<path>` or `jetstream`. */
   storage?: string;
+  /** Modules of extra programs every host loads (`wisp up --programs`). */
+  programs?: readonly string[];
   /** How long to wait for every host to answer. */
   readyTimeoutMs?: number;
 }
@@ -109,7 +115,7 @@ export async function startLocalCluster(o: LocalClusterOptions = {}): Promise<Lo
   try {
     for (let i = 1; i <= n; i++) {
       const id = `h${i}`;
-      hosts.push(startHostProcess({ id, url, cluster, skewMs: o.skewMs?.[id], inherit: o.inherit, logLevel: o.logLevel }));
+      hosts.push(startHostProcess({ id, url, cluster, skewMs: o.skewMs?.[id], inherit: o.inherit, logLevel: o.logLevel, programs: o.programs }));
     }
     client = await WispClient.connect(url, cluster);
     await waitForFileServer(client, fileServer, o.readyTimeoutMs ?? 20_000);

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { WispError } from '@wisp/protocol';
-import { exampleRegistry } from '@wisp/examples';
 import { connectClient } from './connect.js';
 import { fileServerCommand } from './commands/fileserver.js';
 import { fsCommand } from './commands/fs.js';
@@ -10,6 +9,7 @@ import { killCommand } from './commands/kill.js';
 import { psCommand } from './commands/ps.js';
 import { runCommand } from './commands/run.js';
 import { upCommand } from './commands/up.js';
+import { hostRegistry } from './programModules.js';
 import { UsageError, usage } from './usage.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -28,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
       skew: { type: 'string', multiple: true, default: [] },
       fs: { type: 'string', default: '/=fs1' },
       storage: { type: 'string', default: 'memory' },
+      programs: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -46,14 +47,14 @@ async function main(argv: string[]): Promise<number> {
         if (!m) throw new UsageError(`--skew wants HOST=MS, got '${s}'`);
         skewMs[m[1]!] = Number(m[2]);
       }
-      await upCommand({ hosts, url: values.nats, cluster, skewMs, storage: values.storage! });
+      await upCommand({ hosts, url: values.nats, cluster, skewMs, storage: values.storage!, programs: values.programs! });
       return 0;
     }
     case 'host': {
       if (!values.id) throw new UsageError('host needs --id');
       const url = values.nats ?? process.env.WISP_NATS;
       if (!url) throw new UsageError('host needs --nats URL');
-      await hostCommand({ id: values.id, url, cluster, skewMs: Number(values['skew-ms']), fs: values.fs! });
+      await hostCommand({ id: values.id, url, cluster, skewMs: Number(values['skew-ms']), fs: values.fs!, programs: values.programs! });
       return 0;
     }
     case 'fileserver': {
@@ -64,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'programs': {
-      for (const p of exampleRegistry().list()) process.stdout.write(`${p}\n`);
+      for (const p of (await hostRegistry(values.programs!)).list()) process.stdout.write(`${p}\n`);
       return 0;
     }
   }

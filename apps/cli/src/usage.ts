@@ -5,7 +5,7 @@ export class UsageError extends Error {}
 export const usage = `usage: wisp <command> [options]
 
 commands:
-  up [--hosts N] [--nats URL] [--skew HOST=MS] [--storage S]
+  up [--hosts N] [--nats URL] [--skew HOST=MS] [--storage S] [--programs MODULE]
                                                   start a local cluster: a file server fs1 and hosts,
                                                   each its own OS process (S: memory, dir:<path>, jetstream)
   run <program> [args…] [--on HOST] [--home HOST] run a program; prints its console output, exits with its code
@@ -13,12 +13,16 @@ commands:
   hosts                                           hosts in the cluster
   kill <pid> [signal]                             send a signal (default TERM), routed via the pid's home
   programs                                        programs every host can run
-  fs ls|cat|put|rm|mkdir <path> [text]            the cluster's files (put reads stdin without text)
-  host --id ID [--nats URL] [--skew-ms MS] [--fs /=fs1]  run one host in the foreground (used by 'up')
+  fs ls|stat|cat|put|rm|mkdir <path> [text]       the cluster's files (put reads stdin without text;
+                                                  stat shows who has a file open and who caches it)
+  host --id ID [--nats URL] [--skew-ms MS] [--fs /=fs1] [--programs MODULE]
+                                                  run one host in the foreground (used by 'up')
   fileserver --id ID [--nats URL] [--storage S]   run one file server in the foreground (used by 'up')
 
 options for every command:
   --nats URL       NATS server (default: the cluster started by 'wisp up', or $WISP_NATS)
   --cluster NAME   cluster name (default: default)
   --fs SPEC        prefix table, path prefix = file server (default: /=fs1)
+  --programs MODULE  also load the programs a module exports (\`export const programs = [...]\`);
+                   repeatable; 'up' passes it to every host
 `;

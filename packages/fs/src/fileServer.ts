@@ -214,7 +214,9 @@ export class FileServer {
       case 'stat': {
         const node = this.lookup(normalizePath(c.path));
         if (!node) throw new WispError(ErrorCode.ENOENT, `no such file or directory: ${c.path}`);
-        return { value: node.kind === 'dir' ? { type: 'dir', size: 0, version: 0 } : { type: 'file', size: node.size, version: node.version } };
+        if (node.kind === 'dir') return { value: { type: 'dir', size: 0, version: 0 } };
+        const { hosts, writers, writeShared, cachingHosts } = this.cachingState(normalizePath(c.path))!;
+        return { value: { type: 'file', size: node.size, version: node.version, sharing: { hosts, writers, writeShared, cachingHosts } } };
       }
       case 'unlink':
         this.unlink(normalizePath(c.path), fx);

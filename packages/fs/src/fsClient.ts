@@ -57,6 +57,20 @@ export interface FsStat {
   type: 'file' | 'dir';
   size: number;
   version: number;
+  /** For a file: who has it open and who may cache it (the server's view, as in Sprite). */
+  sharing?: FileSharing;
+}
+
+/** A file's sharing and caching state at its server. */
+export interface FileSharing {
+  /** Hosts with the file open. */
+  hosts: string[];
+  /** Hosts with it open for writing. */
+  writers: string[];
+  /** Open on two or more hosts with at least one writer: nobody caches it. */
+  writeShared: boolean;
+  /** Hosts allowed to cache it now. */
+  cachingHosts: string[];
 }
 
 /** How to run an {@link FsClient}. */

@@ -9,7 +9,7 @@ export { PrefixTable, type PrefixEntry } from './prefixTable.js';
 export { FileServer, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_REPLY_BYTES, type FileServerOptions, type CachingState } from './fileServer.js';
 export type { FsCall, FsCallOf, FsInput, FsEffect, PersistOp } from './effects.js';
 export { FileServerProcess, type FileServerProcessOptions } from './fileServerProcess.js';
-export { FsClient, type FsClientOptions, type OpenFlags, type OpenResult, type FsStat, type StreamHandle } from './fsClient.js';
+export { FsClient, type FsClientOptions, type OpenFlags, type OpenResult, type FsStat, type FileSharing, type StreamHandle } from './fsClient.js';
 export { BlockCache, DEFAULT_BLOCK_SIZE, DEFAULT_CACHE_BYTES, type BlockCacheOptions, type BlockCacheStats, type DirtyRun } from './blockCache.js';
 export { StorageQueue } from './storageQueue.js';
 export { maxReadBytes, pagesPerReply, pagesPerRequest, REPLY_META_RESERVE, PAGE_NO_BYTES } from './limits.js';

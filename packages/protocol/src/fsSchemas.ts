@@ -105,8 +105,15 @@ export const FsFstatReply = z.object({
 
 /** `stat`: what a path is. */
 export const FsStatRequest = z.object({ host: HostIdSchema, path }).strict();
-/** Reply to `stat` (a directory has size 0 and version 0). */
-export const FsStatReply = z.object({ type: FileTypeSchema, size: position, version: id });
+/** A file's sharing and caching state, as its server sees it. */
+export const FileSharingSchema = z.object({
+  hosts: z.array(HostIdSchema),
+  writers: z.array(HostIdSchema),
+  writeShared: z.boolean(),
+  cachingHosts: z.array(HostIdSchema),
+});
+/** Reply to `stat` (a directory has size 0 and version 0 and no `sharing`). */
+export const FsStatReply = z.object({ type: FileTypeSchema, size: position, version: id, sharing: FileSharingSchema.optional() });
 
 /** `unlink`: remove a file (open streams keep it until closed). */
 export const FsUnlinkRequest = z.object({ host: HostIdSchema, path }).strict();

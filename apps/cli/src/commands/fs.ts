@@ -1,13 +1,13 @@
-import { FsClient } from '@wisp/fs';
+import { FsClient, type FsStat } from '@wisp/fs';
 import type { WispClient } from '@wisp/runtime';
 import { UsageError } from '../usage.js';
 
 const encoder = new TextEncoder();
 
-/** `wisp fs ls|cat|put|rm|mkdir <path> [text]`: the cluster's file namespace from the command line. */
+/** `wisp fs ls|stat|cat|put|rm|mkdir <path> [text]`: the cluster's file namespace from the command line. */
 export async function fsCommand(client: WispClient, prefixes: string, cluster: string, args: string[]): Promise<string> {
   const [verb, path, ...rest] = args;
-  if (!verb || !path) throw new UsageError('fs wants: ls|cat|put|rm|mkdir <path> [text]');
+  if (!verb || !path) throw new UsageError('fs wants: ls|stat|cat|put|rm|mkdir <path> [text]');
   // The CLI acts as a host of its own for the file servers (its id only names its cache).
   const fs = await FsClient.start({ nc: client.nc, host: `cli${process.pid}`, prefixes, cluster, cache: false });
   try {
@@ -17,6 +17,8 @@ export async function fsCommand(client: WispClient, prefixes: string, cluster: s
         if (st.type !== 'dir') return `${path}\t${st.size}\n`;
         return (await fs.readdir(path)).map((e) => `${e.name}${e.type === 'dir' ? '/' : ''}\n`).join('');
       }
+      case 'stat':
+        return statLine(path, await fs.stat(path));
       case 'cat': {
         const s = (await fs.open(path, 'r')).stream;
         const chunks: Uint8Array[] = [];
@@ -42,11 +44,22 @@ export async function fsCommand(client: WispClient, prefixes: string, cluster: s
         await fs.mkdir(path, { parents: true });
         return '';
       default:
-        throw new UsageError(`unknown fs command '${verb}' (ls, cat, put, rm, mkdir)`);
+        throw new UsageError(`unknown fs command '${verb}' (ls, stat, cat, put, rm, mkdir)`);
     }
   } finally {
     await fs.stop();
   }
+}
+
+/** `wisp fs stat`: what a path is and, for a file, who has it open and who may cache it. */
+function statLine(path: string, st: FsStat): string {
+  if (st.type === 'dir') return `${path}: directory\n`;
+  const head = `${path}: file, ${st.size} bytes, version ${st.version}\n`;
+  const s = st.sharing;
+  if (!s || s.hosts.length === 0) return `${head}not open\n`;
+  const open = s.hosts.map((h) => (s.writers.includes(h) ? `${h} (writing)` : h)).join(', ');
+  const caching = s.writeShared ? 'write-shared: cached nowhere' : s.cachingHosts.length > 0 ? `cached on ${s.cachingHosts.join(', ')}` : 'cached nowhere';
+  return `${head}open on ${open}; ${caching}\n`;
 }
 
 async function readStdin(): Promise<Uint8Array> {

@@ -1,15 +1,16 @@
 import { connect } from '@nats-io/transport-node';
-import { exampleRegistry } from '@wisp/examples';
 import { FsClient } from '@wisp/fs';
 import { Host, createLogger } from '@wisp/runtime';
+import { hostRegistry } from '../programModules.js';
 
 /** `wisp host`: runs one host in this process until SIGTERM/SIGINT. */
-export async function hostCommand(o: { id: string; url: string; cluster: string; skewMs: number; fs: string }): Promise<void> {
+export async function hostCommand(o: { id: string; url: string; cluster: string; skewMs: number; fs: string; programs: string[] }): Promise<void> {
+  const registry = await hostRegistry(o.programs);
   const logger = createLogger('wisp-host');
   const nc = await connect({ servers: o.url, name: `wisp-host-${o.id}`, noAsyncTraces: true });
   // The host's file-system client: prefix table, block cache, and the cache.disable callbacks.
   const fs = await FsClient.start({ nc, host: o.id, prefixes: o.fs, cluster: o.cluster });
-  const host = await Host.start({ id: o.id, nc, registry: exampleRegistry(), cluster: o.cluster, clockSkewMs: o.skewMs, logger, fs });
+  const host = await Host.start({ id: o.id, nc, registry, cluster: o.cluster, clockSkewMs: o.skewMs, logger, fs });
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -3,8 +3,8 @@ import { removeClusterFile, writeClusterFile } from '../clusterFile.js';
 import { startLocalCluster } from '../localCluster.js';
 
 /** `wisp up`: a local cluster in the foreground, showing cluster events until Ctrl-C. */
-export async function upCommand(o: { hosts: number; url?: string; cluster: string; skewMs: Record<string, number>; storage: string }): Promise<void> {
-  const c = await startLocalCluster({ hosts: o.hosts, url: o.url, cluster: o.cluster, skewMs: o.skewMs, storage: o.storage, inherit: true });
+export async function upCommand(o: { hosts: number; url?: string; cluster: string; skewMs: Record<string, number>; storage: string; programs: string[] }): Promise<void> {
+  const c = await startLocalCluster({ hosts: o.hosts, url: o.url, cluster: o.cluster, skewMs: o.skewMs, storage: o.storage, programs: o.programs, inherit: true });
   writeClusterFile({ url: c.url, cluster: c.cluster, hosts: c.hosts.map((h) => h.id), upPid: process.pid });
   process.stdout.write(
     `wisp: cluster '${c.cluster}' up — nats ${c.url}${c.nats ? ' (embedded)' : ''}, file server fs1 (${o.storage}), hosts ${c.hosts.map((h) => h.id).join(' ')}\n` +
