@@ -7,3 +7,4 @@ export * from './schemas.js';
 export { hostCommands, isHostVerb, parseRequest, type HostVerb, type RequestOf } from './commands.js';
 export { encode, decode, okReply, errorReply, unwrapReply, encodeFrame, decodeFrame, FRAME_HEADER_BYTES } from './codec.js';
 export * from './fsSchemas.js';
+export * from './migdSchemas.js';

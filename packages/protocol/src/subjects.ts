@@ -6,6 +6,8 @@
  * - `wisp.<cluster>.proc.<pid>` — messages to a process, wherever it runs
  * - `wisp.<cluster>.events.<kind>` — the cluster event stream
  * - `wisp.<cluster>.fs.<id>.<verb>` — requests to one file server
+ * - `wisp.<cluster>.migd.<verb>` — the load-sharing daemon (and host reports to it)
+ * - `wisp.<cluster>.host.<id>.owner.input` — a keystroke from a host's owner
  */
 export interface Subjects {
   /** The cluster name. */
@@ -26,6 +28,10 @@ export interface Subjects {
   fs(id: string, verb: string): string;
   /** Wildcard for every verb of one file server. */
   fsAll(id: string): string;
+  /** A message to the load-sharing daemon (`*` for every verb). */
+  migd(verb: string): string;
+  /** Owner input to one host (dotted, so the host's own verb handler leaves it alone). */
+  ownerInput(id: string): string;
 }
 
 const tokenPattern = /^[A-Za-z0-9_-]{1,64}$/;
@@ -44,6 +50,8 @@ export function subjects(cluster = 'default'): Subjects {
     events: () => `${root}.events.>`,
     fs: (id, verb) => `${root}.fs.${id}.${verb}`,
     fsAll: (id) => `${root}.fs.${id}.>`,
+    migd: (verb) => `${root}.migd.${verb}`,
+    ownerInput: (id) => `${root}.host.${id}.owner.input`,
   };
 }
 
