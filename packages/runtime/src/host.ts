@@ -17,6 +17,7 @@ import { Kernel, type Effect, type FsOp, type KernelEvent } from '@wisp/kernel';
 import { systemClock, systemTimers, type Clock, type Timers } from './clock.js';
 import type { ClusterEvent } from './clusterEvents.js';
 import { createLogger, type Logger } from './logger.js';
+import { OwnerActivity, type OwnerActivityOptions } from './ownerActivity.js';
 import { ReplyInbox } from './replyInbox.js';
 
 /** How to run a host. */
@@ -46,6 +47,8 @@ export interface HostOptions {
    * calls fail with `ENOSYS`.
    */
   fs?: HostFs;
+  /** Report owner idle time, load and foreign processes to migd (and take `wisp input`); off when absent. */
+  owner?: OwnerActivityOptions;
 }
 
 /**
@@ -67,6 +70,8 @@ export class Host {
   readonly kernel: Kernel;
   /** Cluster events raised by this host. */
   readonly events$: Observable<ClusterEvent>;
+  /** The owner's activity and the reports to migd, when enabled by {@link HostOptions.owner}. */
+  owner: OwnerActivity | null = null;
   private readonly events = new Subject<ClusterEvent>();
   private readonly nc: NatsConnection;
   private readonly clock: Clock;
@@ -117,6 +122,7 @@ export class Host {
     host.subs.push(host.nc.subscribe(s.hostAll(host.id), { callback: onHostMsg }));
     host.subs.push(host.nc.subscribe(s.hosts('*'), { callback: onHostMsg }));
     await host.nc.flush();
+    if (opts.owner) host.owner = await OwnerActivity.start({ host: host.id, nc: host.nc, subjects: s, clock: host.clock, log: host.log }, opts.owner);
     host.log.info({ programs: opts.registry.list().length }, 'host up');
     host.publishEvent('host.up', {});
     return host;
@@ -125,6 +131,7 @@ export class Host {
   /** Stops serving: unsubscribes and disarms timers. Processes here are lost (no eviction yet). */
   async stop(): Promise<void> {
     if (this.stopped) return;
+    this.owner?.stop();
     this.publishEvent('host.down', {});
     this.stopped = true;
     for (const s of [...this.subs, ...this.procSubs.values()]) s.unsubscribe();

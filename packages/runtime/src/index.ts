@@ -5,3 +5,4 @@ export { createLogger, type Logger } from './logger.js';
 export { requestFailure } from './natsErrors.js';
 export { startNatsServer, findNatsServerBinary, type NatsServerHandle, type NatsServerOptions } from './natsServer.js';
 export { WispClient, type RunHandle, type TtyEvent } from './client.js';
+export { OwnerActivity, type OwnerActivityOptions, type OwnerInput, type OwnerInputSource } from './ownerActivity.js';
