@@ -1,2 +1,3 @@
 export { startLocalCluster, startHostProcess, startFileServerProcess, type LocalCluster, type LocalClusterOptions, type HostProcess } from './localCluster.js';
 export { fsCommand } from './commands/fs.js';
+export { startMigdProcess, waitForMigd, type MigdProcessOptions } from './localCluster.js';

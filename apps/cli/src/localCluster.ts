@@ -26,6 +26,8 @@ export interface HostProcessOptions {
   logLevel?: string;
   /** Modules of extra programs (`--programs`), absolute paths or relative to our cwd. */
   programs?: readonly string[];
+  /** Ms between the host's reports to migd (`--report-ms`). */
+  reportMs?: number;
 }
 
 /** Starts `wisp host` as a separate OS process. */
@@ -33,7 +35,43 @@ export function startHostProcess(o: HostProcessOptions): HostProcess {
   const args = ['host', '--id', o.id];
   if (o.skewMs) args.push('--skew-ms', String(o.skewMs));
   for (const p of o.programs ?? []) args.push('--programs', resolve(p));
+  if (o.reportMs) args.push('--report-ms', String(o.reportMs));
   return startWispProcess(o.id, args, o);
+}
+
+/** migd's thresholds on its command line. */
+export interface MigdProcessOptions {
+  url: string;
+  cluster?: string;
+  inherit?: boolean;
+  logLevel?: string;
+  idleMs?: number;
+  loadBelow?: number;
+  leaseMs?: number;
+}
+
+/** Starts `wisp migd` as a separate OS process. */
+export function startMigdProcess(o: MigdProcessOptions): HostProcess {
+  const args = ['migd'];
+  if (o.idleMs !== undefined) args.push('--idle-ms', String(o.idleMs));
+  if (o.loadBelow !== undefined) args.push('--load-below', String(o.loadBelow));
+  if (o.leaseMs !== undefined) args.push('--lease-ms', String(o.leaseMs));
+  return startWispProcess('migd', args, o);
+}
+
+/** Resolves once migd answers `status`. */
+export async function waitForMigd(client: WispClient, migd: HostProcess, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (migd.child.exitCode !== null) throw new Error(`migd exited with code ${migd.child.exitCode} during start`);
+    try {
+      await client.nc.request(client.subjects.migd('status'), new TextEncoder().encode('{}'), { timeout: 300 });
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`migd not up after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 /** Starts `wisp fileserver` as a separate OS process. */
@@ -68,6 +106,8 @@ export interface LocalCluster {
   hosts: HostProcess[];
   /** The file server `fs1`, its own OS process, owning `/`. */
   fileServer: HostProcess;
+  /** migd, its own OS process, when started (`migd` option). */
+  migd: HostProcess | null;
   client: WispClient;
   /** The embedded server, when this cluster started one. */
   nats: NatsServerHandle | null;
@@ -92,6 +132,10 @@ export interface LocalClusterOptions {
   storage?: string;
   /** Modules of extra programs every host loads (`wisp up --programs`). */
   programs?: readonly string[];
+  /** Also start migd as its own OS process (`true`, or its thresholds). */
+  migd?: boolean | Omit<MigdProcessOptions, 'url' | 'cluster'>;
+  /** Ms between each host's reports to migd (hosts' default: 1000). */
+  reportMs?: number;
   /** How long to wait for every host to answer. */
   readyTimeoutMs?: number;
 }
@@ -106,7 +150,9 @@ export async function startLocalCluster(o: LocalClusterOptions = {}): Promise<Lo
   let client: WispClient | null = null;
   const fsOptions = { id: 'fs1', url, cluster, storage: o.storage, inherit: o.inherit, logLevel: o.logLevel };
   let fileServer = startFileServerProcess(fsOptions);
+  const migd = o.migd ? startMigdProcess({ url, cluster, inherit: o.inherit, logLevel: o.logLevel, ...(o.migd === true ? {} : o.migd) }) : null;
   const stop = async () => {
+    if (migd) await stopChild(migd.child, 'SIGTERM');
     await Promise.all(hosts.map((h) => stopChild(h.child, 'SIGTERM')));
     await stopChild(fileServer.child, 'SIGTERM');
     await client?.close().catch(() => undefined);
@@ -115,11 +161,12 @@ export async function startLocalCluster(o: LocalClusterOptions = {}): Promise<Lo
   try {
     for (let i = 1; i <= n; i++) {
       const id = `h${i}`;
-      hosts.push(startHostProcess({ id, url, cluster, skewMs: o.skewMs?.[id], inherit: o.inherit, logLevel: o.logLevel, programs: o.programs }));
+      hosts.push(startHostProcess({ id, url, cluster, skewMs: o.skewMs?.[id], inherit: o.inherit, logLevel: o.logLevel, programs: o.programs, reportMs: o.reportMs }));
     }
     client = await WispClient.connect(url, cluster);
     await waitForFileServer(client, fileServer, o.readyTimeoutMs ?? 20_000);
     await waitForHosts(client, hosts, o.readyTimeoutMs ?? 20_000);
+    if (migd) await waitForMigd(client, migd, o.readyTimeoutMs ?? 20_000);
   } catch (err) {
     await stop();
     throw err;
@@ -129,6 +176,7 @@ export async function startLocalCluster(o: LocalClusterOptions = {}): Promise<Lo
     cluster,
     hosts,
     fileServer,
+    migd,
     client,
     nats,
     restartFileServer: async () => {

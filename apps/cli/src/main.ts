@@ -9,6 +9,9 @@ import { killCommand } from './commands/kill.js';
 import { psCommand } from './commands/ps.js';
 import { runCommand } from './commands/run.js';
 import { upCommand } from './commands/up.js';
+import { anywhereCommand } from './commands/anywhere.js';
+import { inputCommand } from './commands/input.js';
+import { migdCommand } from './commands/migd.js';
 import { hostRegistry } from './programModules.js';
 import { UsageError, usage } from './usage.js';
 
@@ -29,6 +32,11 @@ async function main(argv: string[]): Promise<number> {
       fs: { type: 'string', default: '/=fs1' },
       storage: { type: 'string', default: 'memory' },
       programs: { type: 'string', multiple: true, default: [] },
+      anywhere: { type: 'boolean' },
+      'report-ms': { type: 'string', default: '1000' },
+      'idle-ms': { type: 'string', default: '30000' },
+      'load-below': { type: 'string', default: '1' },
+      'lease-ms': { type: 'string', default: '30000' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -47,14 +55,20 @@ async function main(argv: string[]): Promise<number> {
         if (!m) throw new UsageError(`--skew wants HOST=MS, got '${s}'`);
         skewMs[m[1]!] = Number(m[2]);
       }
-      await upCommand({ hosts, url: values.nats, cluster, skewMs, storage: values.storage!, programs: values.programs! });
+      await upCommand({ hosts, url: values.nats, cluster, skewMs, storage: values.storage!, programs: values.programs!, migd: migdConfig(values), reportMs: reportMs(values) });
       return 0;
     }
     case 'host': {
       if (!values.id) throw new UsageError('host needs --id');
       const url = values.nats ?? process.env.WISP_NATS;
       if (!url) throw new UsageError('host needs --nats URL');
-      await hostCommand({ id: values.id, url, cluster, skewMs: Number(values['skew-ms']), fs: values.fs!, programs: values.programs! });
+      await hostCommand({ id: values.id, url, cluster, skewMs: Number(values['skew-ms']), fs: values.fs!, programs: values.programs!, reportMs: reportMs(values) });
+      return 0;
+    }
+    case 'migd': {
+      const url = values.nats ?? process.env.WISP_NATS;
+      if (!url) throw new UsageError('migd needs --nats URL');
+      await migdCommand({ url, cluster, config: migdConfig(values) });
       return 0;
     }
     case 'fileserver': {
@@ -75,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
       case 'run': {
         const [program, ...args] = rest;
         if (!program) throw new UsageError('run needs a program name (see: wisp programs)');
+        if (values.anywhere) return await anywhereCommand(client, program, args, { home: values.home });
         return await runCommand(client, program, args, { on: values.on, home: values.home });
       }
       case 'ps':
@@ -86,6 +101,11 @@ async function main(argv: string[]): Promise<number> {
       case 'fs':
         process.stdout.write(await fsCommand(client, values.fs!, cluster, rest));
         return 0;
+      case 'input': {
+        if (!rest[0]) throw new UsageError('input needs a host');
+        process.stdout.write(await inputCommand(client, rest[0]));
+        return 0;
+      }
       case 'kill': {
         const [pid, sig] = rest;
         if (!pid) throw new UsageError('kill needs a pid');
@@ -104,6 +124,19 @@ function intOption(name: string, v: string, min: number, max: number): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} wants a whole number from ${min} to ${max}, got '${v}'`);
   return n;
+}
+
+/** migd's thresholds from `--idle-ms`, `--load-below`, `--lease-ms`. */
+function migdConfig(v: { 'idle-ms'?: string; 'load-below'?: string; 'lease-ms'?: string }): { idleAfterMs: number; loadBelow: number; leaseMs: number } {
+  return {
+    idleAfterMs: intOption('--idle-ms', v['idle-ms']!, 0, 86_400_000),
+    loadBelow: intOption('--load-below', v['load-below']!, 1, 1_000_000),
+    leaseMs: intOption('--lease-ms', v['lease-ms']!, 100, 86_400_000),
+  };
+}
+
+function reportMs(v: { 'report-ms'?: string }): number {
+  return intOption('--report-ms', v['report-ms']!, 10, 3_600_000);
 }
 
 main(process.argv.slice(2)).then(

@@ -9,6 +9,8 @@ commands:
                                                   start a local cluster: a file server fs1 and hosts,
                                                   each its own OS process (S: memory, dir:<path>, jetstream)
   run <program> [args…] [--on HOST] [--home HOST] run a program; prints its console output, exits with its code
+  run --anywhere <program> [args…]                run it on an idle host granted by migd (locally if none)
+  input <host>                                    a keystroke from the host's owner: it is no longer idle
   ps                                              processes: pid, program, home, current host, state
   hosts                                           hosts in the cluster
   kill <pid> [signal]                             send a signal (default TERM), routed via the pid's home
@@ -18,6 +20,9 @@ commands:
   host --id ID [--nats URL] [--skew-ms MS] [--fs /=fs1] [--programs MODULE]
                                                   run one host in the foreground (used by 'up')
   fileserver --id ID [--nats URL] [--storage S]   run one file server in the foreground (used by 'up')
+  migd [--nats URL] [--idle-ms MS] [--load-below N] [--lease-ms MS]
+                                                  run the load-sharing daemon (used by 'up'; defaults
+                                                  30000 ms, 1, 30000 ms)
 
 options for every command:
   --nats URL       NATS server (default: the cluster started by 'wisp up', or $WISP_NATS)
@@ -25,4 +30,8 @@ options for every command:
   --fs SPEC        prefix table, path prefix = file server (default: /=fs1)
   --programs MODULE  also load the programs a module exports (\`export const programs = [...]\`);
                    repeatable; 'up' passes it to every host
+  --report-ms MS   (up, host) ms between a host's reports of idle time and load to migd (default 1000)
+  --idle-ms MS, --load-below N, --lease-ms MS
+                   (up, migd) a host is idle after MS without owner input and load below N;
+                   a grant not renewed within the lease ends
 `;
