@@ -1,98 +1,20 @@
-/** Default page size in bytes. */
-export const PAGE_SIZE = 4096;
+import { PagedAddressSpace, type AddressSpace as Space } from '@wisp/vm';
+
+export { PAGE_SIZE, PagedAddressSpace, PageFault, findPageFault } from '@wisp/vm';
+export type { AddressSpaceDescription, AddressSpaceImage, PageState } from '@wisp/vm';
 
 /**
- * A process's address space: pages of bytes, zero-filled on first touch. For now every page
- * is resident; paging and backing files arrive with migration.
+ * A process's address space as a program sees it through {@link memory}: typed accessors
+ * over `[0, size)` and `grow`. Implemented by `PagedAddressSpace` from `@wisp/vm`.
  */
-export class AddressSpace {
-  /** Page number → bytes, for pages ever touched. */
-  readonly pages = new Map<number, Uint8Array>();
-  private sizeBytes: number;
-  readonly pageSize: number;
+export type AddressSpace = Space;
 
-  constructor(size = 0, pageSize = PAGE_SIZE) {
-    this.sizeBytes = size;
-    this.pageSize = pageSize;
-  }
-
-  /** Current size in bytes. */
-  get size(): number {
-    return this.sizeBytes;
-  }
-
-  /** Grows by `bytes` and returns the new size. */
-  grow(bytes: number): number {
-    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`grow: bad size ${bytes}`);
-    this.sizeBytes += bytes;
-    return this.sizeBytes;
-  }
-
-  private page(n: number): Uint8Array {
-    let p = this.pages.get(n);
-    if (!p) {
-      p = new Uint8Array(this.pageSize);
-      this.pages.set(n, p);
-    }
-    return p;
-  }
-
-  private check(addr: number, len: number): void {
-    if (!Number.isSafeInteger(addr) || addr < 0 || addr + len > this.sizeBytes) {
-      throw new RangeError(`address ${addr}+${len} outside the address space (size ${this.sizeBytes})`);
-    }
-  }
-
-  /** Copies `len` bytes out from `addr`. */
-  read(addr: number, len: number): Uint8Array {
-    this.check(addr, len);
-    const out = new Uint8Array(len);
-    for (let done = 0; done < len; ) {
-      const a = addr + done;
-      const off = a % this.pageSize;
-      const n = Math.min(len - done, this.pageSize - off);
-      out.set(this.page(Math.floor(a / this.pageSize)).subarray(off, off + n), done);
-      done += n;
-    }
-    return out;
-  }
-
-  /** Copies `data` in at `addr`. */
-  write(addr: number, data: Uint8Array): void {
-    this.check(addr, data.length);
-    for (let done = 0; done < data.length; ) {
-      const a = addr + done;
-      const off = a % this.pageSize;
-      const n = Math.min(data.length - done, this.pageSize - off);
-      this.page(Math.floor(a / this.pageSize)).set(data.subarray(done, done + n), off);
-      done += n;
-    }
-  }
-
-  /** Reads a little-endian u32. */
-  u32(addr: number): number {
-    return new DataView(this.read(addr, 4).buffer).getUint32(0, true);
-  }
-
-  /** Writes a little-endian u32. */
-  setU32(addr: number, v: number): void {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, v, true);
-    this.write(addr, b);
-  }
-
-  /** Reads a little-endian f64. */
-  f64(addr: number): number {
-    return new DataView(this.read(addr, 8).buffer).getFloat64(0, true);
-  }
-
-  /** Writes a little-endian f64. */
-  setF64(addr: number, v: number): void {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setFloat64(0, v, true);
-    this.write(addr, b);
-  }
-}
+/**
+ * Builds a fresh, empty {@link PagedAddressSpace}; kept so `new AddressSpace()` still works.
+ * The kernel should type its PCB's memory as `PagedAddressSpace` to reach the transaction
+ * and pager side.
+ */
+export const AddressSpace = PagedAddressSpace;
 
 let current: AddressSpace | null = null;
 

@@ -1,0 +1,685 @@
+import type { AddressSpace } from './addressSpace.js';
+import { ADDRESS_CEILING, MAX_ADDRESS_SPACE, PAGE_SIZE } from './defaults.js';
+import type { AddressSpaceDescription, AddressSpaceImage } from './description.js';
+import { pagesOf, toExtents } from './extents.js';
+import { PageFault } from './pageFault.js';
+import { ABSENT, ABSENT_DIRTY, CLEAN, DIRTY, STATE_NAMES, ZERO, type PageState } from './pageState.js';
+import { UndoLog } from './undoLog.js';
+
+/** Options of a {@link PagedAddressSpace}. */
+export interface PagedAddressSpaceOptions {
+  /** Page size in bytes, a power of two; default {@link PAGE_SIZE}. */
+  pageSize?: number;
+  /** Size limit in bytes; default {@link MAX_ADDRESS_SPACE}, at most 2 GiB. */
+  maxSize?: number;
+  /** How many pages past a fault to suggest in {@link PageFault.hint}; default 8. */
+  readAhead?: number;
+}
+
+/** Page counts by state, e.g. for a migration record. */
+export interface PageStats {
+  /** Pages spanned by the size. */
+  pages: number;
+  zero: number;
+  clean: number;
+  dirty: number;
+  absent: number;
+}
+
+/** Most spare page buffers kept for reuse by copy-on-write and fresh pages. */
+const POOL_LIMIT = 1024;
+
+/**
+ * A paged address space: the program side ({@link AddressSpace}: typed accessors, `grow`),
+ * transactions that make a transition's writes atomic (`begin` / `commit` / `rollback`),
+ * restartable page faults (`PageFault`, also recorded for `takeFault`), and a pure pager side
+ * for migration and backing files (`install`, `markAbsent`, `evictClean`, `takeDirty`,
+ * `pageBytes`, `describe`, `image`, `fromDescription`, `fromImage`). No I/O happens here.
+ */
+export class PagedAddressSpace implements AddressSpace {
+  readonly pageSize: number;
+  readonly maxSize: number;
+  readonly readAhead: number;
+  private readonly shift: number;
+  private readonly mask: number;
+  private sizeBytes = 0;
+  private nPages = 0;
+  /**
+   * Page number → bytes: the page's own frame if resident, the shared {@link zeroFrame} for a
+   * zero page (so zero pages read on the fast path), undefined if absent. A plain array
+   * indexed by page number: no Map lookup on the hot path.
+   */
+  private readonly frames: Array<Uint8Array | undefined> = [];
+  /** Shared by every zero page; never written (writes go through prepareWrite first). */
+  private readonly zeroFrame: Uint8Array;
+  /** Page number → state code (capacity ≥ nPages). */
+  private states = new Uint8Array(16);
+  /**
+   * Page number → write epoch. `writeEpoch[p] === epoch` means page p is resident, dirty and,
+   * inside a transaction, already saved: a write needs no other check. Bumping `epoch`
+   * invalidates every page at once (begin, rollback, takeDirty).
+   */
+  private writeEpoch = new Uint32Array(16);
+  private epoch = 1;
+  private tx: { size: number; undo: UndoLog } | null = null;
+  private pending: PageFault | null = null;
+  private readonly pool: Uint8Array[] = [];
+  /** Scratch for multi-byte values: no allocation per access. */
+  private readonly scratch = new Uint8Array(8);
+  private readonly scratchView = new DataView(this.scratch.buffer);
+
+  constructor(size = 0, options: PagedAddressSpaceOptions = {}) {
+    const pageSize = options.pageSize ?? PAGE_SIZE;
+    if (!Number.isSafeInteger(pageSize) || pageSize < 8 || pageSize > 1 << 24 || (pageSize & (pageSize - 1)) !== 0) {
+      throw new RangeError(`page size ${pageSize} is not a power of two between 8 and 16 MiB`);
+    }
+    const maxSize = options.maxSize ?? MAX_ADDRESS_SPACE;
+    if (!Number.isSafeInteger(maxSize) || maxSize < 0 || maxSize > ADDRESS_CEILING) {
+      throw new RangeError(`size limit ${maxSize} must be an integer between 0 and ${ADDRESS_CEILING}`);
+    }
+    this.pageSize = pageSize;
+    this.maxSize = maxSize;
+    this.readAhead = options.readAhead ?? 8;
+    this.shift = Math.log2(pageSize);
+    this.mask = pageSize - 1;
+    this.zeroFrame = new Uint8Array(pageSize);
+    this.grow(size);
+  }
+
+  /**
+   * A target for the `flush` and `lazy` strategies: same shape as `d`, every non-zero page
+   * absent (pages in `d.dirty` become dirty when installed).
+   */
+  static fromDescription(d: AddressSpaceDescription, options: Omit<PagedAddressSpaceOptions, 'pageSize' | 'maxSize'> = {}): PagedAddressSpace {
+    const space = new PagedAddressSpace(d.size, { ...options, pageSize: d.pageSize, maxSize: d.maxSize });
+    for (const p of pagesOf(d.pages)) {
+      space.checkPage(p);
+      space.states[p] = ABSENT;
+      space.frames[p] = undefined;
+    }
+    for (const p of pagesOf(d.dirty)) {
+      space.checkPage(p);
+      if (space.states[p] !== ABSENT) throw new RangeError(`description: dirty page ${p} is not among its pages`);
+      space.states[p] = ABSENT_DIRTY;
+    }
+    return space;
+  }
+
+  /**
+   * A target for the `copy` strategy: {@link fromDescription} with the image's pages
+   * installed in their source state (clean or dirty). Pages the source had absent stay absent.
+   */
+  static fromImage(img: AddressSpaceImage, options: Omit<PagedAddressSpaceOptions, 'pageSize' | 'maxSize'> = {}): PagedAddressSpace {
+    const space = PagedAddressSpace.fromDescription(img.description, options);
+    space.installMany(img.pages);
+    return space;
+  }
+
+  // ---- program side -------------------------------------------------------------------
+
+  /** Current size in bytes. */
+  get size(): number {
+    return this.sizeBytes;
+  }
+
+  /** Number of pages the size spans. */
+  get pageCount(): number {
+    return this.nPages;
+  }
+
+  /** Grows by `bytes` of zero pages and returns the new size; undone by {@link rollback}. */
+  grow(bytes: number): number {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`grow: bad size ${bytes}`);
+    const size = this.sizeBytes + bytes;
+    if (size > this.maxSize) {
+      throw new RangeError(`grow: ${this.sizeBytes} + ${bytes} bytes exceeds the address-space limit of ${this.maxSize} bytes`);
+    }
+    const pages = Math.ceil(size / this.pageSize);
+    if (pages > this.states.length) {
+      const cap = Math.max(pages, this.states.length * 2);
+      const states = new Uint8Array(cap);
+      states.set(this.states.subarray(0, this.nPages));
+      const epochs = new Uint32Array(cap);
+      epochs.set(this.writeEpoch.subarray(0, this.nPages));
+      this.states = states;
+      this.writeEpoch = epochs;
+    }
+    // Slots past nPages may hold stale values from a rolled-back grow.
+    for (let p = this.nPages; p < pages; p++) {
+      this.frames.push(this.zeroFrame);
+      this.states[p] = ZERO;
+      this.writeEpoch[p] = 0;
+    }
+    this.nPages = pages;
+    this.sizeBytes = size;
+    return size;
+  }
+
+  /** Reads an unsigned byte. */
+  u8(addr: number): number {
+    if (addr >>> 0 !== addr || addr >= this.sizeBytes) throw this.outOfRange(addr, 1);
+    const f = this.frames[addr >>> this.shift];
+    if (f !== undefined) return f[addr & this.mask] as number;
+    return this.missByte(addr);
+  }
+
+  /** Writes a byte (taken modulo 256). */
+  setU8(addr: number, v: number): void {
+    if (addr >>> 0 !== addr || addr >= this.sizeBytes) throw this.outOfRange(addr, 1);
+    const p = addr >>> this.shift;
+    if (this.writeEpoch[p] !== this.epoch) this.prepareWrite(p, addr, 1);
+    (this.frames[p] as Uint8Array)[addr & this.mask] = v;
+  }
+
+  /** Reads a little-endian u16. */
+  u16(addr: number): number {
+    const f = this.inPage(addr, 2);
+    if (f !== undefined) {
+      const o = addr & this.mask;
+      return (f[o] as number) | ((f[o + 1] as number) << 8);
+    }
+    this.load(addr, 2);
+    return this.scratchView.getUint16(0, true);
+  }
+
+  /** Writes a little-endian u16. */
+  setU16(addr: number, v: number): void {
+    const f = this.writableInPage(addr, 2);
+    if (f !== undefined) {
+      const o = addr & this.mask;
+      f[o] = v;
+      f[o + 1] = v >>> 8;
+      return;
+    }
+    this.scratchView.setUint16(0, v, true);
+    this.store(addr, 2);
+  }
+
+  /** Reads a little-endian u32. */
+  u32(addr: number): number {
+    const f = this.inPage(addr, 4);
+    if (f !== undefined) {
+      const o = addr & this.mask;
+      return ((f[o] as number) | ((f[o + 1] as number) << 8) | ((f[o + 2] as number) << 16) | ((f[o + 3] as number) << 24)) >>> 0;
+    }
+    this.load(addr, 4);
+    return this.scratchView.getUint32(0, true);
+  }
+
+  /** Writes a little-endian u32. */
+  setU32(addr: number, v: number): void {
+    const f = this.writableInPage(addr, 4);
+    if (f !== undefined) {
+      const o = addr & this.mask;
+      f[o] = v;
+      f[o + 1] = v >>> 8;
+      f[o + 2] = v >>> 16;
+      f[o + 3] = v >>> 24;
+      return;
+    }
+    this.scratchView.setUint32(0, v, true);
+    this.store(addr, 4);
+  }
+
+  /** Reads a little-endian i32. */
+  i32(addr: number): number {
+    const f = this.inPage(addr, 4);
+    if (f !== undefined) {
+      const o = addr & this.mask;
+      return (f[o] as number) | ((f[o + 1] as number) << 8) | ((f[o + 2] as number) << 16) | ((f[o + 3] as number) << 24);
+    }
+    this.load(addr, 4);
+    return this.scratchView.getInt32(0, true);
+  }
+
+  /** Writes a little-endian i32. */
+  setI32(addr: number, v: number): void {
+    const f = this.writableInPage(addr, 4);
+    if (f !== undefined) {
+      const o = addr & this.mask;
+      f[o] = v;
+      f[o + 1] = v >>> 8;
+      f[o + 2] = v >>> 16;
+      f[o + 3] = v >>> 24;
+      return;
+    }
+    this.scratchView.setInt32(0, v, true);
+    this.store(addr, 4);
+  }
+
+  /** Reads a little-endian f64. */
+  f64(addr: number): number {
+    this.load(addr, 8);
+    return this.scratchView.getFloat64(0, true);
+  }
+
+  /** Writes a little-endian f64. */
+  setF64(addr: number, v: number): void {
+    this.scratchView.setFloat64(0, v, true);
+    this.store(addr, 8);
+  }
+
+  /** Copies `len` bytes out from `addr`. */
+  bytes(addr: number, len: number): Uint8Array {
+    this.check(addr, len);
+    this.need(addr, len);
+    const out = new Uint8Array(len);
+    for (let done = 0; done < len; ) {
+      const a = addr + done;
+      const off = a & this.mask;
+      const n = Math.min(len - done, this.pageSize - off);
+      const f = this.frames[a >>> this.shift];
+      if (f !== undefined) out.set(f.subarray(off, off + n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  /** Copies `data` in at `addr`. */
+  setBytes(addr: number, data: Uint8Array): void {
+    const len = data.length;
+    this.check(addr, len);
+    this.need(addr, len);
+    for (let done = 0; done < len; ) {
+      const a = addr + done;
+      const off = a & this.mask;
+      const n = Math.min(len - done, this.pageSize - off);
+      const p = a >>> this.shift;
+      if (this.writeEpoch[p] !== this.epoch) this.prepareWrite(p, addr, len);
+      (this.frames[p] as Uint8Array).set(data.subarray(done, done + n), off);
+      done += n;
+    }
+  }
+
+  /** Sets `len` bytes from `addr` to `value`; zeros over zero pages leave them zero pages. */
+  fill(addr: number, len: number, value: number): void {
+    this.check(addr, len);
+    this.need(addr, len);
+    const v = value & 0xff;
+    for (let done = 0; done < len; ) {
+      const a = addr + done;
+      const off = a & this.mask;
+      const n = Math.min(len - done, this.pageSize - off);
+      const p = a >>> this.shift;
+      if (!(v === 0 && this.states[p] === ZERO)) {
+        if (this.writeEpoch[p] !== this.epoch) this.prepareWrite(p, addr, len);
+        (this.frames[p] as Uint8Array).fill(v, off, off + n);
+      }
+      done += n;
+    }
+  }
+
+  /** Same as {@link bytes}. */
+  read(addr: number, len: number): Uint8Array {
+    return this.bytes(addr, len);
+  }
+
+  /** Same as {@link setBytes}. */
+  write(addr: number, data: Uint8Array): void {
+    this.setBytes(addr, data);
+  }
+
+  // ---- transactions -------------------------------------------------------------------
+
+  /** True between {@link begin} and {@link commit} / {@link rollback}. */
+  get inTransaction(): boolean {
+    return this.tx !== null;
+  }
+
+  /** Opens a transaction: until it ends, the first write to each page saves its old contents. */
+  begin(): void {
+    if (this.tx) throw new Error('begin: a transaction is already open (they do not nest)');
+    this.tx = { size: this.sizeBytes, undo: new UndoLog() };
+    this.bumpEpoch();
+  }
+
+  /** Keeps the transaction's writes and growth. */
+  commit(): void {
+    const tx = this.endTx('commit');
+    // Saved copies are garbage now: recycle them as the next transaction's copies.
+    for (const b of tx.undo.takeBuffers()) this.recycle(b);
+  }
+
+  /** Undoes the transaction's writes (bytes and dirty bits) and growth. A recorded fault stays for {@link takeFault}. */
+  rollback(): void {
+    const tx = this.endTx('rollback');
+    tx.undo.forEach((p, state, saved) => {
+      const cur = this.frames[p];
+      if (cur !== undefined) this.recycle(cur);
+      // Only zero pages are saved without bytes.
+      this.frames[p] = saved ?? this.zeroFrame;
+      this.states[p] = state;
+    });
+    if (this.sizeBytes !== tx.size) {
+      this.sizeBytes = tx.size;
+      this.nPages = Math.ceil(tx.size / this.pageSize);
+      this.frames.length = this.nPages;
+    }
+    // Restored pages may be clean or zero again: no page may keep its write fast path.
+    this.bumpEpoch();
+  }
+
+  /**
+   * The page fault recorded since the last call (merged if several), cleared by this call.
+   * The kernel checks it after a failed transition: xstate wraps errors thrown in guards, so
+   * the thrown error's type cannot be relied on.
+   */
+  takeFault(): PageFault | null {
+    const f = this.pending;
+    this.pending = null;
+    return f;
+  }
+
+  // ---- pager side (pure) --------------------------------------------------------------
+
+  /**
+   * Makes page `page` resident with a copy of `bytes` (at most a page; the rest is zeros):
+   * clean, or dirty if the page was owed dirty (see {@link AddressSpaceDescription.dirty})
+   * or `dirty` says so. Refuses to overwrite a dirty page.
+   */
+  install(page: number, bytes: Uint8Array, dirty?: boolean): void {
+    this.outsideTx('install');
+    this.checkPage(page);
+    if (bytes.length > this.pageSize) throw new RangeError(`install: ${bytes.length} bytes for page ${page} exceed the page size ${this.pageSize}`);
+    const state = this.states[page];
+    if (state === DIRTY) throw new Error(`install: page ${page} is dirty; installing would lose its writes`);
+    let f = this.frames[page];
+    if (f === undefined || f === this.zeroFrame) f = this.frames[page] = this.newFrame();
+    else if (bytes.length < this.pageSize) f.fill(0);
+    f.set(bytes);
+    this.states[page] = (dirty ?? state === ABSENT_DIRTY) ? DIRTY : CLEAN;
+    this.writeEpoch[page] = 0;
+  }
+
+  /** {@link install} for several pages. */
+  installMany(pages: Iterable<readonly [page: number, bytes: Uint8Array]>): void {
+    for (const [p, b] of pages) this.install(p, b);
+  }
+
+  /**
+   * Makes pages absent (their bytes now live elsewhere, e.g. flushed to the backing file),
+   * dropping resident copies. Refuses dirty pages, before changing any.
+   */
+  markAbsent(pages: Iterable<number>): void {
+    this.outsideTx('markAbsent');
+    const list = [...pages];
+    for (const p of list) {
+      this.checkPage(p);
+      if (this.states[p] === DIRTY) throw new Error(`markAbsent: page ${p} is dirty; flush it (takeDirty) first`);
+    }
+    for (const p of list) this.drop(p);
+  }
+
+  /** Makes every resident clean page absent and returns their numbers (after a flush, to free memory). */
+  evictClean(): number[] {
+    this.outsideTx('evictClean');
+    const out = this.pagesIn(CLEAN);
+    for (const p of out) this.drop(p);
+    return out;
+  }
+
+  /**
+   * Resident dirty pages, ascending; they become clean. For a flush to the backing file or a
+   * precopy round: read each with {@link pageBytes} before the program runs again.
+   * Absent pages owed dirty are not included: pull them first.
+   */
+  takeDirty(): number[] {
+    this.outsideTx('takeDirty');
+    const out = this.pagesIn(DIRTY);
+    for (const p of out) this.states[p] = CLEAN;
+    this.bumpEpoch();
+    return out;
+  }
+
+  /** A copy of page `page`'s bytes, to send or flush; zeros for a zero page. An absent page is an error. */
+  pageBytes(page: number): Uint8Array {
+    this.checkPage(page);
+    const state = this.states[page];
+    if (state === ABSENT || state === ABSENT_DIRTY) throw new Error(`pageBytes: page ${page} is absent`);
+    return (this.frames[page] as Uint8Array).slice();
+  }
+
+  /** A serializable description of this space for migration (no bytes). Not inside a transaction. */
+  describe(): AddressSpaceDescription {
+    this.outsideTx('describe');
+    const pages: number[] = [];
+    const dirty: number[] = [];
+    for (let p = 0; p < this.nPages; p++) {
+      const s = this.states[p];
+      if (s === ZERO) continue;
+      pages.push(p);
+      if (s === DIRTY || s === ABSENT_DIRTY) dirty.push(p);
+    }
+    return { size: this.sizeBytes, pageSize: this.pageSize, maxSize: this.maxSize, pages: toExtents(pages), dirty: toExtents(dirty) };
+  }
+
+  /**
+   * The `copy` strategy's payload: the description and the bytes of every resident page
+   * (pages absent here stay absent on the target, fetched from the backing file). Refuses
+   * pages owed dirty to a lazy source: only that source has them.
+   */
+  image(): AddressSpaceImage {
+    const description = this.describe();
+    const pages: Array<[number, Uint8Array]> = [];
+    for (let p = 0; p < this.nPages; p++) {
+      const s = this.states[p];
+      if (s === ABSENT_DIRTY) throw new Error(`image: page ${p} is still at the lazy source; pull it first`);
+      if (s === CLEAN || s === DIRTY) pages.push([p, (this.frames[p] as Uint8Array).slice()]);
+    }
+    return { description, pages };
+  }
+
+  // ---- queries ------------------------------------------------------------------------
+
+  /** The state of page `page`. */
+  pageState(page: number): PageState {
+    this.checkPage(page);
+    return STATE_NAMES[this.states[page] as number] as PageState;
+  }
+
+  /** Resident pages (clean or dirty), ascending. */
+  residentPages(): number[] {
+    return this.pagesWhere((s) => s === CLEAN || s === DIRTY);
+  }
+
+  /** Resident dirty pages, ascending. */
+  dirtyPages(): number[] {
+    return this.pagesIn(DIRTY);
+  }
+
+  /** Absent pages, ascending. */
+  absentPages(): number[] {
+    return this.pagesWhere((s) => s === ABSENT || s === ABSENT_DIRTY);
+  }
+
+  /**
+   * Absent pages whose bytes are not in the backing file, only at a lazy migration's source
+   * (they were dirty there): pull them before a flush, an {@link image} or ending the
+   * dependency on the source. Ascending.
+   */
+  owedPages(): number[] {
+    return this.pagesIn(ABSENT_DIRTY);
+  }
+
+  /** Page counts by state. */
+  stats(): PageStats {
+    const out: PageStats = { pages: this.nPages, zero: 0, clean: 0, dirty: 0, absent: 0 };
+    for (let p = 0; p < this.nPages; p++) {
+      const s = this.states[p];
+      if (s === ZERO) out.zero++;
+      else if (s === CLEAN) out.clean++;
+      else if (s === DIRTY) out.dirty++;
+      else out.absent++;
+    }
+    return out;
+  }
+
+  // ---- internals ----------------------------------------------------------------------
+
+  /** The slow half of a byte read: the page is absent (zero pages have the zero frame), so fault. */
+  private missByte(addr: number): number {
+    const p = addr >>> this.shift;
+    if (this.states[p] === ZERO) return 0;
+    throw this.fault(addr, 1, [p]);
+  }
+
+  /**
+   * Gives page `p` its write fast path: faults if absent, saves it if inside a transaction,
+   * materializes a zero page, marks it dirty.
+   */
+  private prepareWrite(p: number, addr: number, len: number): void {
+    const state = this.states[p] as number;
+    if (state === ABSENT || state === ABSENT_DIRTY) throw this.fault(addr, len, [p]);
+    const f = this.frames[p] as Uint8Array;
+    if (this.tx) this.tx.undo.save(p, state, state === ZERO ? undefined : this.copyOf(f));
+    if (state === ZERO) this.frames[p] = this.newFrame();
+    this.states[p] = DIRTY;
+    this.writeEpoch[p] = this.epoch;
+  }
+
+  /** The frame holding all of `[addr, addr+n)` if it lies in one readable (resident or zero) page; else undefined: take the slow path. */
+  private inPage(addr: number, n: number): Uint8Array | undefined {
+    if (addr >>> 0 !== addr || addr + n > this.sizeBytes || (addr & this.mask) > this.pageSize - n) return undefined;
+    return this.frames[addr >>> this.shift];
+  }
+
+  /** Like {@link inPage}, but only if the page already has its write fast path. */
+  private writableInPage(addr: number, n: number): Uint8Array | undefined {
+    if (addr >>> 0 !== addr || addr + n > this.sizeBytes || (addr & this.mask) > this.pageSize - n) return undefined;
+    const p = addr >>> this.shift;
+    return this.writeEpoch[p] === this.epoch ? this.frames[p] : undefined;
+  }
+
+  /** Copies `n` (≤ 8) bytes at `addr` into the scratch buffer. */
+  private load(addr: number, n: number): void {
+    this.check(addr, n);
+    const off = addr & this.mask;
+    const f = this.frames[addr >>> this.shift];
+    if (f !== undefined && off + n <= this.pageSize) {
+      for (let i = 0; i < n; i++) this.scratch[i] = f[off + i] as number;
+      return;
+    }
+    this.need(addr, n);
+    for (let i = 0; i < n; i++) {
+      const a = addr + i;
+      const g = this.frames[a >>> this.shift];
+      this.scratch[i] = g === undefined ? 0 : (g[a & this.mask] as number);
+    }
+  }
+
+  /** Copies `n` (≤ 8) bytes from the scratch buffer to `addr`. */
+  private store(addr: number, n: number): void {
+    this.check(addr, n);
+    const off = addr & this.mask;
+    const p = addr >>> this.shift;
+    if (off + n <= this.pageSize) {
+      if (this.writeEpoch[p] !== this.epoch) this.prepareWrite(p, addr, n);
+      const f = this.frames[p] as Uint8Array;
+      for (let i = 0; i < n; i++) f[off + i] = this.scratch[i] as number;
+      return;
+    }
+    this.need(addr, n);
+    for (let i = 0; i < n; i++) {
+      const a = addr + i;
+      const q = a >>> this.shift;
+      if (this.writeEpoch[q] !== this.epoch) this.prepareWrite(q, addr, n);
+      (this.frames[q] as Uint8Array)[a & this.mask] = this.scratch[i] as number;
+    }
+  }
+
+  /** Faults, before any byte changes, if `[addr, addr+len)` touches absent pages. */
+  private need(addr: number, len: number): void {
+    if (len === 0) return;
+    const first = addr >>> this.shift;
+    const last = (addr + len - 1) >>> this.shift;
+    let missing: number[] | undefined;
+    for (let p = first; p <= last; p++) {
+      if (this.frames[p] !== undefined) continue;
+      const s = this.states[p];
+      if (s === ABSENT || s === ABSENT_DIRTY) (missing ??= []).push(p);
+    }
+    if (missing) throw this.fault(addr, len, missing);
+  }
+
+  /** Builds a fault with a read-ahead hint and records it for {@link takeFault}. */
+  private fault(addr: number, len: number, pages: number[]): PageFault {
+    const hint: number[] = [];
+    const last = pages[pages.length - 1] as number;
+    for (let p = last + 1; p <= last + this.readAhead && p < this.nPages; p++) {
+      const s = this.states[p];
+      if (s === ABSENT || s === ABSENT_DIRTY) hint.push(p);
+    }
+    const f = new PageFault(pages, hint, addr, len);
+    this.pending = this.pending ? this.pending.merge(f) : f;
+    return f;
+  }
+
+  private check(addr: number, len: number): void {
+    if (!Number.isSafeInteger(addr) || !Number.isSafeInteger(len) || addr < 0 || len < 0 || addr + len > this.sizeBytes) {
+      throw this.outOfRange(addr, len);
+    }
+  }
+
+  private outOfRange(addr: number, len: number): RangeError {
+    return new RangeError(`address ${addr} (${len} byte${len === 1 ? '' : 's'}) is outside the address space (size ${this.sizeBytes})`);
+  }
+
+  private checkPage(page: number): void {
+    if (!Number.isSafeInteger(page) || page < 0 || page >= this.nPages) {
+      throw new RangeError(`page ${page} is outside the address space (${this.nPages} pages)`);
+    }
+  }
+
+  private outsideTx(op: string): void {
+    if (this.tx) throw new Error(`${op}: not allowed inside a transaction`);
+  }
+
+  private endTx(op: string): { size: number; undo: UndoLog } {
+    const tx = this.tx;
+    if (!tx) throw new Error(`${op}: no transaction is open`);
+    this.tx = null;
+    return tx;
+  }
+
+  private bumpEpoch(): void {
+    if (++this.epoch >= 0xffffffff) {
+      this.writeEpoch.fill(0);
+      this.epoch = 1;
+    }
+  }
+
+  private drop(p: number): void {
+    const f = this.frames[p];
+    if (f !== undefined) this.recycle(f);
+    this.frames[p] = undefined;
+    if (this.states[p] !== ABSENT_DIRTY) this.states[p] = ABSENT;
+    this.writeEpoch[p] = 0;
+  }
+
+  private pagesIn(state: number): number[] {
+    const out: number[] = [];
+    for (let p = 0; p < this.nPages; p++) if (this.states[p] === state) out.push(p);
+    return out;
+  }
+
+  private pagesWhere(pred: (state: number) => boolean): number[] {
+    const out: number[] = [];
+    for (let p = 0; p < this.nPages; p++) if (pred(this.states[p] as number)) out.push(p);
+    return out;
+  }
+
+  private newFrame(): Uint8Array {
+    const f = this.pool.pop();
+    return f ? f.fill(0) : new Uint8Array(this.pageSize);
+  }
+
+  private copyOf(f: Uint8Array): Uint8Array {
+    const c = this.pool.pop() ?? new Uint8Array(this.pageSize);
+    c.set(f);
+    return c;
+  }
+
+  private recycle(f: Uint8Array): void {
+    if (f !== this.zeroFrame && this.pool.length < POOL_LIMIT) this.pool.push(f);
+  }
+}
