@@ -2,10 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { forwardBench } from './forward.js';
 import { fsBench } from './fs.js';
+import { idleBench } from './idle.js';
 
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   forward: forwardBench,
   fs: fsBench,
+  idle: idleBench,
 };
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { json: { type: 'string' } } });

@@ -206,6 +206,8 @@ export class FileServer {
         return { value: {} };
       case 'dup':
         return this.dup(to, c, fx);
+      case 'move':
+        return this.move(to, c, fx);
       case 'fstat': {
         const s = this.streamOf(c.host, c.stream);
         const f = s.file;
@@ -302,6 +304,18 @@ export class FileServer {
     if (c.offset !== undefined) s.offset = c.offset;
     s.refs++;
     s.hosts.set(c.to, (s.hosts.get(c.to) ?? 0) + 1);
+    const f = s.file;
+    this.admit(f, c.to, to, fx, (cacheable) => ({ file: f.id, size: f.size, version: f.version, cacheable }));
+    return undefined;
+  }
+
+  /** One reference moves from `c.host` to `c.to` (a migrating process takes its stream along). */
+  private move(to: string, c: FsCallOf<'move'>, fx: FsEffect[]): undefined {
+    const s = this.streamOf(c.host, c.stream);
+    // Gain before release, so the stream never drops to zero references on the way.
+    s.refs++;
+    s.hosts.set(c.to, (s.hosts.get(c.to) ?? 0) + 1);
+    this.release(s, c.host);
     const f = s.file;
     this.admit(f, c.to, to, fx, (cacheable) => ({ file: f.id, size: f.size, version: f.version, cacheable }));
     return undefined;

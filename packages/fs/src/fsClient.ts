@@ -303,7 +303,7 @@ export class FsClient {
   /**
    * Gives host `host` a reference to the stream (a child inherits it; or a process moves there).
    * To another host, the local offset goes to the server first and the stream switches to the
-   * server's offset here. (Moving a process = dup to the target, then close here.)
+   * server's offset here. (A migrating process's streams go with {@link move} instead.)
    */
   async dup(stream: StreamHandle, host: string): Promise<void> {
     const rec = await this.record(stream);
@@ -321,6 +321,31 @@ export class FsClient {
       rec.local = false;
     });
     await this.call(rec.server, 'dup', { host: this.host, stream: rec.id, to: host });
+  }
+
+  /**
+   * Hands this host's reference to a stream to host `to` (a process migrates there), at the
+   * server in one step. Dirty blocks and the local offset go to the server first, and this
+   * host forgets the stream. With `from`, moves that host's reference instead (taking back a
+   * stream handed to a target that then did not take the process).
+   */
+  async move(stream: StreamHandle, to: string, from: string = this.host): Promise<void> {
+    if (from !== this.host) {
+      const i = stream.lastIndexOf(':');
+      await this.call(stream.slice(0, i), 'move', { host: from, stream: Number(stream.slice(i + 1)), to });
+      return;
+    }
+    const rec = await this.record(stream);
+    await this.lane(rec.key, async () => {
+      await this.flushFile(rec.key);
+      if (rec.local) await this.call(rec.server, 'seek', { host: this.host, stream: rec.id, offset: rec.offset, whence: 'set' });
+      rec.local = false;
+    });
+    await this.call(rec.server, 'move', { host: this.host, stream: rec.id, to });
+    if (--rec.refs <= 0) {
+      this.streams.delete(stream);
+      if (this.writers.get(rec.key) === rec) this.writers.delete(rec.key);
+    }
   }
 
   // ---- paths ----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-import type { WireError } from '@wisp/protocol';
+import type { Signal, WireError } from '@wisp/protocol';
+import type { MigrationStep } from './migration/migrator.js';
 import type { SyscallName } from '@wisp/proc';
 import type { FsOp } from './effects.js';
 
@@ -7,8 +8,8 @@ export type Caller =
   | { kind: 'proc'; pid: string; callId: number; call: SyscallName }
   | { kind: 'remote'; replyTo: string | null };
 
-/** An answer to a caller. */
-export type Answer = { ok: true; value: unknown } | { ok: false; error: WireError };
+/** An answer to a caller; `bytes` travel raw beside the value (a framed reply). */
+export type Answer = { ok: true; value: unknown; bytes?: Uint8Array | Uint8Array[] } | { ok: false; error: WireError };
 
 /**
  * What to do when the response to an outgoing request arrives. Plain data, so kernel
@@ -28,6 +29,14 @@ export type Continuation =
   | { kind: 'fs'; caller: Caller & { kind: 'proc' }; op: FsOp; fd: number | null }
   /** The answer to one `dup` of a spawn's inherited fds; `group` names its {@link SpawnDups}. */
   | { kind: 'dup'; group: number; stream: string }
+  /** A step of a migration session (see `migration/migrator.ts`); `stream` names a stream moved. */
+  | { kind: 'migration'; pid: string; step: MigrationStep; stream?: string }
+  /** A send to a pid, retried while the pid is moving (`EAGAIN`, or nobody subscribed yet). */
+  | { kind: 'send'; caller: Caller & { kind: 'proc' }; subject: string; body: unknown; tries: number }
+  /** A kill the home routes to where the process runs, routed again while it moves. */
+  | { kind: 'signal'; caller: Caller; pid: string; signal: Signal; tries: number }
+  /** Pages a faulting process waits for, from its backing file. */
+  | { kind: 'pagein'; pid: string }
   /** Fire and forget; a failure is only logged. */
   | { kind: 'ignore'; what: string };
 

@@ -1,7 +1,7 @@
 import type { WireError } from '@wisp/protocol';
 
 /** The file-system client operations the kernel asks for in `fs` effects. */
-export type FsOp = 'open' | 'read' | 'write' | 'seek' | 'close' | 'stat' | 'unlink' | 'mkdir' | 'readdir' | 'dup';
+export type FsOp = 'open' | 'read' | 'write' | 'seek' | 'close' | 'stat' | 'unlink' | 'mkdir' | 'readdir' | 'dup' | 'move' | 'pageOut' | 'pageIn' | 'dropPages';
 
 /**
  * What the kernel asks of the world. The kernel never does I/O; the runtime (NATS) or a
@@ -9,10 +9,13 @@ export type FsOp = 'open' | 'read' | 'write' | 'seek' | 'close' | 'stat' | 'unli
  */
 export type Effect =
   /** Answer a request that arrived with reply subject `to`. */
-  | { type: 'reply'; to: string; ok: true; value: unknown }
+  | { type: 'reply'; to: string; ok: true; value: unknown; bytes?: Uint8Array | Uint8Array[] }
   | { type: 'reply'; to: string; ok: false; error: WireError }
-  /** Send a request; its answer comes back as a `response` event with the same token. */
-  | { type: 'request'; token: number; subject: string; body: unknown; timeoutMs: number }
+  /**
+   * Send a request; its answer comes back as a `response` event with the same token. With
+   * `bytes`, the body is framed with them (pages); `framedReply` says the answer is a frame.
+   */
+  | { type: 'request'; token: number; subject: string; body: unknown; timeoutMs: number; bytes?: Uint8Array[]; framedReply?: boolean }
   /**
    * A file-system operation for the host's file-system client (DESIGN §3, §6): `op` names the
    * client method (`open`, `read`, `write`, `seek`, `close`, `stat`, `unlink`, `mkdir`,
@@ -38,9 +41,9 @@ export type Effect =
 /** What the world tells the kernel. `now` is this host's clock (skew included), in ms. */
 export type KernelEvent =
   /** A validated request on one of this host's subjects (`deliver` for `proc.<pid>`). */
-  | { type: 'request'; verb: string; body: unknown; replyTo: string | null; now: number }
+  | { type: 'request'; verb: string; body: unknown; replyTo: string | null; now: number; bytes?: Uint8Array }
   /** The answer to an earlier `request` effect. */
-  | { type: 'response'; token: number; ok: true; value: unknown; now: number }
+  | { type: 'response'; token: number; ok: true; value: unknown; now: number; bytes?: Uint8Array }
   | { type: 'response'; token: number; ok: false; error: WireError; now: number }
   /** A timer armed by `setTimer` fired. */
   | { type: 'timer'; id: string; now: number };

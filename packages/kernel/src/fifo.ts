@@ -13,6 +13,12 @@ export class Fifo<T> {
     this.items.push(item);
   }
 
+  /** Puts an item back at the head (an event whose transition faulted is delivered again). */
+  unshift(item: T): void {
+    if (this.head > 0) this.items[--this.head] = item;
+    else this.items.unshift(item);
+  }
+
   /** Removes and returns the head, or undefined when empty. */
   shift(): T | undefined {
     if (this.head >= this.items.length) return undefined;

@@ -14,8 +14,10 @@ export interface HomeRecord {
   /** Started directly by a `spawn` request (its exit ends `wisp run`). */
   root: boolean;
   children: Set<string>;
-  /** A pending `wait` by this process. */
-  waiter?: { target: string | null; caller: Caller };
+  /** A pending `wait` by this process (`callId`: the process's id for the call). */
+  waiter?: { target: string | null; caller: Caller; callId?: number };
+  /** The last wait answered, kept so the same call re-issued after a migration gets the same child. */
+  lastWait?: { callId: number; reaped: Reaped };
 }
 
 /** A reaped child: what `wait` returns. */
@@ -73,7 +75,9 @@ export class HomeTable {
     const w = parent.waiter;
     if (w && (w.target === null || w.target === pid)) {
       parent.waiter = undefined;
-      return { waiter: w.caller, reaped: this.reap(rec) };
+      const reaped = this.reap(rec);
+      if (w.callId !== undefined) parent.lastWait = { callId: w.callId, reaped };
+      return { waiter: w.caller, reaped };
     }
     return null;
   }
@@ -82,26 +86,32 @@ export class HomeTable {
    * `pid` waits for `target` (or any child). Returns the reaped child, 'wait' when it must
    * wait, or 'none' when it has no such child.
    */
-  wait(pid: string, target: string | null, caller: Caller): Reaped | 'wait' | 'none' {
+  wait(pid: string, target: string | null, caller: Caller, callId?: number): Reaped | 'wait' | 'none' {
     const rec = this.records.get(pid);
     if (!rec) return 'none';
+    // The same call again (re-issued where the process migrated to): the same answer.
+    if (callId !== undefined && rec.lastWait?.callId === callId) return rec.lastWait.reaped;
     const candidates = target === null ? [...rec.children] : rec.children.has(target) ? [target] : [];
     if (candidates.length === 0) return 'none';
     for (const c of candidates) {
       const child = this.records.get(c);
-      if (child?.state === 'exited') return this.reap(child);
+      if (child?.state === 'exited') {
+        const reaped = this.reap(child);
+        if (callId !== undefined) rec.lastWait = { callId, reaped };
+        return reaped;
+      }
     }
-    rec.waiter = { target, caller };
+    rec.waiter = { target, caller, ...(callId !== undefined ? { callId } : {}) };
     return 'wait';
   }
 
   /** Removes and returns the pending wait of `pid`, if any. */
-  takeWaiter(pid: string): Caller | undefined {
+  takeWaiter(pid: string): { caller: Caller; callId?: number } | undefined {
     const rec = this.records.get(pid);
     const w = rec?.waiter;
     if (!rec || !w) return undefined;
     rec.waiter = undefined;
-    return w.caller;
+    return w;
   }
 
   private reap(rec: HomeRecord): Reaped {

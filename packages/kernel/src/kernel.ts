@@ -16,6 +16,8 @@ import {
   type CreateRequest,
   type DeliverRequest,
   type KillRequest,
+  type ProcessImage,
+  type TimerImage,
   type ProcInfo,
   type Signal,
   type SpawnRequest,
@@ -23,13 +25,16 @@ import {
   type SyscallRequest,
   type WireError,
 } from '@wisp/protocol';
-import { CONSOLE_FDS, SYSCALL, placeOf, resolveArgs, withMemory, type ProcInput, type ProgramRegistry, type SyscallName, type SyscallSpec } from '@wisp/proc';
+import { CONSOLE_FDS, SYSCALL, placeOf, resolveArgs, withMemory, type PageFault, type ProcInput, type ProgramRegistry, type SyscallName, type SyscallSpec } from '@wisp/proc';
 import type { Answer, Caller, Continuation, SpawnDups } from './caller.js';
 import type { Effect, FsOp, KernelEvent } from './effects.js';
 import { Fifo } from './fifo.js';
 import { HomeTable } from './homeTable.js';
 import { createPcb, logicOf, type ExecutableAction, type Pcb, type ProcTimer } from './pcb.js';
 import { checkArgs, isReservedEventType } from './syscallArgs.js';
+import type { KernelPort, RequestOptions } from './migration/kernelPort.js';
+import { Migrator, backingFileOf } from './migration/migrator.js';
+import { participants } from './migration/participants.js';
 
 /** How a kernel is configured. */
 export interface KernelConfig {
@@ -47,7 +52,17 @@ export interface KernelConfig {
   osPid?: number;
   /** Reported by `info`. */
   startedAt?: number;
+  /** Whether processes from other hosts may migrate here (default true). */
+  acceptForeign?: boolean;
 }
+
+/** A send or routed kill to a moving process is tried this many times, backing off. */
+const RETRIES = 24;
+/** Delay before retry n (ms): 5, 10, 20, … capped at 250 — about 5 s in all. */
+const retryDelay = (n: number) => Math.min(250, 5 * 2 ** n);
+
+/** An action of a completed transition, ready to perform. */
+type Planned = { kind: 'syscall'; call: SyscallName; args: unknown[] } | { kind: 'action'; action: ExecutableAction } | { kind: 'done' };
 
 /** Exit code of a program that threw (EX_SOFTWARE). */
 export const CRASH_EXIT_CODE = 70;
@@ -76,11 +91,15 @@ export class Kernel {
   private timerSeq = 0;
   private tokenSeq = 0;
   private now = 0;
+  private readonly migrator: Migrator;
+  /** Requests waiting for a retry timer, by the token they will be sent with. */
+  private readonly retrying = new Map<number, { subject: string; body: unknown; k: Continuation }>();
 
   constructor(config: KernelConfig) {
     this.config = config;
     this.hostId = config.hostId;
     this.subjects = subjects(config.cluster);
+    this.migrator = new Migrator(this.port());
   }
 
   /** Effects queued since the last call, in order. */
@@ -106,9 +125,9 @@ export class Kernel {
     this.now = event.now;
     switch (event.type) {
       case 'request':
-        return this.onRequest(event.verb, event.body, event.replyTo);
+        return this.onRequest(event.verb, event.body, event.replyTo, event.bytes);
       case 'response':
-        return this.onResponse(event.token, event.ok ? { ok: true, value: event.value } : { ok: false, error: event.error });
+        return this.onResponse(event.token, event.ok ? { ok: true, value: event.value, ...(event.bytes ? { bytes: event.bytes } : {}) } : { ok: false, error: event.error });
       case 'timer':
         return this.onTimer(event.id);
     }
@@ -124,8 +143,8 @@ export class Kernel {
       const pcb = this.runQueue.shift();
       if (!pcb) break;
       pcb.queued = false;
-      // A process that ended while queued costs no slice.
-      if (!pcb.alive) continue;
+      // A process that ended, froze or faulted while queued costs no slice (it is queued again when it can run).
+      if (!pcb.alive || pcb.frozen || pcb.faulting) continue;
       budget--;
       this.slice(pcb);
       this.schedule(pcb);
@@ -135,7 +154,7 @@ export class Kernel {
 
   /** Drops run-queue entries of processes that ended while queued, so `hasWork` is exact. */
   private dropDeadHeads(): void {
-    for (let head = this.runQueue.peek(); head && !head.alive; head = this.runQueue.peek()) {
+    for (let head = this.runQueue.peek(); head && (!head.alive || head.frozen || head.faulting); head = this.runQueue.peek()) {
       this.runQueue.shift();
       head.queued = false;
     }
@@ -143,7 +162,7 @@ export class Kernel {
 
   // ── requests from the world ──────────────────────────────────────────────
 
-  private onRequest(verb: string, body: unknown, replyTo: string | null): void {
+  private onRequest(verb: string, body: unknown, replyTo: string | null, bytes?: Uint8Array): void {
     const caller: Caller = { kind: 'remote', replyTo: typeof replyTo === 'string' ? replyTo : null };
     try {
       // The one validation of a request body: the runtime only decodes, and the kernel is also
@@ -170,6 +189,28 @@ export class Kernel {
           return this.onSignal(parseRequest(verb, body), caller);
         case 'deliver':
           return this.onDeliver(parseDeliver(body), caller);
+        case 'migrate':
+          return this.migrator.migrate(parseRequest(verb, body), caller);
+        case 'offer':
+          return this.migrator.offer(parseRequest(verb, body), caller, this.config.acceptForeign !== false);
+        case 'pages':
+          return this.migrator.pages(parseRequest(verb, body), bytes ?? new Uint8Array(0), caller);
+        case 'transfer':
+          return this.migrator.transfer(parseRequest(verb, body).image, caller);
+        case 'commit':
+          return this.migrator.commit(parseRequest(verb, body).pid, caller);
+        case 'abort':
+          return this.migrator.abort(parseRequest(verb, body).pid, caller);
+        case 'located': {
+          const req = parseRequest(verb, body);
+          if (homeOf(req.pid) !== this.hostId) throw new WispError(ErrorCode.EINVAL, `${req.pid} is not homed here`);
+          this.migrator.located(req.pid, req.host);
+          return this.answer(caller, { ok: true, value: {} });
+        }
+        case 'fetch':
+          return this.migrator.fetch(parseRequest(verb, body), caller);
+        case 'release':
+          return this.migrator.release(parseRequest(verb, body).pid, caller);
       }
     } catch (err) {
       const error = toWireError(err);
@@ -199,7 +240,8 @@ export class Kernel {
   private ps(): ProcInfo[] {
     const rows: ProcInfo[] = [];
     for (const p of this.procs.values()) {
-      rows.push({ pid: p.pid, program: p.program.name, home: p.home, host: this.hostId, parent: p.parent, state: this.stateOf(p) });
+      const residual = this.migrator.residualOf(p);
+      rows.push({ pid: p.pid, program: p.program.name, home: p.home, host: this.hostId, parent: p.parent, state: this.stateOf(p), ...(residual.length > 0 ? { residual } : {}) });
     }
     for (const r of this.home.records.values()) {
       if (r.state === 'exited') {
@@ -210,6 +252,7 @@ export class Kernel {
   }
 
   private stateOf(p: Pcb): ProcInfo['state'] {
+    if (p.frozen) return 'migrating';
     for (const id of p.timers) if (this.timers.get(id)?.kind === 'sleep') return 'sleeping';
     if (p.outstanding > 0) return 'blocked';
     return p.queued || p.urgent.length + p.mailbox.length > 0 ? 'runnable' : 'idle';
@@ -236,11 +279,13 @@ export class Kernel {
     const rec = this.home.records.get(req.pid);
     if (!rec || rec.state === 'exited') throw new WispError(ErrorCode.ESRCH, `no process ${req.pid}`);
     const args = checkArgs(req.call, req.args);
-    this.homeCall(req.pid, req.call, args, caller);
+    this.homeCall(req.pid, req.call, args, caller, req.callId);
   }
 
   private onSignal(req: KillRequest, caller: Caller): void {
     const pcb = this.procs.get(req.pid);
+    // Moving, or just gone: the home routes it again once it knows where the process went.
+    if ((pcb && !this.migrator.takesMessages(pcb.pid)) || (!pcb && this.migrator.movedTo(req.pid))) throw new WispError(ErrorCode.EAGAIN, `${req.pid} is moving`);
     if (!pcb) throw new WispError(ErrorCode.ESRCH, `no process ${req.pid} on ${this.hostId}`);
     this.signal(pcb, req.signal);
     this.answer(caller, { ok: true, value: {} });
@@ -251,7 +296,14 @@ export class Kernel {
     if (isReservedEventType(req.event.type)) {
       throw new WispError(ErrorCode.EINVAL, `event type '${req.event.type}' is reserved for the kernel`);
     }
+    // Moving, or just gone: the sender tries again and reaches it where it arrives.
+    if ((pcb && !this.migrator.takesMessages(pcb.pid)) || (!pcb && this.migrator.movedTo(req.pid))) throw new WispError(ErrorCode.EAGAIN, `${req.pid} is moving`);
     if (!pcb) throw new WispError(ErrorCode.ESRCH, `no process ${req.pid} on ${this.hostId}`);
+    if (req.seq !== undefined) {
+      // Exactly once: a retried send whose first try got through is acknowledged, not taken again.
+      if ((pcb.seqIn.get(req.from) ?? 0) >= req.seq) return this.answer(caller, { ok: true, value: {} });
+      pcb.seqIn.set(req.from, req.seq);
+    }
     this.enqueue(pcb, { ...req.event, from: req.from } as { type: string });
     this.answer(caller, { ok: true, value: {} });
   }
@@ -274,13 +326,55 @@ export class Kernel {
         return this.dupAnswered(k, answer);
       case 'ignore':
         if (!answer.ok) this.log('warn', `${k.what} failed: ${answer.error.message}`, { code: answer.error.code });
+        return;
+      case 'migration':
+        return this.migrator.answered(k, answer);
+      case 'pagein':
+        return this.pagedIn(k.pid, answer);
+      case 'send':
+      case 'signal':
+        return this.moving(k, answer);
     }
+  }
+
+  /**
+   * The answer to a send or a routed kill. While the target moves (`EAGAIN`) it is tried again
+   * after a short wait; a send keeps its seq, so if an earlier try did get through the receiver
+   * takes it only once. (A pid always has a subscriber while it moves: the target subscribes
+   * before it acknowledges the commit, the source unsubscribes after.)
+   */
+  private moving(k: Extract<Continuation, { kind: 'send' | 'signal' }>, answer: Answer): void {
+    const again = !answer.ok && answer.error.code === ErrorCode.EAGAIN;
+    if (again && k.tries < RETRIES) {
+      const token = ++this.tokenSeq;
+      const pid = k.kind === 'send' ? k.caller.pid : k.pid;
+      const subject = k.kind === 'send' ? k.subject : '';
+      this.retrying.set(token, { subject, body: k.kind === 'send' ? k.body : null, k: { ...k, tries: k.tries + 1 } });
+      const id = `r${++this.timerSeq}`;
+      this.timers.set(id, { kind: 'retry', pid, due: this.now + retryDelay(k.tries), token });
+      this.emit({ type: 'setTimer', id, delayMs: retryDelay(k.tries) });
+      return;
+    }
+    if (!answer.ok && answer.error.code === ErrorCode.EHOSTUNREACH) answer = { ok: false, error: { code: ErrorCode.ESRCH, message: answer.error.message } };
+    this.answer(k.caller, answer);
+  }
+
+  /** A retry timer fired: send again (a kill is routed again: the home may know a new host). */
+  private retry(token: number): void {
+    const r = this.retrying.get(token);
+    if (!r) return;
+    this.retrying.delete(token);
+    if (r.k.kind === 'signal') return this.routeKill(r.k.pid, r.k.signal, r.k.caller, r.k.tries);
+    if (r.k.kind === 'send' && !this.procs.get(r.k.caller.pid)?.alive) return;
+    this.request(r.subject, r.body, r.k);
   }
 
   private onTimer(id: string): void {
     const t = this.timers.get(id);
     if (!t) return;
     this.timers.delete(id);
+    if (t.kind === 'retry') return this.retry(t.token);
+    if (t.kind === 'session') return this.migrator.abort(t.pid, null);
     const pcb = this.procs.get(t.pid);
     if (!pcb) return;
     pcb.timers.delete(id);
@@ -314,25 +408,105 @@ export class Kernel {
     return pcb;
   }
 
-  /** Runs one transition atomically: effects are performed only if it completes. */
-  private step(pcb: Pcb, transition: () => Pcb['snapshot']): void {
+  /**
+   * Runs one transition atomically (DESIGN §3). The transition, the program's own actions and
+   * the syscalls' arguments all run inside one memory transaction; a page fault anywhere in
+   * them rolls everything back, and `redeliver` puts the event back to be taken again once the
+   * pages are in. Effects are performed only when the whole transition completed.
+   */
+  private step(pcb: Pcb, transition: () => Pcb['snapshot'], redeliver?: () => void): void {
     pcb.actions.length = 0;
-    let next: Pcb['snapshot'];
+    const memory = pcb.memory;
+    memory.begin();
+    let next: Pcb['snapshot'] | undefined;
+    let failure: unknown = null;
+    const planned: Planned[] = [];
     try {
-      next = withMemory(pcb.memory, transition);
+      next = withMemory(memory, transition);
+      if (next.status !== 'error') for (const a of pcb.actions) planned.push(this.prepare(pcb, a));
     } catch (err) {
-      return this.crash(pcb, err);
+      failure = err;
     }
+    pcb.actions.length = 0;
+    // Checked even when nothing was thrown: xstate rewraps a guard's error, a program may catch it.
+    const fault = memory.takeFault();
+    if (fault) {
+      memory.rollback();
+      return this.pageFault(pcb, fault, redeliver);
+    }
+    if (failure !== null || !next) {
+      memory.rollback();
+      return this.crash(pcb, failure);
+    }
+    memory.commit();
     pcb.snapshot = next;
     pcb.transitions++;
     if (next.status === 'error') return this.crash(pcb, next.error);
-    for (const a of pcb.actions.splice(0)) {
+    for (const p of planned) {
       if (!pcb.alive) return;
-      this.perform(pcb, a);
+      this.perform(pcb, p);
     }
     if (pcb.alive && next.status === 'done') {
       this.terminate(pcb, this.exitCodeOf(pcb, next.output));
     }
+  }
+
+  /**
+   * First pass over a transition's actions, inside its memory transaction: runs the program's
+   * own actions and resolves syscall arguments (either may read memory, and so fault).
+   */
+  private prepare(pcb: Pcb, a: ExecutableAction): Planned {
+    const spec = (a.exec as { [SYSCALL]?: SyscallSpec } | undefined)?.[SYSCALL];
+    if (spec) return { kind: 'syscall', call: spec.call, args: resolveArgs(spec, a.info) };
+    if (!a.type.startsWith('xstate.') && typeof a.exec === 'function') {
+      const exec = a.exec;
+      withMemory(pcb.memory, () => exec(a.info, a.params));
+      return { kind: 'done' };
+    }
+    return { kind: 'action', action: a };
+  }
+
+  /** A transition touched pages that are not here: fetch them, then deliver its event again. */
+  private pageFault(pcb: Pcb, fault: PageFault, redeliver: (() => void) | undefined): void {
+    if (!redeliver) return this.crash(pcb, new Error(`page fault outside a transition: ${fault.message}`));
+    redeliver();
+    pcb.faulting = true;
+    pcb.faults++;
+    const wanted = [...fault.pages, ...fault.hint];
+    if (pcb.lazyFrom) {
+      // Pages the lazy source still owes come from it; the rest from the backing file.
+      const owed = new Set(pcb.memory.owedPages());
+      const fromSource = wanted.filter((p) => owed.has(p));
+      if (fromSource.length > 0) return this.migrator.fetchFromSource(pcb, fromSource);
+    }
+    const token = ++this.tokenSeq;
+    this.pending.set(token, { kind: 'pagein', pid: pcb.pid });
+    this.emit({ type: 'fs', token, op: 'pageIn', args: [backingFileOf(pcb.pid), wanted, pcb.memory.pageSize] });
+  }
+
+  /** Pages from the backing file arrived (pages never written there read as zeros). */
+  private pagedIn(pid: string, answer: Answer): void {
+    const pcb = this.procs.get(pid);
+    if (!pcb) return;
+    if (!answer.ok) return this.pagesFailed(pcb, answer.error);
+    const pages = answer.value as Map<number, Uint8Array>;
+    for (const p of pcb.memory.absentPages()) {
+      const bytes = pages.get(p);
+      if (bytes) pcb.memory.install(p, bytes);
+    }
+    // Faulted pages the file does not have were never written: zeros.
+    this.pagesIn(pcb);
+  }
+
+  private pagesIn(pcb: Pcb): void {
+    pcb.faulting = false;
+    this.schedule(pcb);
+  }
+
+  /** Pages that cannot be brought in end the process, as a bus error would. */
+  private pagesFailed(pcb: Pcb, error: WireError): void {
+    pcb.faulting = false;
+    this.crash(pcb, new Error(`page-in failed: ${error.code} ${error.message}`));
   }
 
   /**
@@ -354,14 +528,16 @@ export class Kernel {
   }
 
   private slice(pcb: Pcb): void {
-    const event = pcb.urgent.shift() ?? pcb.mailbox.shift();
+    const queue = pcb.urgent.length > 0 ? pcb.urgent : pcb.mailbox;
+    const event = queue.shift();
     if (!event) return;
-    this.step(pcb, () => logicOf(pcb).transition(pcb.snapshot, event, pcb.scope));
+    this.step(pcb, () => logicOf(pcb).transition(pcb.snapshot, event, pcb.scope), () => queue.unshift(event));
   }
 
-  private perform(pcb: Pcb, a: ExecutableAction): void {
-    const spec = (a.exec as { [SYSCALL]?: SyscallSpec } | undefined)?.[SYSCALL];
-    if (spec) return this.syscall(pcb, spec.call, resolveArgs(spec, a.info));
+  private perform(pcb: Pcb, p: Planned): void {
+    if (p.kind === 'done') return;
+    if (p.kind === 'syscall') return this.syscall(pcb, p.call, p.args);
+    const a = p.action;
     switch (a.type) {
       case 'xstate.raise':
         return this.armRaise(pcb, a.params as { event: { type: string }; delay: number | undefined; id?: string });
@@ -376,15 +552,6 @@ export class Kernel {
       case 'xstate.spawnChild':
       case 'xstate.stopChild':
         return this.log('warn', `${a.type} is not available to Wisp programs; use sys.send / sys.spawn`, { pid: pcb.pid });
-      default:
-        // The program's own named or inline actions: pure code, run with memory in scope.
-        if (typeof a.exec === 'function') {
-          try {
-            withMemory(pcb.memory, () => a.exec!(a.info, a.params));
-          } catch (err) {
-            this.crash(pcb, err);
-          }
-        }
     }
   }
 
@@ -430,7 +597,7 @@ export class Kernel {
   }
 
   private schedule(pcb: Pcb): void {
-    if (pcb.queued || !pcb.alive) return;
+    if (pcb.queued || !pcb.alive || pcb.frozen || pcb.faulting) return;
     if (pcb.urgent.length > 0 || (pcb.outstanding === 0 && pcb.mailbox.length > 0)) {
       pcb.queued = true;
       this.runQueue.push(pcb);
@@ -439,9 +606,10 @@ export class Kernel {
 
   /** Delivers a call's result to the process that made it. */
   private complete(pcb: Pcb, callId: number, call: SyscallName, answer: Answer): void {
-    if (!pcb.alive) return;
+    if (!pcb.alive || !pcb.calls.delete(callId)) return;
     pcb.outstanding--;
     pcb.urgent.push(answer.ok ? { type: 'sys.result', id: callId, call, ok: true, value: answer.value } as never : { type: 'sys.result', id: callId, call, ok: false, error: answer.error } as never);
+    if (pcb.frozen) this.migrator.callDone(pcb);
     this.schedule(pcb);
   }
 
@@ -475,6 +643,8 @@ export class Kernel {
     pcb.timers.clear();
     for (const [fd, stream] of pcb.fds) this.fsCloseStream(stream, `close of fd ${fd} of exited ${pcb.pid}`);
     pcb.fds.clear();
+    if (pcb.backed) this.migrator.dropBacking(pcb.pid);
+    this.migrator.ended(pcb.pid);
     this.emit({ type: 'unsubscribe', pid: pcb.pid });
     this.event('proc.exit', { pid: pcb.pid, code, host: this.hostId });
     this.homeCallFrom(pcb, 'exit', [code], null);
@@ -485,6 +655,7 @@ export class Kernel {
   private syscall(pcb: Pcb, call: SyscallName, rawArgs: unknown[]): void {
     const callId = ++pcb.callSeq;
     pcb.outstanding++;
+    pcb.calls.set(callId, { call, args: rawArgs });
     let args: unknown[];
     try {
       args = checkArgs(call, rawArgs);
@@ -493,6 +664,7 @@ export class Kernel {
     }
     if (call === 'exit') {
       pcb.outstanding--;
+      pcb.calls.delete(callId);
       return this.terminate(pcb, args[0] as number);
     }
     const caller: Caller = { kind: 'proc', pid: pcb.pid, callId, call };
@@ -640,12 +812,19 @@ export class Kernel {
         return this.complete(pcb, caller.callId, call, { ok: true, value: pcb.memory.grow(args[0] as number) });
       case 'send': {
         const [to, event] = args as [string, { type: string }];
+        // Every message to a pid is numbered, so it is taken once wherever the pid moves.
+        const seq = (pcb.seqOut.get(to) ?? 0) + 1;
+        pcb.seqOut.set(to, seq);
         const target = this.procs.get(to);
-        if (target) {
+        if (target && this.migrator.takesMessages(to)) {
+          target.seqIn.set(pcb.pid, seq);
           this.enqueue(target, { ...event, from: pcb.pid } as { type: string });
           return this.complete(pcb, caller.callId, call, { ok: true, value: null });
         }
-        return this.request(this.subjects.proc(to), { from: pcb.pid, event }, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
+        const subject = this.subjects.proc(to);
+        const body = { from: pcb.pid, event, seq };
+        this.request(subject, body, { kind: 'send', caller, subject, body, tries: 0 });
+        return;
       }
       default:
         return this.complete(pcb, caller.callId, call, { ok: false, error: { code: ErrorCode.ENOSYS, message: `${call} is not a local call` } });
@@ -657,14 +836,16 @@ export class Kernel {
     if (pcb.home === this.hostId) {
       return this.homeCall(pcb.pid, call, args, caller ?? { kind: 'remote', replyTo: null });
     }
-    const body = { pid: pcb.pid, call, args };
+    const body = { pid: pcb.pid, call, args, ...(caller?.kind === 'proc' ? { callId: caller.callId } : {}) };
     const timeoutMs = call === 'wait' ? WAIT_TIMEOUT_MS : this.callTimeout;
     const k: Continuation = caller ? { kind: 'relay', caller, unreachable: ErrorCode.EHOSTUNREACH } : { kind: 'ignore', what: `forwarded ${call} of ${pcb.pid}` };
-    this.request(this.subjects.host(pcb.home, 'syscall'), body, k, timeoutMs);
+    const token = this.request(this.subjects.host(pcb.home, 'syscall'), body, k, { timeoutMs });
+    const open = caller?.kind === 'proc' ? pcb.calls.get(caller.callId) : undefined;
+    if (open) open.token = token;
   }
 
   /** Serves a location-dependent call for a process whose home is this host. */
-  private homeCall(pid: string, call: SyscallName, args: unknown[], caller: Caller): void {
+  private homeCall(pid: string, call: SyscallName, args: unknown[], caller: Caller, callId = caller.kind === 'proc' ? caller.callId : undefined): void {
     const rec = this.home.records.get(pid);
     switch (call) {
       case 'time':
@@ -693,9 +874,10 @@ export class Kernel {
       case 'wait': {
         // One pending wait per process: a new one replaces a stale one (say, a forwarded wait
         // whose requester gave up), which fails rather than being left unanswered forever.
+        // The same call re-issued from where the process migrated to takes the old one's place quietly.
         const stale = this.home.takeWaiter(pid);
-        if (stale) this.answer(stale, { ok: false, error: { code: ErrorCode.EINVAL, message: 'replaced by a later wait' } });
-        const r = this.home.wait(pid, args[0] as string | null, caller);
+        if (stale && (callId === undefined || stale.callId !== callId)) this.answer(stale.caller, { ok: false, error: { code: ErrorCode.EINVAL, message: 'replaced by a later wait' } });
+        const r = this.home.wait(pid, args[0] as string | null, caller, callId);
         if (r === 'wait') return;
         if (r === 'none') return this.answer(caller, { ok: false, error: { code: ErrorCode.ECHILD, message: 'no such child to wait for' } });
         return this.answer(caller, { ok: true, value: r });
@@ -766,11 +948,12 @@ export class Kernel {
   }
 
   /** A kill goes to the target's home, which knows where it runs. */
-  private routeKill(target: string, signal: Signal, caller: Caller): void {
+  private routeKill(target: string, signal: Signal, caller: Caller, tries = 0): void {
     if (!isPid(target)) return this.answer(caller, { ok: false, error: { code: ErrorCode.EINVAL, message: `invalid pid '${target}'` } });
     const home = homeOf(target);
     if (home !== this.hostId) {
-      return this.request(this.subjects.host(home, 'kill'), { pid: target, signal }, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
+      this.request(this.subjects.host(home, 'kill'), { pid: target, signal }, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
+      return;
     }
     const rec = this.home.records.get(target);
     if (!rec || rec.state === 'exited') return this.answer(caller, { ok: false, error: { code: ErrorCode.ESRCH, message: `no process ${target}` } });
@@ -780,7 +963,107 @@ export class Kernel {
       this.signal(pcb, signal);
       return this.answer(caller, { ok: true, value: {} });
     }
-    this.request(this.subjects.host(rec.host, 'signal'), { pid: target, signal }, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
+    this.request(this.subjects.host(rec.host, 'signal'), { pid: target, signal }, { kind: 'signal', caller, pid: target, signal, tries });
+  }
+
+  // ── migration (the steps the migrator asks of the kernel) ─────────────────
+
+  /** The kernel as the migration code sees it. */
+  private port(): KernelPort {
+    return {
+      hostId: this.hostId,
+      subjects: this.subjects,
+      registry: this.config.registry,
+      procs: this.procs,
+      home: this.home,
+      now: () => this.now,
+      emit: (e) => this.emit(e),
+      request: (subject, body, k, opts) => this.request(subject, body, k, opts),
+      fs: (op, args, k) => {
+        const token = ++this.tokenSeq;
+        this.pending.set(token, k);
+        this.emit({ type: 'fs', token, op, args });
+        return token;
+      },
+      answer: (caller, answer) => this.answer(caller, answer),
+      log: (level, msg, fields) => this.log(level, msg, fields),
+      event: (kind, data) => this.event(kind, data),
+      freeze: (pcb) => void (pcb.frozen = true),
+      thaw: (pcb) => {
+        pcb.frozen = false;
+        this.schedule(pcb);
+      },
+      blockingCalls: (pcb) => [...pcb.calls].filter(([, c]) => c.call === 'wait').map(([callId, c]) => ({ callId, call: 'wait' as const, args: c.args })),
+      quickCallsOpen: (pcb) => [...pcb.calls.values()].filter((c) => c.call !== 'wait' && c.call !== 'sleep').length,
+      timerImages: (pcb) => this.timerImages(pcb),
+      release: (pcb) => this.release(pcb),
+      rebuild: (image) => {
+        const program = this.config.registry.get(image.program, image.version);
+        if (!program) throw new WispError(ErrorCode.ENOPROG, `no program ${image.program}@${image.version}`);
+        const pcb = createPcb({ pid: image.pid, home: image.home, parent: image.parent, program });
+        participants.deencapsulate(image, pcb);
+        return pcb;
+      },
+      adopt: (pcb, image) => this.adopt(pcb, image),
+      armSessionTimer: (pid, ms) => {
+        const id = `s${++this.timerSeq}`;
+        this.timers.set(id, { kind: 'session', pid, due: this.now + ms });
+        this.emit({ type: 'setTimer', id, delayMs: ms });
+        return id;
+      },
+      disarmSessionTimer: (id) => {
+        if (this.timers.delete(id)) this.emit({ type: 'cancelTimer', id });
+      },
+      pagesIn: (pcb) => this.pagesIn(pcb),
+      pagesFailed: (pcb, error) => this.pagesFailed(pcb, error),
+      fail: (code, message) => ({ ok: false, error: { code, message } }),
+    };
+  }
+
+  /** A process's kernel timers as time left (clocks differ between hosts; durations do not). */
+  private timerImages(pcb: Pcb): TimerImage[] {
+    const out: TimerImage[] = [];
+    for (const id of pcb.timers) {
+      const t = this.timers.get(id);
+      if (!t) continue;
+      const leftMs = Math.max(0, t.due - this.now);
+      if (t.kind === 'raise') out.push({ kind: 'raise', leftMs, event: t.event, ...(t.sendId !== undefined ? { sendId: t.sendId } : {}) });
+      else if (t.kind === 'sleep') out.push({ kind: 'sleep', leftMs, callId: t.callId });
+    }
+    return out;
+  }
+
+  /** A process that moved away leaves this host: no exit, no stream closes (they moved too). */
+  private release(pcb: Pcb): void {
+    pcb.alive = false;
+    this.procs.delete(pcb.pid);
+    for (const id of pcb.timers) {
+      this.timers.delete(id);
+      this.emit({ type: 'cancelTimer', id });
+    }
+    pcb.timers.clear();
+    this.emit({ type: 'unsubscribe', pid: pcb.pid });
+  }
+
+  /** An arrived process starts here: it receives its messages, its timers run, its blocking calls go out again. */
+  private adopt(pcb: Pcb, image: ProcessImage): void {
+    this.procs.set(pcb.pid, pcb);
+    this.emit({ type: 'subscribe', pid: pcb.pid });
+    for (const t of image.timers) {
+      if (t.kind === 'raise') {
+        this.armTimer({ kind: 'raise', pid: pcb.pid, due: this.now + t.leftMs, event: t.event, sendId: t.sendId }, t.leftMs, pcb);
+      } else {
+        pcb.calls.set(t.callId, { call: 'sleep', args: [t.leftMs] });
+        pcb.outstanding++;
+        this.armTimer({ kind: 'sleep', pid: pcb.pid, due: this.now + t.leftMs, callId: t.callId }, t.leftMs, pcb);
+      }
+    }
+    for (const c of image.reissue) {
+      pcb.calls.set(c.callId, { call: c.call, args: c.args });
+      pcb.outstanding++;
+      this.homeCallFrom(pcb, c.call, c.args, { kind: 'proc', pid: pcb.pid, callId: c.callId, call: c.call });
+    }
+    this.schedule(pcb);
   }
 
   // ── plumbing ─────────────────────────────────────────────────────────────
@@ -799,10 +1082,19 @@ export class Kernel {
     this.emit(answer.ok ? { type: 'reply', to: caller.replyTo, ok: true, value: answer.value } : { type: 'reply', to: caller.replyTo, ok: false, error: answer.error });
   }
 
-  private request(subject: string, body: unknown, k: Continuation, timeoutMs = this.callTimeout): void {
+  private request(subject: string, body: unknown, k: Continuation, opts: RequestOptions = {}): number {
     const token = ++this.tokenSeq;
     this.pending.set(token, k);
-    this.emit({ type: 'request', token, subject, body, timeoutMs });
+    this.emit({
+      type: 'request',
+      token,
+      subject,
+      body,
+      timeoutMs: opts.timeoutMs ?? this.callTimeout,
+      ...(opts.bytes ? { bytes: opts.bytes } : {}),
+      ...(opts.framedReply ? { framedReply: true } : {}),
+    });
+    return token;
   }
 
   private emit(e: Effect): void {

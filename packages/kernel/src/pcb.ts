@@ -1,5 +1,5 @@
 import { createActor, createMachine, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
-import { AddressSpace, type Program } from '@wisp/proc';
+import { PagedAddressSpace, type Program } from '@wisp/proc';
 import { Fifo } from './fifo.js';
 
 /** An action as xstate hands it to the kernel's executor. */
@@ -26,7 +26,11 @@ export interface ProcScope {
 /** A kernel timer owned by a process; part of its PCB so it can move with it. */
 export type ProcTimer =
   | { kind: 'raise'; pid: string; due: number; event: { type: string }; sendId: string | undefined }
-  | { kind: 'sleep'; pid: string; due: number; callId: number };
+  | { kind: 'sleep'; pid: string; due: number; callId: number }
+  /** A send (or a routed kill) tried again while its target moves; not part of the PCB image. */
+  | { kind: 'retry'; pid: string; due: number; token: number }
+  /** A target's wait for the commit of a process arriving (`pid`); not part of any PCB. */
+  | { kind: 'session'; pid: string; due: number };
 
 /**
  * Process control block: everything the kernel keeps about a process running on this host.
@@ -47,7 +51,22 @@ export interface Pcb {
   callSeq: number;
   /** Ids of this process's armed timers. */
   readonly timers: Set<string>;
-  readonly memory: AddressSpace;
+  /** Paged: faults bring pages in; replaced when a process arrives from another host. */
+  memory: PagedAddressSpace;
+  /** Not scheduled: leaving this host (migration) — its queues keep filling. */
+  frozen: boolean;
+  /** Waiting for pages after a fault; the faulting event is first in its queue again. */
+  faulting: boolean;
+  /** Pages may be in its backing file (dropped when it exits). */
+  backed: boolean;
+  /** After a lazy move: the source host that still holds pages owed to it. */
+  lazyFrom?: string;
+  /** Highest message seq taken, per sender. */
+  readonly seqIn: Map<string, number>;
+  /** Last message seq sent, per target pid. */
+  readonly seqOut: Map<string, number>;
+  /** Calls issued and not answered: id → what, and the request token when forwarded. */
+  readonly calls: Map<number, { call: string; args: unknown[]; token?: number }>;
   readonly scope: ProcScope;
   /** Actions collected during the current transition. */
   readonly actions: ExecutableAction[];
@@ -62,6 +81,8 @@ export interface Pcb {
   alive: boolean;
   /** Transitions taken, for usage accounting. */
   transitions: number;
+  /** Page faults taken here. */
+  faults: number;
 }
 
 const inertMachine = createMachine({});
@@ -95,13 +116,20 @@ export function createPcb(p: { pid: string; home: string; parent: string | null;
     outstanding: 0,
     callSeq: 0,
     timers: new Set(),
-    memory: new AddressSpace(),
+    memory: new PagedAddressSpace(),
+    frozen: false,
+    faulting: false,
+    backed: false,
+    seqIn: new Map(),
+    seqOut: new Map(),
+    calls: new Map(),
     scope,
     actions,
     fds: new Map(),
     queued: false,
     alive: true,
     transitions: 0,
+    faults: 0,
   };
 }
 

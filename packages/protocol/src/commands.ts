@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ErrorCode, WispError } from './errors.js';
+import * as M from './migrationSchemas.js';
 import * as S from './schemas.js';
 
 /**
@@ -15,7 +16,22 @@ export const hostCommands = {
   kill: { request: S.KillRequest, reply: S.Empty, summary: 'signal a process, via its home' },
   signal: { request: S.SignalRequest, reply: S.Empty, summary: 'deliver a signal where the process runs' },
   deliver: { request: S.DeliverRequest, reply: S.Empty, summary: 'a message to a process' },
+  migrate: { request: M.MigrateRequest, reply: M.MigrationRecord, summary: 'move a process running here to another host' },
+  offer: { request: M.OfferRequest, reply: S.Empty, summary: 'may this process come to you (target checks)' },
+  pages: { request: M.PagesMeta, reply: S.Empty, bytes: 'request', summary: 'pages of a migrating process (binary frame)' },
+  transfer: { request: M.TransferRequest, reply: S.Empty, summary: 'the image of a migrating process, held until commit' },
+  commit: { request: M.PidOnly, reply: S.Empty, summary: 'the migration is committed: run the process' },
+  abort: { request: M.PidOnly, reply: S.Empty, summary: 'the migration is aborted: drop what was received' },
+  located: { request: M.LocatedRequest, reply: S.Empty, summary: 'tell a home where its process runs now' },
+  fetch: { request: M.FetchRequest, reply: S.Empty, bytes: 'reply', summary: 'pages of a process that left lazily (binary reply)' },
+  release: { request: M.PidOnly, reply: S.Empty, summary: 'the target has every page: drop the residual address space' },
 } as const;
+
+/** Verbs whose request (`request`) or reply (`reply`) is a binary frame ({@link encodeFrame}). */
+export function framedPart(verb: HostVerb): 'request' | 'reply' | 'none' {
+  const c = hostCommands[verb] as { bytes?: 'request' | 'reply' };
+  return c.bytes ?? 'none';
+}
 
 /** A verb of {@link hostCommands}. */
 export type HostVerb = keyof typeof hostCommands;

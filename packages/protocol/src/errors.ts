@@ -43,6 +43,10 @@ export const ErrorCode = {
   ENAMETOOLONG: 'ENAMETOOLONG',
   /** A rename across two file servers. */
   EXDEV: 'EXDEV',
+  /** The process is moving between hosts right now: send again shortly. */
+  EAGAIN: 'EAGAIN',
+  /** The process is already migrating. */
+  EBUSY: 'EBUSY',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

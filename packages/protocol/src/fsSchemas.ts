@@ -87,6 +87,11 @@ export const FsCloseRequest = z.object({ host: HostIdSchema, stream }).strict();
  * `offset`, when present, first sets the server offset (the requester held it locally).
  */
 export const FsDupRequest = z.object({ host: HostIdSchema, stream, to: HostIdSchema, offset: position.optional() }).strict();
+/**
+ * `move`: hand host `host`'s reference to a stream to host `to` in one step (a process migrates):
+ * the offset stays exact and the file is never open on both hosts for it.
+ */
+export const FsMoveRequest = z.object({ host: HostIdSchema, stream, to: HostIdSchema }).strict();
 /** Reply to `dup`: whether host `to` may cache the file. */
 export const FsDupReply = z.object({ file: id, size: position, version: id, cacheable: z.boolean() });
 
@@ -168,6 +173,7 @@ export const fsCommands = {
   seek: { request: FsSeekRequest, reply: FsSeekReply, bytes: 'none', summary: 'move a stream offset' },
   close: { request: FsCloseRequest, reply: FsEmpty, bytes: 'none', summary: 'drop a stream reference' },
   dup: { request: FsDupRequest, reply: FsDupReply, bytes: 'none', summary: 'share a stream with a host' },
+  move: { request: FsMoveRequest, reply: FsDupReply, bytes: 'none', summary: 'hand a stream reference to another host' },
   fstat: { request: FsFstatRequest, reply: FsFstatReply, bytes: 'none', summary: 'describe a stream' },
   stat: { request: FsStatRequest, reply: FsStatReply, bytes: 'none', summary: 'describe a path' },
   unlink: { request: FsUnlinkRequest, reply: FsEmpty, bytes: 'none', summary: 'remove a file' },

@@ -36,8 +36,10 @@ export const ProcInfo = z.object({
   home: hostId,
   host: hostId,
   parent: pid.nullable(),
-  state: z.enum(['runnable', 'blocked', 'sleeping', 'idle', 'exited']),
+  state: z.enum(['runnable', 'blocked', 'sleeping', 'idle', 'exited', 'migrating']),
   exitCode: z.number().int().optional(),
+  /** Hosts other than home it still depends on (the source of a lazy migration). */
+  residual: z.array(hostId).optional(),
 });
 /** `ps`: processes a host runs (and, at home, exited ones not yet reaped). */
 export const PsRequest = z.object({}).strict();
@@ -94,6 +96,11 @@ export const SyscallRequest = z
     pid,
     call: HomeCall,
     args: z.array(z.unknown()).max(8),
+    /**
+     * The caller's call id. A blocking call (`wait`) re-issued from a host the process migrated
+     * to carries the same id, and the home answers it once: the same reaped child both times.
+     */
+    callId: z.number().int().min(1).optional(),
   })
   .strict();
 
@@ -103,7 +110,17 @@ export const KillRequest = z.object({ pid, signal: SignalSchema }).strict();
 export const SignalRequest = KillRequest;
 
 /** A message to a process, on its `proc.<pid>` subject. */
-export const DeliverRequest = z.object({ from: z.string().min(1).max(128), event: EventSchema }).strict();
+export const DeliverRequest = z
+  .object({
+    from: z.string().min(1).max(128),
+    event: EventSchema,
+    /**
+     * Per-sender sequence number (1, 2, …, per target pid). A receiver drops a message whose
+     * seq it has already taken, so a send retried across a migration arrives exactly once.
+     */
+    seq: z.number().int().min(1).optional(),
+  })
+  .strict();
 
 /** Empty success value. */
 export const Empty = z.object({}).strict();

@@ -5,7 +5,11 @@ import {
   WispError,
   assertHostId,
   decode,
+  decodeFrame,
   encode,
+  encodeFrame,
+  framedPart,
+  type HostVerb,
   errorReply,
   isHostVerb,
   okReply,
@@ -161,16 +165,18 @@ export class Host {
   private accept(msg: Msg, verb: string, shape: (body: unknown) => unknown): void {
     if (this.stopped) return;
     let body: unknown;
+    let bytes: Uint8Array | undefined;
     try {
       if (verb !== 'deliver' && !publicVerb(verb)) throw new WispError(ErrorCode.EINVAL, `unknown verb '${verb}'`);
-      body = decode(msg.data);
+      if (verb !== 'deliver' && framedPart(verb as HostVerb) === 'request') ({ meta: body, bytes } = decodeFrame(msg.data));
+      else body = decode(msg.data);
     } catch (err) {
       const error = toWireError(err);
       this.log.warn({ subject: msg.subject, code: error.code }, `rejected message: ${error.message}`);
       if (msg.reply) msg.respond(encode(errorReply(error)));
       return;
     }
-    this.feed({ type: 'request', verb, body: shape(body), replyTo: msg.reply ?? null, now: this.clock.now() });
+    this.feed({ type: 'request', verb, body: shape(body), replyTo: msg.reply ?? null, now: this.clock.now(), ...(bytes ? { bytes } : {}) });
   }
 
   private feed(event: KernelEvent): void {
@@ -210,10 +216,10 @@ export class Host {
     for (const e of effects) {
       switch (e.type) {
         case 'reply':
-          this.nc.publish(e.to, encode(e.ok ? okReply(e.value) : errorReply(e.error)));
+          this.nc.publish(e.to, e.ok && e.bytes ? encodeFrame(okReply(e.value), e.bytes) : encode(e.ok ? okReply(e.value) : errorReply(e.error)));
           break;
         case 'request':
-          this.request(e.token, e.subject, e.body, e.timeoutMs);
+          this.request(e.token, e.subject, e.bytes ? encodeFrame(e.body, e.bytes) : encode(e.body), e.timeoutMs, e.framedReply ?? false);
           break;
         case 'publish':
           this.nc.publish(e.subject, encode(e.body));
@@ -256,13 +262,19 @@ export class Host {
     }
   }
 
-  private request(token: number, subject: string, body: unknown, timeoutMs: number): void {
-    this.inbox.request(subject, encode(body), timeoutMs, (r) => {
+  private request(token: number, subject: string, data: Uint8Array, timeoutMs: number, framedReply: boolean): void {
+    this.inbox.request(subject, data, timeoutMs, (r) => {
       const now = this.clock.now();
       if (!r.ok) return this.feed({ type: 'response', token, ok: false, error: r.error, now });
       let event: KernelEvent;
       try {
-        event = { type: 'response', token, ok: true, value: unwrapReply(decode(r.msg.data)), now };
+        if (framedReply && r.msg.data[0] === 0) {
+          // A frame (its header's high byte is 0; JSON never starts with a NUL): value and raw bytes.
+          const { meta, bytes } = decodeFrame(r.msg.data);
+          event = { type: 'response', token, ok: true, value: unwrapReply(meta), bytes, now };
+        } else {
+          event = { type: 'response', token, ok: true, value: unwrapReply(decode(r.msg.data)), now };
+        }
       } catch (err) {
         event = { type: 'response', token, ok: false, error: toWireError(err), now };
       }

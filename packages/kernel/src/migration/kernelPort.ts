@@ -1,0 +1,60 @@
+import type { ProcessImage, Subjects, TimerImage, WireError } from '@wisp/protocol';
+import type { ProgramRegistry } from '@wisp/proc';
+import type { Answer, Caller, Continuation } from '../caller.js';
+import type { Effect, FsOp } from '../effects.js';
+import type { HomeTable } from '../homeTable.js';
+import type { Pcb } from '../pcb.js';
+
+/** How a request is sent: its timeout, raw bytes to frame with the body, a framed reply. */
+export interface RequestOptions {
+  timeoutMs?: number;
+  bytes?: Uint8Array[];
+  framedReply?: boolean;
+}
+
+/**
+ * What the migration code may do to the kernel it runs in: the narrow waist between the
+ * kernel's process table and the migration sessions, so each can be read on its own.
+ */
+export interface KernelPort {
+  readonly hostId: string;
+  readonly subjects: Subjects;
+  readonly registry: ProgramRegistry;
+  readonly procs: ReadonlyMap<string, Pcb>;
+  readonly home: HomeTable;
+  now(): number;
+  emit(e: Effect): void;
+  /** Sends a request; the answer comes back through `k`. Returns the token. */
+  request(subject: string, body: unknown, k: Continuation, opts?: RequestOptions): number;
+  /** Asks the host's file-system client; the answer comes back through `k`. */
+  fs(op: FsOp, args: unknown[], k: Continuation): number;
+  answer(caller: Caller, answer: Answer): void;
+  log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
+  event(kind: string, data: Record<string, unknown>): void;
+
+  /** Stops running the process at the next safe point (now: transitions are atomic). */
+  freeze(pcb: Pcb): void;
+  /** Runs it again here (an aborted migration); its blocking calls are issued again. */
+  thaw(pcb: Pcb): void;
+  /** Calls still open that are not quick ones (they are re-issued where the process goes). */
+  blockingCalls(pcb: Pcb): ProcessImage['reissue'];
+  /** Open calls that must finish before the process can move (everything but blocking ones and sleeps). */
+  quickCallsOpen(pcb: Pcb): number;
+  /** The process's kernel timers, with the time each has left. */
+  timerImages(pcb: Pcb): TimerImage[];
+  /** Takes a process that moved away off this host (no exit: it lives on elsewhere). */
+  release(pcb: Pcb): void;
+  /** Builds the PCB of an arriving process from its image (not yet running). */
+  rebuild(image: ProcessImage): Pcb;
+  /** Starts an arrived process here: subscribe, timers, re-issued calls, schedule. */
+  adopt(pcb: Pcb, image: ProcessImage): void;
+  /** Arms the timer that drops an arriving process if no commit comes; returns its id. */
+  armSessionTimer(pid: string, ms: number): string;
+  disarmSessionTimer(id: string): void;
+  /** Pages a faulting process waited for are in: it runs again. */
+  pagesIn(pcb: Pcb): void;
+  /** Its pages cannot be brought in: it ends, as with a bus error. */
+  pagesFailed(pcb: Pcb, error: WireError): void;
+  /** A failure answer. */
+  fail(code: WireError['code'], message: string): Answer;
+}

@@ -1,0 +1,66 @@
+import { createActor, createMachine, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+
+/** A named action a protocol machine asked for, with the context it saw. */
+export interface MachineAction {
+  type: string;
+  context: unknown;
+  event: unknown;
+}
+
+const inert = createMachine({});
+
+/**
+ * Drives a pure protocol machine the way the kernel drives programs: its own `transition`
+ * with one reused scope whose executor collects actions instead of running them. The caller
+ * performs the actions (as effects), so the machine itself never does I/O.
+ */
+export class MachineDriver {
+  snapshot: AnyMachineSnapshot;
+  private readonly collected: MachineAction[] = [];
+  private readonly scope: Record<string, unknown>;
+
+  constructor(
+    private readonly machine: AnyStateMachine,
+    id: string,
+    input: unknown,
+  ) {
+    const self = createActor(inert) as unknown as { system: unknown };
+    this.scope = {
+      self,
+      system: self.system,
+      id,
+      sessionId: id,
+      defer: () => undefined,
+      logger: () => undefined,
+      stopChild: () => undefined,
+      emit: () => undefined,
+      actionExecutor: (a: { type: string; info: { context: unknown; event: unknown } }) => {
+        this.collected.push({ type: a.type, context: a.info.context, event: a.info.event });
+      },
+    };
+    const m = machine as unknown as { getInitialSnapshot(s: unknown, i: unknown): AnyMachineSnapshot };
+    this.snapshot = m.getInitialSnapshot(this.scope, input);
+  }
+
+  /** Actions of the initial state (entry), taken once. */
+  start(): MachineAction[] {
+    return this.collected.splice(0);
+  }
+
+  /** Feeds one event; returns the actions to perform, in order. */
+  send(event: { type: string; [k: string]: unknown }): MachineAction[] {
+    const m = this.machine as unknown as { transition(s: AnyMachineSnapshot, e: unknown, scope: unknown): AnyMachineSnapshot };
+    this.snapshot = m.transition(this.snapshot, event, this.scope);
+    return this.collected.splice(0);
+  }
+
+  /** The current state's name. */
+  get state(): string {
+    return String(this.snapshot.value);
+  }
+
+  /** True once the machine reached a final state. */
+  get done(): boolean {
+    return this.snapshot.status === 'done';
+  }
+}

@@ -1,0 +1,522 @@
+import {
+  ErrorCode,
+  PROTOCOL_VERSION,
+  homeOf,
+  type MigrateRequest,
+  type MigrationRecord,
+  type OfferRequest,
+  type ProcessImage,
+  type Strategy,
+  type WireError,
+} from '@wisp/protocol';
+import type { Answer, Caller, Continuation } from '../caller.js';
+import type { Pcb } from '../pcb.js';
+import type { KernelPort } from './kernelPort.js';
+import { MachineDriver, type MachineAction } from './machineDriver.js';
+import { participants } from './participants.js';
+import { sourceMachine } from './sourceMachine.js';
+import { targetMachine } from './targetMachine.js';
+
+/** Pages per `pages` message: 192 × 4 KiB stays well inside a 1 MiB `max_payload`. */
+const PAGES_PER_MESSAGE = 192;
+/** Commit is retried this often when the target does not answer (it may have it already). */
+const COMMIT_TRIES = 3;
+/** A target drops what it received when no commit comes in this time. */
+export const TARGET_TIMEOUT_MS = 30_000;
+/** How long a source remembers where a process went, to tell stragglers to try again. */
+const MOVED_MEMORY_MS = 60_000;
+
+/** The steps whose answers come back to the migrator. */
+export type MigrationStep = 'offer' | 'pages' | 'flush' | 'move' | 'transfer' | 'commit' | 'moveBack' | 'notify' | 'fetch' | 'pull';
+
+interface SourceSession {
+  driver: MachineDriver;
+  pid: string;
+  to: string;
+  strategy: Strategy;
+  requester: Caller;
+  startedAt: number;
+  frozenAt: number;
+  /** Answers still awaited in the current multi-part step. */
+  waiting: number;
+  stepError: WireError | null;
+  bytes: number;
+  pages: number;
+  rounds: number;
+  /** Streams handed to the target (moved back on abort). */
+  moved: string[];
+  /** Pages precopy took (marked clean) without writing them to the backing file. */
+  precopied: Set<number>;
+  commitTries: number;
+  /** The participants' images, taken once the process is frozen and flushed. */
+  image: ProcessImage | null;
+}
+
+interface TargetSession {
+  driver: MachineDriver;
+  pid: string;
+  from: string;
+  strategy: Strategy;
+  pages: Map<number, Uint8Array>;
+  image: ProcessImage | null;
+  pcb: Pcb | null;
+  timer: string;
+}
+
+/**
+ * Migration of running processes (DESIGN §5), both sides, driving the pure source and target
+ * machines and performing their steps against the kernel through a {@link KernelPort}. Each
+ * step's rule for failure: before commit, abort and resume on the source; once committed, the
+ * process lives on the target.
+ */
+export class Migrator {
+  private readonly sources = new Map<string, SourceSession>();
+  private readonly targets = new Map<string, TargetSession>();
+  /** Processes that left: pid → the host they went to, and until when to remember it. */
+  private readonly moved = new Map<string, { to: string; until: number }>();
+  /** Address spaces kept for processes that left lazily, until their target has every page. */
+  private readonly residual = new Map<string, Pcb['memory']>();
+
+  constructor(private readonly k: KernelPort) {}
+
+  /** True while `pid` is leaving this host. */
+  isLeaving(pid: string): boolean {
+    return this.sources.has(pid);
+  }
+
+  /**
+   * Whether messages and signals for `pid` (running here) can be taken now: yes until its
+   * image is taken for the target (they travel in it); then the sender must try again.
+   */
+  takesMessages(pid: string): boolean {
+    const s = this.sources.get(pid);
+    return !s || s.image === null;
+  }
+
+  /** Where `pid` went, if it left this host recently. */
+  movedTo(pid: string): string | undefined {
+    const m = this.moved.get(pid);
+    if (m && m.until < this.k.now()) this.moved.delete(pid);
+    return this.moved.get(pid)?.to;
+  }
+
+  /** Hosts a process running here still depends on (the source of a lazy move). */
+  residualOf(pcb: Pcb): string[] {
+    return pcb.lazyFrom ? [pcb.lazyFrom] : [];
+  }
+
+  // ── source side ────────────────────────────────────────────────────────────
+
+  /** `migrate`: move a process running here to `req.to`. */
+  migrate(req: MigrateRequest, caller: Caller): void {
+    const pcb = this.k.procs.get(req.pid);
+    if (!pcb) return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `no process ${req.pid} on ${this.k.hostId}`));
+    if (req.to === this.k.hostId) return this.k.answer(caller, this.k.fail(ErrorCode.EINVAL, `${req.pid} already runs on ${req.to}`));
+    if (this.sources.has(req.pid) || pcb.faulting) return this.k.answer(caller, this.k.fail(ErrorCode.EBUSY, `${req.pid} is busy moving or paging`));
+    const strategy = req.strategy ?? 'flush';
+    const s: SourceSession = {
+      driver: new MachineDriver(sourceMachine, `migrate-${req.pid}`, { pid: req.pid, to: req.to, strategy }),
+      pid: req.pid,
+      to: req.to,
+      strategy,
+      requester: caller,
+      startedAt: this.k.now(),
+      frozenAt: 0,
+      waiting: 0,
+      stepError: null,
+      bytes: 0,
+      pages: 0,
+      rounds: 0,
+      moved: [],
+      precopied: new Set(),
+      commitTries: 0,
+      image: null,
+    };
+    this.sources.set(req.pid, s);
+    this.k.event('proc.migrating', { pid: req.pid, from: this.k.hostId, to: req.to, strategy });
+    this.performSource(s, s.driver.start());
+  }
+
+  /** A call of a frozen process finished: maybe it can move now. */
+  callDone(pcb: Pcb): void {
+    const s = this.sources.get(pcb.pid);
+    if (s && s.driver.state === 'freezing' && this.k.quickCallsOpen(pcb) === 0) this.sendSource(s, { type: 'frozen' });
+  }
+
+  /** Forgets the backing file of a process that exited. */
+  dropBacking(pid: string): void {
+    this.k.fs('dropPages', [backingFileOf(pid)], { kind: 'ignore', what: `removing the backing file of ${pid}` });
+  }
+
+  /** A process ended (exit, kill) while leaving: the migration aborts with it. */
+  ended(pid: string): void {
+    const s = this.sources.get(pid);
+    if (s && !s.driver.done) this.sendSource(s, { type: 'failed', error: { code: ErrorCode.ESRCH, message: `${pid} exited while migrating` } });
+  }
+
+  private sendSource(s: SourceSession, event: Parameters<MachineDriver['send']>[0]): void {
+    this.performSource(s, s.driver.send(event));
+  }
+
+  private performSource(s: SourceSession, actions: MachineAction[]): void {
+    for (const a of actions) {
+      const pcb = this.k.procs.get(s.pid);
+      switch (a.type) {
+        case 'offer': {
+          if (!pcb) return this.sendSource(s, { type: 'failed', error: { code: ErrorCode.ESRCH, message: `${s.pid} is gone` } });
+          const body: OfferRequest = { protocol: PROTOCOL_VERSION, pid: s.pid, from: this.k.hostId, program: pcb.program.name, version: pcb.program.version, strategy: s.strategy };
+          this.k.request(this.k.subjects.host(s.to, 'offer'), body, this.step(s, 'offer'));
+          break;
+        }
+        case 'precopyRound':
+          s.rounds++;
+          this.sendPages(s, pcb!, pcb!.memory.takeDirty(), true);
+          break;
+        case 'freeze':
+          this.k.freeze(pcb!);
+          s.frozenAt = this.k.now();
+          if (this.k.quickCallsOpen(pcb!) === 0) this.sendSource(s, { type: 'frozen' });
+          break;
+        case 'flush':
+          this.flush(s, pcb!);
+          break;
+        case 'transfer':
+          this.startTransfer(s, pcb!);
+          break;
+        case 'commit':
+          this.k.request(this.k.subjects.host(s.to, 'commit'), { pid: s.pid }, this.step(s, 'commit'));
+          break;
+        case 'finish':
+          this.finish(s, pcb!);
+          break;
+        case 'thaw':
+          this.thaw(s, pcb);
+          break;
+      }
+    }
+  }
+
+  /** The per-strategy flush: write dirty pages out (`flush`) or send the last ones (`precopy`). */
+  private flush(s: SourceSession, pcb: Pcb): void {
+    if (s.strategy === 'flush') {
+      const dirty = pcb.memory.takeDirty();
+      if (dirty.length === 0) return this.sendSource(s, { type: 'flushed' });
+      const pages = new Map<number, Uint8Array>();
+      for (const p of dirty) pages.set(p, pcb.memory.pageBytes(p));
+      s.bytes += dirty.length * pcb.memory.pageSize;
+      s.pages += dirty.length;
+      pcb.backed = true;
+      s.waiting = 1;
+      this.k.fs('pageOut', [backingFileOf(pcb.pid), pages], this.step(s, 'flush'));
+      return;
+    }
+    if (s.strategy === 'precopy') return this.sendPages(s, pcb, pcb.memory.takeDirty(), true);
+    this.sendSource(s, { type: 'flushed' });
+  }
+
+  /** Sends pages to the target in `pages` messages; the step ends when all are acknowledged. */
+  private sendPages(s: SourceSession, pcb: Pcb, pages: number[], precopy: boolean): void {
+    s.waiting = Math.ceil(pages.length / PAGES_PER_MESSAGE);
+    if (s.waiting === 0) return this.pagesSent(s, 0);
+    for (let i = 0; i < pages.length; i += PAGES_PER_MESSAGE) {
+      const batch = pages.slice(i, i + PAGES_PER_MESSAGE);
+      if (precopy) for (const p of batch) s.precopied.add(p);
+      const bytes = batch.map((p) => pcb.memory.pageBytes(p));
+      s.bytes += batch.length * pcb.memory.pageSize;
+      s.pages += batch.length;
+      this.k.request(this.k.subjects.host(s.to, 'pages'), { pid: s.pid, pages: batch, pageSize: pcb.memory.pageSize }, this.step(s, 'pages'), { bytes });
+    }
+  }
+
+  private pagesSent(s: SourceSession, count: number): void {
+    switch (s.driver.state) {
+      case 'precopying':
+        return this.sendSource(s, { type: 'roundDone', dirtyPages: count });
+      case 'flushing':
+        return this.sendSource(s, { type: 'flushed' });
+      case 'transferring':
+        return this.sendImage(s);
+    }
+  }
+
+  /** Streams move at the file server; `copy` pages go; then the image. */
+  private startTransfer(s: SourceSession, pcb: Pcb): void {
+    const streams = [...pcb.fds.values()];
+    s.waiting = streams.length;
+    if (streams.length === 0) return this.streamsMoved(s, pcb);
+    for (const stream of streams) this.k.fs('move', [stream, s.to], { kind: 'migration', pid: s.pid, step: 'move', stream });
+  }
+
+  private streamsMoved(s: SourceSession, pcb: Pcb): void {
+    if (s.strategy === 'copy') return this.sendPages(s, pcb, pcb.memory.residentPages(), false);
+    this.sendImage(s);
+  }
+
+  private sendImage(s: SourceSession): void {
+    const pcb = this.k.procs.get(s.pid)!;
+    const where = s.strategy === 'lazy' ? 'source' : s.strategy === 'flush' ? 'backing' : 'sent';
+    s.image = participants.encapsulate(this.k, pcb, { where, backingFile: backingFileOf(s.pid) });
+    this.k.request(this.k.subjects.host(s.to, 'transfer'), { image: s.image }, this.step(s, 'transfer'));
+  }
+
+  private finish(s: SourceSession, pcb: Pcb): void {
+    this.sources.delete(s.pid);
+    if (s.strategy === 'lazy') this.residual.set(s.pid, pcb.memory);
+    this.moved.set(s.pid, { to: s.to, until: this.k.now() + MOVED_MEMORY_MS });
+    this.k.release(pcb);
+    // The home is the authority on where its processes run.
+    const home = homeOf(s.pid);
+    if (home === this.k.hostId) this.located(s.pid, s.to);
+    else this.k.request(this.k.subjects.host(home, 'located'), { pid: s.pid, host: s.to }, { kind: 'ignore', what: `telling ${home} that ${s.pid} is on ${s.to}` });
+    this.report(s, 'committed', null);
+  }
+
+  private thaw(s: SourceSession, pcb: Pcb | undefined): void {
+    this.sources.delete(s.pid);
+    const error = (s.driver.snapshot.context as { error: WireError | null }).error ?? { code: ErrorCode.EIO, message: 'aborted' };
+    // Undo what reached the target: its streams come back, its session is dropped.
+    for (const stream of s.moved) this.k.fs('move', [stream, this.k.hostId, s.to], { kind: 'ignore', what: `taking back ${stream} from ${s.to}` });
+    if (s.driver.snapshot.context && s.strategy !== 'flush') {
+      this.k.request(this.k.subjects.host(s.to, 'abort'), { pid: s.pid }, { kind: 'ignore', what: `abort of ${s.pid} on ${s.to}` });
+    }
+    if (pcb) {
+      // Pages precopy marked clean were never written out: the backing file must have them.
+      if (s.precopied.size > 0) {
+        const pages = new Map<number, Uint8Array>();
+        for (const p of s.precopied) if (pcb.memory.pageState(p) === 'clean') pages.set(p, pcb.memory.pageBytes(p));
+        if (pages.size > 0) {
+          pcb.backed = true;
+          this.k.fs('pageOut', [backingFileOf(pcb.pid), pages], { kind: 'ignore', what: `write-back of ${pcb.pid}'s precopied pages` });
+        }
+      }
+      if (pcb.alive) this.k.thaw(pcb);
+    }
+    this.report(s, 'aborted', error);
+  }
+
+  private report(s: SourceSession, outcome: MigrationRecord['outcome'], error: WireError | null): void {
+    const now = this.k.now();
+    const record: MigrationRecord = {
+      pid: s.pid,
+      from: this.k.hostId,
+      to: s.to,
+      strategy: s.strategy,
+      outcome,
+      ...(error ? { error } : {}),
+      freezeMs: s.frozenAt > 0 ? now - s.frozenAt : 0,
+      totalMs: now - s.startedAt,
+      bytes: s.bytes,
+      pages: s.pages,
+      precopyRounds: s.rounds,
+      streams: s.moved.length,
+      residual: outcome === 'committed' && s.strategy === 'lazy' ? [this.k.hostId] : [],
+    };
+    this.k.event('proc.migrated', record);
+    this.k.log(outcome === 'committed' ? 'info' : 'warn', `migration of ${s.pid} to ${s.to} ${outcome}${error ? `: ${error.message}` : ''}`, { pid: s.pid });
+    this.k.answer(s.requester, { ok: true, value: record });
+  }
+
+  private step(s: SourceSession, step: MigrationStep): Continuation {
+    return { kind: 'migration', pid: s.pid, step };
+  }
+
+  /** The answer to one of a session's requests. */
+  answered(k: Extract<Continuation, { kind: 'migration' }>, answer: Answer): void {
+    if (k.step === 'fetch' || k.step === 'pull') return this.fetched(k, answer);
+    const s = this.sources.get(k.pid);
+    if (!s) return;
+    const pcb = this.k.procs.get(k.pid);
+    if (!answer.ok) {
+      if (k.step === 'commit' && answer.error.code === ErrorCode.ETIMEDOUT && ++s.commitTries < COMMIT_TRIES) {
+        // The target may have it: ask again (commit is idempotent there) rather than resume here.
+        this.k.request(this.k.subjects.host(s.to, 'commit'), { pid: s.pid }, this.step(s, 'commit'));
+        return;
+      }
+      if (k.step === 'commit' && answer.error.code === ErrorCode.ETIMEDOUT) {
+        // Nobody can say whether it runs there: it must not run here too. It is lost with its target.
+        this.k.log('error', `commit of ${s.pid} on ${s.to} unconfirmed; the process stays with the target`, { pid: s.pid });
+        return this.sendSource(s, { type: 'committed' });
+      }
+      if (k.step === 'pages' || k.step === 'move' || k.step === 'flush') s.stepError ??= answer.error;
+      else return this.sendSource(s, answer.error.code === ErrorCode.EREFUSED || answer.error.code === ErrorCode.ENOPROG ? { type: 'refused', error: answer.error } : { type: 'failed', error: answer.error });
+    }
+    switch (k.step) {
+      case 'offer':
+        return this.sendSource(s, { type: 'accepted' });
+      case 'move':
+        if (answer.ok) s.moved.push(k.stream!);
+        if (--s.waiting > 0) return;
+        if (s.stepError) return this.sendSource(s, { type: 'failed', error: s.stepError });
+        return this.streamsMoved(s, pcb!);
+      case 'pages':
+      case 'flush': {
+        if (--s.waiting > 0) return;
+        if (s.stepError) return this.sendSource(s, { type: 'failed', error: s.stepError });
+        if (k.step === 'flush') return this.sendSource(s, { type: 'flushed' });
+        return this.pagesSent(s, pcb ? pcb.memory.dirtyPages().length : 0);
+      }
+      case 'transfer':
+        return this.sendSource(s, { type: 'prepared' });
+      case 'commit':
+        return this.sendSource(s, { type: 'committed' });
+    }
+  }
+
+  // ── target side ────────────────────────────────────────────────────────────
+
+  /** `offer`: the target's checks — program and version here, accepting work, same protocol. */
+  offer(req: OfferRequest, caller: Caller, accepting: boolean): void {
+    if (req.protocol !== PROTOCOL_VERSION) return this.k.answer(caller, this.k.fail(ErrorCode.EREFUSED, `protocol ${req.protocol} != ${PROTOCOL_VERSION}`));
+    if (!accepting) return this.k.answer(caller, this.k.fail(ErrorCode.EREFUSED, `host ${this.k.hostId} does not accept foreign processes`));
+    if (!this.k.registry.get(req.program, req.version)) return this.k.answer(caller, this.k.fail(ErrorCode.ENOPROG, `host ${this.k.hostId} has no program ${req.program}@${req.version}`));
+    if (this.k.procs.has(req.pid) || this.targets.has(req.pid)) return this.k.answer(caller, this.k.fail(ErrorCode.EBUSY, `${req.pid} is already here`));
+    const timer = this.k.armSessionTimer(req.pid, TARGET_TIMEOUT_MS);
+    this.targets.set(req.pid, {
+      driver: new MachineDriver(targetMachine, `arrive-${req.pid}`, { pid: req.pid, from: req.from }),
+      pid: req.pid,
+      from: req.from,
+      strategy: req.strategy,
+      pages: new Map(),
+      image: null,
+      pcb: null,
+      timer,
+    });
+    this.k.answer(caller, { ok: true, value: {} });
+  }
+
+  /** `pages`: pages pushed ahead of the image (`copy`, `precopy`); a later copy of a page wins. */
+  pages(meta: { pid: string; pages: number[]; pageSize: number }, bytes: Uint8Array, caller: Caller): void {
+    const t = this.targets.get(meta.pid);
+    if (!t || t.image) return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `no migration of ${meta.pid} is arriving here`));
+    if (bytes.length !== meta.pages.length * meta.pageSize) return this.k.answer(caller, this.k.fail(ErrorCode.EINVAL, `${bytes.length} bytes for ${meta.pages.length} pages of ${meta.pageSize}`));
+    // Copies, not views: the message buffer is not ours to keep.
+    meta.pages.forEach((p, i) => t.pages.set(p, bytes.slice(i * meta.pageSize, (i + 1) * meta.pageSize)));
+    this.performTarget(t, t.driver.send({ type: 'pages' }));
+    this.k.answer(caller, { ok: true, value: {} });
+  }
+
+  /** `transfer`: the image; the PCB is built and held until commit. */
+  transfer(image: ProcessImage, caller: Caller): void {
+    const t = this.targets.get(image.pid);
+    if (!t || t.image) return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `no migration of ${image.pid} is arriving here`));
+    t.image = image;
+    try {
+      this.performTarget(t, t.driver.send({ type: 'transfer' }));
+    } catch (err) {
+      this.dropTarget(t);
+      return this.k.answer(caller, this.k.fail(ErrorCode.EINVAL, `cannot rebuild ${image.pid}: ${(err as Error).message}`));
+    }
+    this.k.answer(caller, { ok: true, value: {} });
+  }
+
+  /** `commit`: run it here. Answered again if the source asks twice. */
+  commit(pid: string, caller: Caller): void {
+    const t = this.targets.get(pid);
+    if (!t) {
+      const pcb = this.k.procs.get(pid);
+      // A repeated commit of a process that already runs here.
+      if (pcb) return this.k.answer(caller, { ok: true, value: {} });
+      return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `no migration of ${pid} is waiting here`));
+    }
+    if (!t.pcb) return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `${pid} has no image here yet`));
+    this.performTarget(t, t.driver.send({ type: 'commit' }));
+    this.k.answer(caller, { ok: true, value: {} });
+  }
+
+  /** `abort`, or the target's timeout: forget the session. */
+  abort(pid: string, caller: Caller | null): void {
+    const t = this.targets.get(pid);
+    if (t) this.performTarget(t, t.driver.send({ type: caller ? 'abort' : 'timeout' }));
+    if (caller) this.k.answer(caller, { ok: true, value: {} });
+  }
+
+  private performTarget(t: TargetSession, actions: MachineAction[]): void {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'install':
+          t.pcb = this.k.rebuild(t.image!);
+          for (const [p, b] of t.pages) t.pcb.memory.install(p, b, true);
+          t.pages.clear();
+          if (t.strategy === 'lazy') t.pcb.lazyFrom = t.from;
+          break;
+        case 'resume':
+          this.targets.delete(t.pid);
+          this.k.disarmSessionTimer(t.timer);
+          this.k.adopt(t.pcb!, t.image!);
+          this.k.event('proc.arrived', { pid: t.pid, from: t.from, host: this.k.hostId, strategy: t.strategy });
+          if (t.strategy === 'lazy') this.pull(t.pcb!);
+          break;
+        case 'drop':
+          this.dropTarget(t);
+          break;
+      }
+    }
+  }
+
+  private dropTarget(t: TargetSession): void {
+    this.targets.delete(t.pid);
+    this.k.disarmSessionTimer(t.timer);
+  }
+
+  // ── paging across hosts (lazy) ─────────────────────────────────────────────
+
+  /** `fetch`: pages of a process that left this host lazily, as a framed reply. */
+  fetch(req: { pid: string; pages: number[] }, caller: Caller): void {
+    const space = this.residual.get(req.pid);
+    if (!space) return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `no pages of ${req.pid} are kept here`));
+    const bytes = req.pages.map((p) => space.pageBytes(p));
+    this.k.answer(caller, { ok: true, value: { pid: req.pid, pages: req.pages, pageSize: space.pageSize }, bytes } as Answer);
+  }
+
+  /** `release`: the target has every page; the residual dependency ends. */
+  release(pid: string, caller: Caller): void {
+    this.residual.delete(pid);
+    this.k.answer(caller, { ok: true, value: {} });
+  }
+
+  /** Background pull after a lazy move: every page owed by the source, in batches. */
+  private pull(pcb: Pcb): void {
+    const owed = pcb.memory.owedPages();
+    if (owed.length === 0) {
+      const from = pcb.lazyFrom!;
+      pcb.lazyFrom = undefined;
+      this.k.request(this.k.subjects.host(from, 'release'), { pid: pcb.pid }, { kind: 'ignore', what: `release of ${pcb.pid}'s pages on ${from}` });
+      this.k.event('proc.residual', { pid: pcb.pid, host: this.k.hostId, residual: [] });
+      return;
+    }
+    const batch = owed.slice(0, PAGES_PER_MESSAGE);
+    this.k.request(this.k.subjects.host(pcb.lazyFrom!, 'fetch'), { pid: pcb.pid, pages: batch }, { kind: 'migration', pid: pcb.pid, step: 'pull' }, { framedReply: true });
+  }
+
+  private fetched(k: Extract<Continuation, { kind: 'migration' }>, answer: Answer): void {
+    const pcb = this.k.procs.get(k.pid);
+    if (!pcb) return;
+    if (!answer.ok) {
+      this.k.log('error', `pages of ${k.pid} from ${pcb.lazyFrom}: ${answer.error.message}`, { pid: k.pid });
+      if (k.step === 'fetch') this.k.pagesFailed(pcb, answer.error);
+      return;
+    }
+    const { value, bytes } = answer as { value: { pages: number[]; pageSize: number }; bytes?: Uint8Array };
+    value.pages.forEach((p, i) => {
+      if (pcb.memory.pageState(p) === 'absent') pcb.memory.install(p, bytes!.subarray(i * value.pageSize, (i + 1) * value.pageSize));
+    });
+    if (k.step === 'fetch') this.k.pagesIn(pcb);
+    else this.pull(pcb);
+  }
+
+  /** A page fault of a lazily moved process: the pages the source still owes come from it. */
+  fetchFromSource(pcb: Pcb, pages: number[]): void {
+    this.k.request(this.k.subjects.host(pcb.lazyFrom!, 'fetch'), { pid: pcb.pid, pages }, { kind: 'migration', pid: pcb.pid, step: 'fetch' }, { framedReply: true });
+  }
+
+  /** `located`: this home learns where its process runs now. */
+  located(pid: string, host: string): void {
+    const rec = this.k.home.records.get(pid);
+    if (rec && rec.state !== 'exited') rec.host = host;
+  }
+}
+
+/** The backing file of a process's address space (Sprite's swap file), on the file servers. */
+export function backingFileOf(pid: string): string {
+  return `/.wisp/swap/${pid}`;
+}
