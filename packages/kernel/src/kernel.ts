@@ -991,6 +991,9 @@ export class Kernel {
       freeze: (pcb) => void (pcb.frozen = true),
       thaw: (pcb) => {
         pcb.frozen = false;
+        // Still (or again) the one receiving its messages: a target that committed and then
+        // died may have taken its subject over.
+        this.emit({ type: 'subscribe', pid: pcb.pid });
         this.schedule(pcb);
       },
       blockingCalls: (pcb) => [...pcb.calls].filter(([, c]) => c.call === 'wait').map(([callId, c]) => ({ callId, call: 'wait' as const, args: c.args })),
@@ -1079,7 +1082,11 @@ export class Kernel {
       return;
     }
     if (caller.replyTo === null) return;
-    this.emit(answer.ok ? { type: 'reply', to: caller.replyTo, ok: true, value: answer.value } : { type: 'reply', to: caller.replyTo, ok: false, error: answer.error });
+    this.emit(
+      answer.ok
+        ? { type: 'reply', to: caller.replyTo, ok: true, value: answer.value, ...(answer.bytes ? { bytes: answer.bytes } : {}) }
+        : { type: 'reply', to: caller.replyTo, ok: false, error: answer.error },
+    );
   }
 
   private request(subject: string, body: unknown, k: Continuation, opts: RequestOptions = {}): number {

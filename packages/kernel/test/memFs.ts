@@ -13,9 +13,11 @@ export interface MemStream {
  * reference count (`dup` adds one, `close` drops one; the stream goes at 0). A dup of a stream
  * in `opts.failDup` fails with `EIO`; `opts.files` seeds files with text.
  */
-export function memFs(opts: { failDup?: string[]; files?: Record<string, string> } = {}): { fs: SimFs; files: Map<string, Uint8Array>; streams: Map<string, MemStream> } {
+export function memFs(opts: { failDup?: string[]; files?: Record<string, string> } = {}): { fs: SimFs; files: Map<string, Uint8Array>; streams: Map<string, MemStream>; backing: Map<string, Map<number, Uint8Array>> } {
   const files = new Map<string, Uint8Array>(Object.entries(opts.files ?? {}).map(([p, t]) => [p, new TextEncoder().encode(t)]));
   const streams = new Map<string, MemStream>();
+  /** Backing files: path → page number → bytes. */
+  const backing = new Map<string, Map<number, Uint8Array>>();
   let seq = 0;
   const fail = (code: string, message: string) => Object.assign(new Error(message), { code });
   const streamOf = (h: unknown) => {
@@ -71,6 +73,30 @@ export function memFs(opts: { failDup?: string[]; files?: Record<string, string>
         s.refs++;
         return undefined;
       }
+      case 'move':
+        // The stream keeps its offset and references; only which host holds one changes.
+        streamOf(args[0]);
+        return undefined;
+      case 'pageOut': {
+        const [file, pages] = args as [string, Map<number, Uint8Array>];
+        let f = backing.get(file);
+        if (!f) backing.set(file, (f = new Map()));
+        for (const [n, b] of pages) f.set(n, b.slice());
+        return undefined;
+      }
+      case 'pageIn': {
+        const [file, pageNos] = args as [string, number[]];
+        const f = backing.get(file);
+        const out = new Map<number, Uint8Array>();
+        for (const n of pageNos) {
+          const b = f?.get(n);
+          if (b) out.set(n, b.slice());
+        }
+        return out;
+      }
+      case 'dropPages':
+        backing.delete(args[0] as string);
+        return undefined;
       case 'stat': {
         const f = files.get(args[0] as string);
         if (!f) throw fail(ErrorCode.ENOENT, `no such file: ${String(args[0])}`);
@@ -80,5 +106,5 @@ export function memFs(opts: { failDup?: string[]; files?: Record<string, string>
         throw fail(ErrorCode.ENOSYS, op);
     }
   };
-  return { fs, files, streams };
+  return { fs, files, streams, backing };
 }

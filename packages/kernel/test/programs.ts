@@ -1,5 +1,5 @@
 import { assign, emit, enqueueActions, raise, setup } from 'xstate';
-import { defineProgram, sys, type ProcInput, type SysResult } from '@wisp/proc';
+import { defineProgram, memory, sys, type ProcInput, type SysResult } from '@wisp/proc';
 
 /**
  * Small programs for kernel tests. They report through `emit` (a `proc.emit` cluster event),
@@ -140,5 +140,48 @@ export const alarm = defineProgram({
   }),
 });
 
+/**
+ * `pager <pages> <steps> [ms=100]` — grows its address space to `pages` pages, then `steps`
+ * times: sleeps `ms`, adds 1 to the first u32 of every page and emits `{ type: 'step', n, sum }`
+ * with the sum of those counters (`pages × n` when memory is intact). Messages it gets are
+ * emitted as `got`. Exits 0.
+ */
+export const pager = defineProgram({
+  name: 'pager',
+  logic: setup({
+    types: { context: {} as { pages: number; steps: number; ms: number; n: number; sum: number }, input: {} as ProcInput, events: {} as SysResult | { type: 'msg'; n: number } },
+  }).createMachine({
+    context: ({ input }) => ({ pages: Number(input.args[0]), steps: Number(input.args[1]), ms: Number(input.args[2] ?? 100), n: 0, sum: 0 }),
+    initial: 'growing',
+    on: { msg: { actions: emit(({ event }) => ({ type: 'got', event }) as never) } },
+    states: {
+      growing: { entry: sys.grow(({ context }) => context.pages * 4096), on: { 'sys.result': 'sleeping' } },
+      sleeping: {
+        entry: sys.sleep(({ context }) => context.ms),
+        on: {
+          'sys.result': {
+            target: 'stepped',
+            actions: assign(({ context }) => {
+              const m = memory();
+              let sum = 0;
+              for (let p = 0; p < context.pages; p++) {
+                const v = m.u32(p * 4096) + 1;
+                m.setU32(p * 4096, v);
+                sum += v;
+              }
+              return { n: context.n + 1, sum };
+            }),
+          },
+        },
+      },
+      stepped: {
+        entry: emit(({ context }) => ({ type: 'step', n: context.n, sum: context.sum }) as never),
+        always: [{ guard: ({ context }) => context.n >= context.steps, target: 'done' }, { target: 'sleeping' }],
+      },
+      done: { type: 'final' },
+    },
+  }),
+});
+
 /** Every test program. */
-export const testPrograms = [spinner, script, sink, alarm];
+export const testPrograms = [spinner, script, sink, alarm, pager];

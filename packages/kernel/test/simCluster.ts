@@ -309,10 +309,10 @@ export class SimCluster {
     return `_INBOX.sim.${++this.seq}`;
   }
 
-  private route(subject: string, body: unknown, replyTo: string): void {
+  private route(subject: string, body: unknown, replyTo: string, bytes?: Uint8Array): void {
     const target = this.resolve(subject, body);
     if (target) {
-      this.queue.push({ kind: 'request', host: target.host, verb: target.verb, body: target.body, replyTo });
+      this.queue.push({ kind: 'request', host: target.host, verb: target.verb, body: target.body, replyTo, ...(bytes ? { bytes } : {}) });
       return;
     }
     this.settleInflight(replyTo, { ok: false, error: { code: ErrorCode.EHOSTUNREACH, message: `no responders on ${subject}` } });
@@ -340,6 +340,8 @@ export class SimCluster {
     this.inflight.delete(to);
     // As the runtime encodes replies: a missing value travels as {}.
     const a = wire(answer.ok ? okReply(answer.value) : errorReply(answer.error)) as Answer;
+    // Raw bytes travel beside the JSON, as in a frame.
+    if (answer.ok && answer.bytes && a.ok) a.bytes = answer.bytes;
     if (f.requester.kind === 'client') this.queue.push({ kind: 'client', pending: f.requester.pending, answer: a });
     else this.queue.push({ kind: 'response', host: f.requester.host, token: f.requester.token, answer: a });
     return true;
@@ -355,9 +357,9 @@ export class SimCluster {
     const now = this.time + h.skewMs;
     const event: KernelEvent =
       d.kind === 'request'
-        ? { type: 'request', verb: d.verb, body: d.body, replyTo: d.replyTo, now }
+        ? { type: 'request', verb: d.verb, body: d.body, replyTo: d.replyTo, now, ...(d.bytes ? { bytes: d.bytes } : {}) }
         : d.answer.ok
-          ? { type: 'response', token: d.token, ok: true, value: d.answer.value, now }
+          ? { type: 'response', token: d.token, ok: true, value: d.answer.value, now, ...(d.answer.bytes ? { bytes: d.answer.bytes } : {}) }
           : { type: 'response', token: d.token, ok: false, error: d.answer.error, now };
     h.kernel.handle(event);
     this.drain(d.host);
@@ -397,14 +399,14 @@ export class SimCluster {
   private perform(host: string, e: Effect): void {
     switch (e.type) {
       case 'reply':
-        if (!this.settleInflight(e.to, e.ok ? { ok: true, value: e.value } : { ok: false, error: e.error })) this.strayReplies.push(e);
+        if (!this.settleInflight(e.to, e.ok ? { ok: true, value: e.value, ...(e.bytes ? { bytes: concat(e.bytes) } : {}) } : { ok: false, error: e.error })) this.strayReplies.push(e);
         return;
       case 'request': {
         if (!(e.timeoutMs > 0)) throw new Error(`${host}: request to ${e.subject} with bad timeout ${e.timeoutMs}`);
         const to = this.inbox();
         this.inflight.set(to, { requester: { kind: 'kernel', host, token: e.token }, deadline: this.time + e.timeoutMs, subject: e.subject });
         this.requests.push({ at: this.time, from: host, subject: e.subject, body: wire(e.body) });
-        return this.route(e.subject, e.body, to);
+        return this.route(e.subject, e.body, to, e.bytes ? concat(e.bytes) : undefined);
       }
       case 'publish': {
         let list = this.published.get(e.subject);
@@ -518,7 +520,7 @@ export interface FsOpRecord {
   op: string;
   args: unknown[];
 }
-export type Answer = { ok: true; value: unknown } | { ok: false; error: WireError };
+export type Answer = { ok: true; value: unknown; bytes?: Uint8Array } | { ok: false; error: WireError };
 export interface SentRequest {
   at: number;
   /** Host id, or `client`. */
@@ -568,9 +570,21 @@ interface Inflight {
   subject: string;
 }
 type Delivery =
-  | { kind: 'request'; host: string; verb: string; body: unknown; replyTo: string }
+  | { kind: 'request'; host: string; verb: string; body: unknown; replyTo: string; bytes?: Uint8Array }
   | { kind: 'response'; host: string; token: number; answer: Answer }
   | { kind: 'client'; pending: PendingReply; answer: Answer };
+
+/** One buffer from the parts of a frame's raw bytes. */
+function concat(parts: Uint8Array | Uint8Array[]): Uint8Array {
+  if (parts instanceof Uint8Array) return parts.slice();
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 function timerKey(host: string, id: string): string {
   return `${host}\u0000${id}`;

@@ -226,6 +226,7 @@ export class Host {
           break;
         case 'subscribe': {
           const pid = e.pid;
+          if (this.procSubs.has(pid)) break;
           this.procSubs.set(pid, this.nc.subscribe(this.kernel.subjects.proc(pid), { callback: (_err, msg) => this.onProcMessage(pid, msg) }));
           break;
         }
