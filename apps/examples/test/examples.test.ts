@@ -11,7 +11,7 @@ function sim(...hosts: (string | { id: string; skewMs: number })[]): SimCluster 
 describe('example programs', () => {
   test('the registry holds every program at version 1, each with a summary', () => {
     expect(exampleRegistry().list()).toEqual(
-      ['clock', 'counter', 'crasher', 'exiter', 'parent', 'pingpong', 'pong', 'primes', 'sleeper', 'tee', 'wc'].map((n) => `${n}@1`),
+      ['cc', 'clock', 'counter', 'crasher', 'exiter', 'life', 'link', 'parent', 'pingpong', 'pong', 'primes', 'sleeper', 'tee', 'wc'].map((n) => `${n}@1`),
     );
     for (const p of examplePrograms) expect(p.summary, p.name).toMatch(/^\S+/);
   });

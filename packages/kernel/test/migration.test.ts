@@ -57,6 +57,33 @@ describe('migration of a running process', () => {
     expect(s.exitCode(p.tty)).toBe(0);
   });
 
+  test.each(STRATEGIES)('%s: life keeps its checksums when moved mid-generation, again and again', (strategy) => {
+    const run = (moves: boolean) => {
+      const { sim: s } = sim();
+      // Started without running to the end (as `spawn` would), so the moves land mid-generation.
+      const tty = 'tty.life';
+      const spawned = s.request(s.subject('h1', 'spawn'), { program: 'life', args: ['300', '6'], tty });
+      while (!spawned.answer) s.step();
+      const pid = (spawned.answer as { value: { pid: string } }).value.pid;
+      if (moves) {
+        let at = 'h1';
+        for (const to of ['h2', 'h3', 'h1', 'h2']) {
+          for (let i = 0; i < 6; i++) s.step();
+          const m = s.request(s.subject(at, 'migrate'), { pid, to, strategy });
+          while (!m.answer) s.step();
+          expect(m.answer.ok ? (m.answer.value as MigrationRecord).outcome : m.answer.error.code).toBe('committed');
+          at = to;
+        }
+      }
+      s.settle();
+      expect(s.exitCode(tty)).toBe(0);
+      return s.output(tty);
+    };
+    const still = run(false);
+    expect(still.split('\n').filter(Boolean)).toHaveLength(6);
+    expect(run(true)).toBe(still);
+  });
+
   test('the home learns the new location: a kill from any host goes straight there', () => {
     const { sim: s } = sim();
     const p = s.spawn('h1', 'sink');

@@ -27,7 +27,7 @@ export const TARGET_TIMEOUT_MS = 30_000;
 const MOVED_MEMORY_MS = 60_000;
 
 /** The steps whose answers come back to the migrator. */
-export type MigrationStep = 'offer' | 'pages' | 'flush' | 'move' | 'transfer' | 'commit' | 'moveBack' | 'notify' | 'fetch' | 'pull';
+export type MigrationStep = 'offer' | 'pages' | 'flush' | 'move' | 'transfer' | 'commit' | 'fetch' | 'pull' | 'owed';
 
 interface SourceSession {
   driver: MachineDriver;
@@ -178,7 +178,10 @@ export class Migrator {
           if (this.k.quickCallsOpen(pcb!) === 0) this.sendSource(s, { type: 'frozen' });
           break;
         case 'flush':
-          this.flush(s, pcb!);
+          // A process that came here lazily brings in what its last source still owes first:
+          // residual dependencies never chain.
+          if (pcb!.lazyFrom && pcb!.memory.owedPages().length > 0) this.pullOwed(s, pcb!);
+          else this.flush(s, pcb!);
           break;
         case 'transfer':
           this.startTransfer(s, pcb!);
@@ -193,6 +196,14 @@ export class Migrator {
           this.thaw(s, pcb);
           break;
       }
+    }
+  }
+
+  private pullOwed(s: SourceSession, pcb: Pcb): void {
+    const owed = pcb.memory.owedPages();
+    s.waiting = Math.ceil(owed.length / PAGES_PER_MESSAGE);
+    for (let i = 0; i < owed.length; i += PAGES_PER_MESSAGE) {
+      this.k.request(this.k.subjects.host(pcb.lazyFrom!, 'fetch'), { pid: pcb.pid, pages: owed.slice(i, i + PAGES_PER_MESSAGE) }, this.step(s, 'owed'), { framedReply: true });
     }
   }
 
@@ -256,12 +267,13 @@ export class Migrator {
     const pcb = this.k.procs.get(s.pid)!;
     const where = s.strategy === 'lazy' ? 'source' : s.strategy === 'flush' ? 'backing' : 'sent';
     s.image = participants.encapsulate(this.k, pcb, { where, backingFile: backingFileOf(s.pid) });
+    // Served from now on: the target may fault (or start pulling) before our commit is answered.
+    if (s.strategy === 'lazy') this.residual.set(s.pid, pcb.memory);
     this.k.request(this.k.subjects.host(s.to, 'transfer'), { image: s.image }, this.step(s, 'transfer'));
   }
 
   private finish(s: SourceSession, pcb: Pcb): void {
     this.sources.delete(s.pid);
-    if (s.strategy === 'lazy') this.residual.set(s.pid, pcb.memory);
     this.moved.set(s.pid, { to: s.to, until: this.k.now() + MOVED_MEMORY_MS });
     this.k.release(pcb);
     // The home is the authority on where its processes run.
@@ -273,6 +285,7 @@ export class Migrator {
 
   private thaw(s: SourceSession, pcb: Pcb | undefined): void {
     this.sources.delete(s.pid);
+    this.residual.delete(s.pid);
     const error = (s.driver.snapshot.context as { error: WireError | null }).error ?? { code: ErrorCode.EIO, message: 'aborted' };
     // Undo what reached the target: its streams come back, its session is dropped.
     for (const stream of s.moved) this.k.fs('move', [stream, this.k.hostId, s.to], { kind: 'ignore', what: `taking back ${stream} from ${s.to}` });
@@ -337,7 +350,7 @@ export class Migrator {
         this.k.log('error', `commit of ${s.pid} on ${s.to} unconfirmed; the process stays with the target`, { pid: s.pid });
         return this.sendSource(s, { type: 'committed' });
       }
-      if (k.step === 'pages' || k.step === 'move' || k.step === 'flush') s.stepError ??= answer.error;
+      if (k.step === 'pages' || k.step === 'move' || k.step === 'flush' || k.step === 'owed') s.stepError ??= answer.error;
       else return this.sendSource(s, answer.error.code === ErrorCode.EREFUSED || answer.error.code === ErrorCode.ENOPROG ? { type: 'refused', error: answer.error } : { type: 'failed', error: answer.error });
     }
     switch (k.step) {
@@ -354,6 +367,13 @@ export class Migrator {
         if (s.stepError) return this.sendSource(s, { type: 'failed', error: s.stepError });
         if (k.step === 'flush') return this.sendSource(s, { type: 'flushed' });
         return this.pagesSent(s, pcb ? pcb.memory.dirtyPages().length : 0);
+      }
+      case 'owed': {
+        if (answer.ok) this.install(pcb!, answer);
+        if (--s.waiting > 0) return;
+        if (s.stepError) return this.sendSource(s, { type: 'failed', error: s.stepError });
+        this.released(pcb!);
+        return this.flush(s, pcb!);
       }
       case 'transfer':
         return this.sendSource(s, { type: 'prepared' });
@@ -476,14 +496,9 @@ export class Migrator {
 
   /** Background pull after a lazy move: every page owed by the source, in batches. */
   private pull(pcb: Pcb): void {
+    if (!pcb.lazyFrom || !pcb.alive) return;
     const owed = pcb.memory.owedPages();
-    if (owed.length === 0) {
-      const from = pcb.lazyFrom!;
-      pcb.lazyFrom = undefined;
-      this.k.request(this.k.subjects.host(from, 'release'), { pid: pcb.pid }, { kind: 'ignore', what: `release of ${pcb.pid}'s pages on ${from}` });
-      this.k.event('proc.residual', { pid: pcb.pid, host: this.k.hostId, residual: [] });
-      return;
-    }
+    if (owed.length === 0) return this.released(pcb);
     const batch = owed.slice(0, PAGES_PER_MESSAGE);
     this.k.request(this.k.subjects.host(pcb.lazyFrom!, 'fetch'), { pid: pcb.pid, pages: batch }, { kind: 'migration', pid: pcb.pid, step: 'pull' }, { framedReply: true });
   }
@@ -496,12 +511,25 @@ export class Migrator {
       if (k.step === 'fetch') this.k.pagesFailed(pcb, answer.error);
       return;
     }
+    this.install(pcb, answer);
+    if (k.step === 'fetch') this.k.pagesIn(pcb);
+    else this.pull(pcb);
+  }
+
+  /** Installs pages of a framed `fetch` answer that are still absent here. */
+  private install(pcb: Pcb, answer: Answer): void {
     const { value, bytes } = answer as { value: { pages: number[]; pageSize: number }; bytes?: Uint8Array };
     value.pages.forEach((p, i) => {
       if (pcb.memory.pageState(p) === 'absent') pcb.memory.install(p, bytes!.subarray(i * value.pageSize, (i + 1) * value.pageSize));
     });
-    if (k.step === 'fetch') this.k.pagesIn(pcb);
-    else this.pull(pcb);
+  }
+
+  /** Every owed page is here: the lazy source may forget the process. */
+  private released(pcb: Pcb): void {
+    const from = pcb.lazyFrom!;
+    pcb.lazyFrom = undefined;
+    this.k.request(this.k.subjects.host(from, 'release'), { pid: pcb.pid }, { kind: 'ignore', what: `release of ${pcb.pid}'s pages on ${from}` });
+    this.k.event('proc.residual', { pid: pcb.pid, host: this.k.hostId, residual: [] });
   }
 
   /** A page fault of a lazily moved process: the pages the source still owes come from it. */
