@@ -6,6 +6,7 @@ import { fsCommand } from './commands/fs.js';
 import { hostCommand } from './commands/host.js';
 import { hostsCommand } from './commands/hosts.js';
 import { killCommand } from './commands/kill.js';
+import { migrateCommand } from './commands/migrate.js';
 import { psCommand } from './commands/ps.js';
 import { runCommand } from './commands/run.js';
 import { upCommand } from './commands/up.js';
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
       fs: { type: 'string', default: '/=fs1' },
       storage: { type: 'string', default: 'memory' },
       programs: { type: 'string', multiple: true, default: [] },
+      strategy: { type: 'string' },
       anywhere: { type: 'boolean' },
       'report-ms': { type: 'string', default: '1000' },
       'idle-ms': { type: 'string', default: '30000' },
@@ -105,6 +107,13 @@ async function main(argv: string[]): Promise<number> {
         if (!rest[0]) throw new UsageError('input needs a host');
         process.stdout.write(await inputCommand(client, rest[0]));
         return 0;
+      }
+      case 'migrate': {
+        const [pid, to] = rest;
+        if (!pid || !to) throw new UsageError('migrate needs a pid and a host');
+        const { text, record } = await migrateCommand(client, pid, to, values.strategy);
+        process.stdout.write(text);
+        return record.outcome === 'committed' ? 0 : 1;
       }
       case 'kill': {
         const [pid, sig] = rest;

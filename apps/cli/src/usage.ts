@@ -14,6 +14,8 @@ commands:
   ps                                              processes: pid, program, home, current host, state
   hosts                                           hosts in the cluster
   kill <pid> [signal]                             send a signal (default TERM), routed via the pid's home
+  migrate <pid> <host> [--strategy S]             move a running process (S: flush (default), copy,
+                                                  precopy, lazy); prints the migration record
   programs                                        programs every host can run
   fs ls|stat|cat|put|rm|mkdir <path> [text]       the cluster's files (put reads stdin without text;
                                                   stat shows who has a file open and who caches it)

@@ -3,6 +3,7 @@ import { createInbox, type NatsConnection, type Subscription } from '@nats-io/na
 import {
   ErrorCode,
   HostInfo,
+  MigrationRecord,
   ProcInfo,
   PsReply,
   SpawnReply,
@@ -14,6 +15,7 @@ import {
   isPid,
   subjects,
   unwrapReply,
+  type Strategy,
   type Signal,
   type Subjects,
 } from '@wisp/protocol';
@@ -87,6 +89,16 @@ export class WispClient {
     const byPid = new Map<string, ProcInfo>();
     for (const r of replies) for (const p of r.procs) if (!byPid.has(p.pid) || p.state !== 'exited') byPid.set(p.pid, p);
     return [...byPid.values()].sort((a, b) => a.pid.localeCompare(b.pid, undefined, { numeric: true }));
+  }
+
+  /**
+   * Moves a running process to host `to` (asking the host it runs on) and returns the
+   * migration record — `outcome: 'aborted'` (with `error`) when it stayed where it was.
+   */
+  async migrate(pid: string, to: string, strategy?: Strategy, timeoutMs = 120_000): Promise<MigrationRecord> {
+    const where = (await this.ps()).find((p) => p.pid === pid && p.state !== 'exited');
+    if (!where) throw new WispError(ErrorCode.ESRCH, `no running process ${pid}`);
+    return MigrationRecord.parse(await this.request(where.host, 'migrate', { pid, to, ...(strategy ? { strategy } : {}) }, timeoutMs));
   }
 
   /**
