@@ -3,8 +3,11 @@ import { defineProgram, resultOf, sys, type ProcInput, type SysResult } from '@w
 import { USAGE_EXIT_CODE } from './args.js';
 import { passOutput, resultValue, type ExitOutput, type KernelEvents } from './common.js';
 
-/** Byte-steps of hashing per transition: a few ms, so other processes get the CPU often. */
-export const CC_SLICE_WORK = 1 << 21;
+/**
+ * Byte-steps of hashing per transition: well under a ms, so a host running cc still answers its
+ * peers promptly (it yields to I/O only every few hundred slices) and other processes get the CPU.
+ */
+export const CC_SLICE_WORK = 1 << 17;
 /** Rounds over the source when `-r` is not given. */
 export const CC_DEFAULT_ROUNDS = 200;
 
