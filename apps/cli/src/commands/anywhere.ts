@@ -17,9 +17,12 @@ export async function anywhereCommand(client: WispClient, program: string, args:
     process.stderr.write(`wisp: ${(err as Error).message}; running locally\n`);
   }
   if (on) process.stderr.write(`wisp: running on idle host ${on}\n`);
+  // The grant is a lease: keep it while the program runs.
+  const renew = on ? setInterval(() => void migd.renew([on]).catch(() => undefined), 5000).unref() : null;
   try {
     return await runCommand(client, program, args, { on, home: o.home });
   } finally {
+    if (renew) clearInterval(renew);
     if (on) await migd.release([on]).catch(() => undefined);
   }
 }
