@@ -1,12 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { forwardBench } from './forward.js';
+import { migrateBench } from './migrate.js';
 import { fsBench } from './fs.js';
 import { idleBench } from './idle.js';
 
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   forward: forwardBench,
   fs: fsBench,
+  migrate: migrateBench,
   idle: idleBench,
 };
 
