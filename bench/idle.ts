@@ -29,7 +29,7 @@ export async function idleBench(): Promise<Record<string, unknown>> {
 
   // Both clusters stay up and the builds alternate, best of REPEAT each: other work on this
   // machine then weighs on both alike, and the best run is the least disturbed one.
-  const repeat = Number(process.env.WISP_BENCH_REPEAT ?? 2);
+  const repeat = Number(process.env.WISP_BENCH_REPEAT ?? 3);
   const c1 = await startCluster(1);
   const c2 = await startCluster(2);
   const one: Built[] = [];
