@@ -2,3 +2,5 @@ export { startLocalCluster, startHostProcess, startFileServerProcess, type Local
 export { fsCommand } from './commands/fs.js';
 export { readClusterFile } from './clusterFile.js';
 export { startMigdProcess, waitForMigd, type MigdProcessOptions } from './localCluster.js';
+export { evictCommand } from './commands/evict.js';
+export { inputCommand } from './commands/input.js';

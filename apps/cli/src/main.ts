@@ -7,6 +7,7 @@ import { hostCommand } from './commands/host.js';
 import { hostsCommand } from './commands/hosts.js';
 import { killCommand } from './commands/kill.js';
 import { migrateCommand } from './commands/migrate.js';
+import { evictCommand } from './commands/evict.js';
 import { psCommand } from './commands/ps.js';
 import { runCommand } from './commands/run.js';
 import { upCommand } from './commands/up.js';
@@ -106,6 +107,12 @@ async function main(argv: string[]): Promise<number> {
       case 'input': {
         if (!rest[0]) throw new UsageError('input needs a host');
         process.stdout.write(await inputCommand(client, rest[0]));
+        return 0;
+      }
+      case 'evict': {
+        const [host] = rest;
+        if (!host) throw new UsageError('evict needs a host');
+        process.stdout.write(await evictCommand(client, host));
         return 0;
       }
       case 'migrate': {

@@ -16,6 +16,7 @@ commands:
   kill <pid> [signal]                             send a signal (default TERM), routed via the pid's home
   migrate <pid> <host> [--strategy S]             move a running process (S: flush (default), copy,
                                                   precopy, lazy); prints the migration record
+  evict <host>                                    send every foreign process on the host home
   programs                                        programs every host can run
   fs ls|stat|cat|put|rm|mkdir <path> [text]       the cluster's files (put reads stdin without text;
                                                   stat shows who has a file open and who caches it)

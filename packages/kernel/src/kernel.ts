@@ -115,6 +115,13 @@ export class Kernel {
     return this.runQueue.length > 0;
   }
 
+  /** Number of processes running here whose home is another host. */
+  get foreignCount(): number {
+    let n = 0;
+    for (const p of this.procs.values()) if (p.home !== this.hostId) n++;
+    return n;
+  }
+
   /** Number of processes running here. */
   get processCount(): number {
     return this.procs.size;
@@ -211,6 +218,8 @@ export class Kernel {
           return this.migrator.fetch(parseRequest(verb, body), caller);
         case 'release':
           return this.migrator.release(parseRequest(verb, body).pid, caller);
+        case 'evict':
+          return this.migrator.evict(parseRequest(verb, body).strategy ?? 'flush', caller);
       }
     } catch (err) {
       const error = toWireError(err);
@@ -223,14 +232,12 @@ export class Kernel {
   }
 
   private info() {
-    let foreign = 0;
-    for (const p of this.procs.values()) if (p.home !== this.hostId) foreign++;
     return {
       id: this.hostId,
       protocol: PROTOCOL_VERSION,
       programs: this.config.registry.list(),
       procs: this.procs.size,
-      foreign,
+      foreign: this.foreignCount,
       clockSkewMs: this.config.clockSkewMs ?? 0,
       osPid: this.config.osPid ?? 0,
       startedAt: this.config.startedAt ?? 0,

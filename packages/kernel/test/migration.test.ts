@@ -140,6 +140,25 @@ describe('migration of a running process', () => {
     expect(s.exitCode(p.tty)).toBe(0);
   });
 
+  test('evict sends every foreign process home and answers when the last has left', () => {
+    const { sim: s } = sim();
+    const a = s.spawn('h1', 'pager', ['20', '6', '100'], { on: 'h3' });
+    const b = s.spawn('h2', 'sink', [], { on: 'h3' });
+    const own = s.spawn('h3', 'sink');
+    s.advance(150);
+    const r = s.call('h3', 'evict', {});
+    expect(r.ok && { ...(r.value as { moved: string[] }), moved: (r.value as { moved: string[] }).moved.sort() }).toMatchObject({ moved: [a.pid, b.pid], stayed: [] });
+    expect(s.whereIs(a.pid)).toBe('h1');
+    expect(s.whereIs(b.pid)).toBe('h2');
+    expect(s.whereIs(own.pid)).toBe('h3');
+    expect(s.eventsOf('host.evicted', 'h3')).toHaveLength(1);
+    s.settle();
+    expect(steps(s, a.pid).map((x) => x.sum)).toEqual([20, 40, 60, 80, 100, 120]);
+    // Nothing foreign left: answered at once.
+    const again = s.call('h3', 'evict', {});
+    expect(again.ok && again.value).toMatchObject({ moved: [], stayed: [] });
+  });
+
   test('bad migrate requests get clear errors', () => {
     const { sim: s } = sim();
     const p = s.spawn('h1', 'pager', ['1', '3', '100']);

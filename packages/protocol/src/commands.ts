@@ -25,6 +25,7 @@ export const hostCommands = {
   located: { request: M.LocatedRequest, reply: S.Empty, summary: 'tell a home where its process runs now' },
   fetch: { request: M.FetchRequest, reply: S.Empty, bytes: 'reply', summary: 'pages of a process that left lazily (binary reply)' },
   release: { request: M.PidOnly, reply: S.Empty, summary: 'the target has every page: drop the residual address space' },
+  evict: { request: M.EvictRequest, reply: M.EvictReply, summary: 'send every foreign process here home' },
 } as const;
 
 /** Verbs whose request (`request`) or reply (`reply`) is a binary frame ({@link encodeFrame}). */

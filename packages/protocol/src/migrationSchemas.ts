@@ -93,6 +93,11 @@ export const LocatedRequest = z.object({ pid: PidSchema, host: HostIdSchema }).s
 /** `fetch`: pages of a process that left this host lazily (binary reply). */
 export const FetchRequest = z.object({ pid: PidSchema, pages: z.array(pageNo).max(65536) }).strict();
 
+/** `evict`: send every foreign process on the host home (owner activity, or `wisp evict`). */
+export const EvictRequest = z.object({ strategy: StrategySchema.optional() }).strict();
+/** Reply to `evict`, once the last foreign process has left (or failed to). */
+export const EvictReply = z.object({ moved: z.array(PidSchema), stayed: z.array(PidSchema), ms: ms });
+
 /** What every migration reports (also the `proc.migrated` event's data). */
 export const MigrationRecord = z.object({
   pid: PidSchema,
@@ -117,3 +122,4 @@ export type TimerImage = z.infer<typeof TimerImage>;
 export type MemoryImage = z.infer<typeof MemoryImage>;
 export type ProcessImage = z.infer<typeof ProcessImage>;
 export type MigrationRecord = z.infer<typeof MigrationRecord>;
+export type EvictReply = z.infer<typeof EvictReply>;

@@ -126,7 +126,13 @@ export class Host {
     host.subs.push(host.nc.subscribe(s.hostAll(host.id), { callback: onHostMsg }));
     host.subs.push(host.nc.subscribe(s.hosts('*'), { callback: onHostMsg }));
     await host.nc.flush();
-    if (opts.owner) host.owner = await OwnerActivity.start({ host: host.id, nc: host.nc, subjects: s, clock: host.clock, log: host.log }, opts.owner);
+    if (opts.owner) {
+      host.owner = await OwnerActivity.start({ host: host.id, nc: host.nc, subjects: s, clock: host.clock, log: host.log }, opts.owner);
+      // The owner is back: every foreign process goes home (DESIGN §7), each a normal migration.
+      host.owner.input$.subscribe(() => {
+        if (host.kernel.foreignCount > 0) host.feed({ type: 'request', verb: 'evict', body: {}, replyTo: null, now: host.clock.now() });
+      });
+    }
     host.log.info({ programs: opts.registry.list().length }, 'host up');
     host.publishEvent('host.up', {});
     return host;

@@ -77,7 +77,37 @@ export class Migrator {
   /** Address spaces kept for processes that left lazily, until their target has every page. */
   private readonly residual = new Map<string, Pcb['memory']>();
 
+  /** Evictions under way: who asked, when, and the pids still leaving. */
+  private readonly evictions: Array<{ caller: Caller; startedAt: number; left: Set<string>; moved: string[]; stayed: string[] }> = [];
+
   constructor(private readonly k: KernelPort) {}
+
+  /**
+   * `evict`: every foreign process here goes home, each as a normal migration (DESIGN §7).
+   * Answered once the last one has left (or stayed, its migration aborted), with the time it took.
+   */
+  evict(strategy: Strategy, caller: Caller): void {
+    const foreign = [...this.k.procs.values()].filter((p) => p.home !== this.k.hostId && p.alive && !this.sources.has(p.pid));
+    const e = { caller, startedAt: this.k.now(), left: new Set(foreign.map((p) => p.pid)), moved: [] as string[], stayed: [] as string[] };
+    this.k.event('host.evicting', { host: this.k.hostId, pids: [...e.left] });
+    if (e.left.size === 0) return this.evicted(e);
+    this.evictions.push(e);
+    for (const p of foreign) {
+      this.migrate({ pid: p.pid, to: p.home, strategy }, { kind: 'remote', replyTo: null });
+      // Refused before a session began (busy paging): it stays.
+      if (!this.sources.has(p.pid) && e.left.delete(p.pid)) e.stayed.push(p.pid);
+    }
+    if (e.left.size === 0 && this.evictions.includes(e)) {
+      this.evictions.splice(this.evictions.indexOf(e), 1);
+      this.evicted(e);
+    }
+  }
+
+  private evicted(e: (typeof this.evictions)[number]): void {
+    const ms = this.k.now() - e.startedAt;
+    this.k.event('host.evicted', { host: this.k.hostId, moved: e.moved, stayed: e.stayed, ms });
+    this.k.answer(e.caller, { ok: true, value: { moved: e.moved, stayed: e.stayed, ms } });
+  }
 
   /** True while `pid` is leaving this host. */
   isLeaving(pid: string): boolean {
@@ -325,6 +355,15 @@ export class Migrator {
       residual: outcome === 'committed' && s.strategy === 'lazy' ? [this.k.hostId] : [],
     };
     this.k.event('proc.migrated', record);
+    for (const e of this.evictions) {
+      if (!e.left.delete(s.pid)) continue;
+      (outcome === 'committed' ? e.moved : e.stayed).push(s.pid);
+      if (e.left.size === 0) {
+        this.evictions.splice(this.evictions.indexOf(e), 1);
+        this.evicted(e);
+      }
+      break;
+    }
     this.k.log(outcome === 'committed' ? 'info' : 'warn', `migration of ${s.pid} to ${s.to} ${outcome}${error ? `: ${error.message}` : ''}`, { pid: s.pid });
     this.k.answer(s.requester, { ok: true, value: record });
   }
