@@ -31,6 +31,8 @@ async function availableHosts(n: number): Promise<void> {
 async function ownerInput(host: string): Promise<void> {
   const m = await c.client.nc.request(c.client.subjects.ownerInput(host), encode({ source: 'test' }), { timeout: 2000 });
   expect(OwnerInputReply.parse(unwrapReply(decode(m.data))).host).toBe(host);
+  // The host reports the input to migd after answering (its report asks itself `ps` first): wait for migd to know.
+  await expect.poll(async () => (await client('probe').status()).hosts.find((h) => h.host === host)?.ownerIdle, { timeout: 5000, interval: 20 }).toBe(false);
 }
 
 /** The next reclaim of one of `m`'s hosts. */

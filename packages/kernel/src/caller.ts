@@ -36,7 +36,7 @@ export type Continuation =
   /** A kill the home routes to where the process runs, routed again while it moves. */
   | { kind: 'signal'; caller: Caller; pid: string; signal: Signal; tries: number }
   /** Pages a faulting process waits for, from its backing file. */
-  | { kind: 'pagein'; pid: string }
+  | { kind: 'pagein'; pid: string; pages: number[] }
   /** Fire and forget; a failure is only logged. */
   | { kind: 'ignore'; what: string };
 

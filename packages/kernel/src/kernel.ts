@@ -337,7 +337,7 @@ export class Kernel {
       case 'migration':
         return this.migrator.answered(k, answer);
       case 'pagein':
-        return this.pagedIn(k.pid, answer);
+        return this.pagedIn(k, answer);
       case 'send':
       case 'signal':
         return this.moving(k, answer);
@@ -487,21 +487,18 @@ export class Kernel {
       if (fromSource.length > 0) return this.migrator.fetchFromSource(pcb, fromSource);
     }
     const token = ++this.tokenSeq;
-    this.pending.set(token, { kind: 'pagein', pid: pcb.pid });
+    this.pending.set(token, { kind: 'pagein', pid: pcb.pid, pages: wanted });
     this.emit({ type: 'fs', token, op: 'pageIn', args: [backingFileOf(pcb.pid), wanted, pcb.memory.pageSize] });
   }
 
   /** Pages from the backing file arrived (pages never written there read as zeros). */
-  private pagedIn(pid: string, answer: Answer): void {
-    const pcb = this.procs.get(pid);
+  private pagedIn(k: Extract<Continuation, { kind: 'pagein' }>, answer: Answer): void {
+    const pcb = this.procs.get(k.pid);
     if (!pcb) return;
     if (!answer.ok) return this.pagesFailed(pcb, answer.error);
     const pages = answer.value as Map<number, Uint8Array>;
-    for (const p of pcb.memory.absentPages()) {
-      const bytes = pages.get(p);
-      if (bytes) pcb.memory.install(p, bytes);
-    }
-    // Faulted pages the file does not have were never written: zeros.
+    // Asked-for pages the file does not have were never written there: zeros (else the fault repeats).
+    for (const p of k.pages) if (pcb.memory.pageState(p) === 'absent') pcb.memory.install(p, pages.get(p) ?? new Uint8Array(0));
     this.pagesIn(pcb);
   }
 

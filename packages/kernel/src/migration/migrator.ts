@@ -22,7 +22,7 @@ const PAGES_PER_MESSAGE = 192;
 /** Commit is retried this often when the target does not answer (it may have it already). */
 const COMMIT_TRIES = 3;
 /** A target drops what it received when no commit comes in this time. */
-export const TARGET_TIMEOUT_MS = 30_000;
+const TARGET_TIMEOUT_MS = 30_000;
 /** How long a source remembers where a process went, to tell stragglers to try again. */
 const MOVED_MEMORY_MS = 60_000;
 
@@ -107,11 +107,6 @@ export class Migrator {
     const ms = this.k.now() - e.startedAt;
     this.k.event('host.evicted', { host: this.k.hostId, moved: e.moved, stayed: e.stayed, ms });
     this.k.answer(e.caller, { ok: true, value: { moved: e.moved, stayed: e.stayed, ms } });
-  }
-
-  /** True while `pid` is leaving this host. */
-  isLeaving(pid: string): boolean {
-    return this.sources.has(pid);
   }
 
   /**
@@ -319,9 +314,7 @@ export class Migrator {
     const error = (s.driver.snapshot.context as { error: WireError | null }).error ?? { code: ErrorCode.EIO, message: 'aborted' };
     // Undo what reached the target: its streams come back, its session is dropped.
     for (const stream of s.moved) this.k.fs('move', [stream, this.k.hostId, s.to], { kind: 'ignore', what: `taking back ${stream} from ${s.to}` });
-    if (s.driver.snapshot.context && s.strategy !== 'flush') {
-      this.k.request(this.k.subjects.host(s.to, 'abort'), { pid: s.pid }, { kind: 'ignore', what: `abort of ${s.pid} on ${s.to}` });
-    }
+    this.k.request(this.k.subjects.host(s.to, 'abort'), { pid: s.pid }, { kind: 'ignore', what: `abort of ${s.pid} on ${s.to}` });
     if (pcb) {
       // Pages precopy marked clean were never written out: the backing file must have them.
       if (s.precopied.size > 0) {

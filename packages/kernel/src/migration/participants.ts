@@ -91,8 +91,6 @@ const table: Participant[] = [
 
 /** The participant table, run in order. */
 export const participants = {
-  names: table.map((p) => p.name),
-
   /** The image of a frozen process. */
   encapsulate(k: KernelPort, pcb: Pcb, where: Pick<MemoryImage, 'where' | 'backingFile'>): ProcessImage {
     const img = {
