@@ -248,7 +248,7 @@ export class Kernel {
     const rows: ProcInfo[] = [];
     for (const p of this.procs.values()) {
       const residual = this.migrator.residualOf(p);
-      rows.push({ pid: p.pid, program: p.program.name, home: p.home, host: this.hostId, parent: p.parent, state: this.stateOf(p), ...(residual.length > 0 ? { residual } : {}) });
+      rows.push({ pid: p.pid, program: p.program.name, home: p.home, host: this.hostId, parent: p.parent, state: this.stateOf(p), faults: p.faults, ...(residual.length > 0 ? { residual } : {}) });
     }
     for (const r of this.home.records.values()) {
       if (r.state === 'exited') {

@@ -40,6 +40,8 @@ export const ProcInfo = z.object({
   exitCode: z.number().int().optional(),
   /** Hosts other than home it still depends on (the source of a lazy migration). */
   residual: z.array(hostId).optional(),
+  /** Page faults this process has taken on the host that runs it (since it arrived there). */
+  faults: z.number().int().optional(),
 });
 /** `ps`: processes a host runs (and, at home, exited ones not yet reaped). */
 export const PsRequest = z.object({}).strict();
