@@ -14,6 +14,13 @@ export interface PagedAddressSpaceOptions {
   maxSize?: number;
   /** How many pages past a fault to suggest in {@link PageFault.hint}; default 8. */
   readAhead?: number;
+  /**
+   * Most pages a hint may suggest once faults run forward: each fault landing within the last
+   * window past the previous one doubles the window, up to this; default 16384 (64 MiB of 4 KiB
+   * pages). A transition that sweeps its memory is re-run after every fault, so a fixed window
+   * makes a sweep of n pages cost O(n²) page writes; a doubling one keeps it O(n).
+   */
+  maxReadAhead?: number;
 }
 
 /** Page counts by state, e.g. for a migration record. */
@@ -40,6 +47,7 @@ export class PagedAddressSpace implements AddressSpace {
   readonly pageSize: number;
   readonly maxSize: number;
   readonly readAhead: number;
+  readonly maxReadAhead: number;
   private readonly shift: number;
   private readonly mask: number;
   private sizeBytes = 0;
@@ -54,6 +62,11 @@ export class PagedAddressSpace implements AddressSpace {
   private readonly zeroFrame: Uint8Array;
   /** Page number → state code (capacity ≥ nPages). */
   private states = new Uint8Array(16);
+  /** State code → number of pages in that state: counts without a scan (see {@link setState}). */
+  private readonly counts = new Int32Array(STATE_NAMES.length);
+  /** The read-ahead window and the last page the previous fault's hint reached (-1: none). */
+  private window: number;
+  private faultEnd = -1;
   /**
    * Page number → write epoch. `writeEpoch[p] === epoch` means page p is resident, dirty and,
    * inside a transaction, already saved: a write needs no other check. Bumping `epoch`
@@ -80,6 +93,8 @@ export class PagedAddressSpace implements AddressSpace {
     this.pageSize = pageSize;
     this.maxSize = maxSize;
     this.readAhead = options.readAhead ?? 8;
+    this.maxReadAhead = Math.max(this.readAhead, options.maxReadAhead ?? 16384);
+    this.window = this.readAhead;
     this.shift = Math.log2(pageSize);
     this.mask = pageSize - 1;
     this.zeroFrame = new Uint8Array(pageSize);
@@ -94,13 +109,13 @@ export class PagedAddressSpace implements AddressSpace {
     const space = new PagedAddressSpace(d.size, { ...options, pageSize: d.pageSize, maxSize: d.maxSize });
     for (const p of pagesOf(d.pages)) {
       space.checkPage(p);
-      space.states[p] = ABSENT;
+      space.setState(p, ABSENT);
       space.frames[p] = undefined;
     }
     for (const p of pagesOf(d.dirty)) {
       space.checkPage(p);
       if (space.states[p] !== ABSENT) throw new RangeError(`description: dirty page ${p} is not among its pages`);
-      space.states[p] = ABSENT_DIRTY;
+      space.setState(p, ABSENT_DIRTY);
     }
     return space;
   }
@@ -150,6 +165,7 @@ export class PagedAddressSpace implements AddressSpace {
       this.states[p] = ZERO;
       this.writeEpoch[p] = 0;
     }
+    if (pages > this.nPages) this.counts[ZERO]! += pages - this.nPages;
     this.nPages = pages;
     this.sizeBytes = size;
     return size;
@@ -348,11 +364,14 @@ export class PagedAddressSpace implements AddressSpace {
       if (cur !== undefined) this.recycle(cur);
       // Only zero pages are saved without bytes.
       this.frames[p] = saved ?? this.zeroFrame;
-      this.states[p] = state;
+      this.setState(p, state);
     });
     if (this.sizeBytes !== tx.size) {
       this.sizeBytes = tx.size;
-      this.nPages = Math.ceil(tx.size / this.pageSize);
+      const pages = Math.ceil(tx.size / this.pageSize);
+      // Pages grown inside the transaction are zero pages again (their writes were undone).
+      this.counts[ZERO]! -= this.nPages - pages;
+      this.nPages = pages;
       this.frames.length = this.nPages;
     }
     // Restored pages may be clean or zero again: no page may keep its write fast path.
@@ -387,7 +406,7 @@ export class PagedAddressSpace implements AddressSpace {
     if (f === undefined || f === this.zeroFrame) f = this.frames[page] = this.newFrame();
     else if (bytes.length < this.pageSize) f.fill(0);
     f.set(bytes);
-    this.states[page] = (dirty ?? state === ABSENT_DIRTY) ? DIRTY : CLEAN;
+    this.setState(page, (dirty ?? state === ABSENT_DIRTY) ? DIRTY : CLEAN);
     this.writeEpoch[page] = 0;
   }
 
@@ -426,7 +445,7 @@ export class PagedAddressSpace implements AddressSpace {
   takeDirty(): number[] {
     this.outsideTx('takeDirty');
     const out = this.pagesIn(DIRTY);
-    for (const p of out) this.states[p] = CLEAN;
+    for (const p of out) this.setState(p, CLEAN);
     this.bumpEpoch();
     return out;
   }
@@ -501,17 +520,26 @@ export class PagedAddressSpace implements AddressSpace {
     return this.pagesIn(ABSENT_DIRTY);
   }
 
-  /** Page counts by state. */
+  /** Page counts by state, without a scan. */
   stats(): PageStats {
-    const out: PageStats = { pages: this.nPages, zero: 0, clean: 0, dirty: 0, absent: 0 };
-    for (let p = 0; p < this.nPages; p++) {
-      const s = this.states[p];
-      if (s === ZERO) out.zero++;
-      else if (s === CLEAN) out.clean++;
-      else if (s === DIRTY) out.dirty++;
-      else out.absent++;
-    }
-    return out;
+    const c = this.counts;
+    return { pages: this.nPages, zero: c[ZERO] as number, clean: c[CLEAN] as number, dirty: c[DIRTY] as number, absent: (c[ABSENT] as number) + (c[ABSENT_DIRTY] as number) };
+  }
+
+  /** Number of resident dirty pages, without a scan (a precopy round's convergence test). */
+  get dirtyCount(): number {
+    return this.counts[DIRTY] as number;
+  }
+
+  /** Number of pages owed by a lazy source ({@link owedPages}), without a scan. */
+  get owedCount(): number {
+    return this.counts[ABSENT_DIRTY] as number;
+  }
+
+  /** Whether page `page` is owed by a lazy source (see {@link owedPages}): O(1), for every fault of a lazily moved process. */
+  isOwed(page: number): boolean {
+    this.checkPage(page);
+    return this.states[page] === ABSENT_DIRTY;
   }
 
   // ---- internals ----------------------------------------------------------------------
@@ -533,7 +561,7 @@ export class PagedAddressSpace implements AddressSpace {
     const f = this.frames[p] as Uint8Array;
     if (this.tx) this.tx.undo.save(p, state, state === ZERO ? undefined : this.copyOf(f));
     if (state === ZERO) this.frames[p] = this.newFrame();
-    this.states[p] = DIRTY;
+    this.setState(p, DIRTY);
     this.writeEpoch[p] = this.epoch;
   }
 
@@ -601,11 +629,20 @@ export class PagedAddressSpace implements AddressSpace {
     if (missing) throw this.fault(addr, len, missing);
   }
 
-  /** Builds a fault with a read-ahead hint and records it for {@link takeFault}. */
+  /**
+   * Builds a fault with a read-ahead hint and records it for {@link takeFault}. The hint's
+   * window doubles while faults run forward (each lands at most one window past where the
+   * previous hint ended) and falls back to {@link readAhead} otherwise.
+   */
   private fault(addr: number, len: number, pages: number[]): PageFault {
     const hint: number[] = [];
+    const first = pages[0] as number;
     const last = pages[pages.length - 1] as number;
-    for (let p = last + 1; p <= last + this.readAhead && p < this.nPages; p++) {
+    const forward = this.faultEnd >= 0 && first > this.faultEnd - this.window && first <= this.faultEnd + this.window;
+    this.window = forward ? Math.min(this.window * 2, this.maxReadAhead) : this.readAhead;
+    const end = Math.min(last + this.window, this.nPages - 1);
+    this.faultEnd = end;
+    for (let p = last + 1; p <= end; p++) {
       const s = this.states[p];
       if (s === ABSENT || s === ABSENT_DIRTY) hint.push(p);
     }
@@ -652,14 +689,23 @@ export class PagedAddressSpace implements AddressSpace {
     const f = this.frames[p];
     if (f !== undefined) this.recycle(f);
     this.frames[p] = undefined;
-    if (this.states[p] !== ABSENT_DIRTY) this.states[p] = ABSENT;
+    if (this.states[p] !== ABSENT_DIRTY) this.setState(p, ABSENT);
     this.writeEpoch[p] = 0;
   }
 
+  /** Pages in `state`, ascending; the scan stops once it found as many as there are. */
   private pagesIn(state: number): number[] {
     const out: number[] = [];
-    for (let p = 0; p < this.nPages; p++) if (this.states[p] === state) out.push(p);
+    const want = this.counts[state] as number;
+    for (let p = 0; p < this.nPages && out.length < want; p++) if (this.states[p] === state) out.push(p);
     return out;
+  }
+
+  /** The one place a counted page's state changes: keeps {@link counts} exact. */
+  private setState(p: number, state: number): void {
+    this.counts[this.states[p] as number]!--;
+    this.counts[state]!++;
+    this.states[p] = state;
   }
 
   private pagesWhere(pred: (state: number) => boolean): number[] {

@@ -194,6 +194,17 @@ function transition(m: PagedAddressSpace, elsewhere: Map<number, Uint8Array>, bo
   throw new Error('transition kept faulting');
 }
 
+/** The counters (stats, dirtyCount, owedCount, isOwed) say what a scan of every page says. */
+function expectCountsAgree(m: PagedAddressSpace): void {
+  const states = Array.from({ length: m.pageCount }, (_, p) => m.pageState(p));
+  const n = (s: string) => states.filter((x) => x === s).length;
+  expect(m.stats()).toEqual({ pages: m.pageCount, zero: n('zero'), clean: n('clean'), dirty: n('dirty'), absent: n('absent') });
+  expect(m.dirtyCount).toBe(m.dirtyPages().length);
+  const owed = m.owedPages();
+  expect(m.owedCount).toBe(owed.length);
+  for (let p = 0; p < m.pageCount; p++) expect(m.isOwed(p)).toBe(owed.includes(p));
+}
+
 describe('paged address space against a plain byte array', () => {
   test('random writes, reads, transactions, flushes and migrations agree with the model', () => {
     fc.assert(
@@ -245,6 +256,7 @@ describe('paged address space against a plain byte array', () => {
           }
           expect(m.size).toBe(model.size);
           expect(m.inTransaction).toBe(false);
+          expectCountsAgree(m);
         }
         // Every byte, wherever its page is.
         transition(m, elsewhere, () => expect(m.bytes(0, m.size)).toEqual(model.bytes), true);
