@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCluster, startMigdProcess, waitForMigd, type HostProcess, type LocalCluster } from '@wisp/cli';
 import { MigdClient, type Reclaim } from '@wisp/migd';
 import { ErrorCode, OwnerInputReply, decode, encode, unwrapReply } from '@wisp/protocol';
+import { runToEnd } from './runProgram.js';
 
 const CLUSTER = 'migdtest';
 const IDLE_MS = 300;
@@ -110,6 +111,18 @@ describe('migd with hosts as OS processes', () => {
     expect((await client('probe').status()).hosts).toHaveLength(3);
   });
 
+  it('sys.spawn anywhere places the child on an idle host migd grants, and gives the host back when it exits', async () => {
+    await availableHosts(3);
+    const r = await runToEnd(c.client, 'parent', ['anywhere', '4'], { home: 'h1' });
+    expect(r.code).toBe(4);
+    const on = /child on (h\d)/.exec(r.stdout)?.[1];
+    // Not the home: the home is excluded from the request (the child would run there anyway).
+    expect(['h2', 'h3']).toContain(on);
+    expect(r.stdout).toContain('child exited 4');
+    // The child's exit released the grant.
+    await availableHosts(3);
+  });
+
   it('unreachable migd is a quick, clear error; a restarted migd rebuilds its view and re-adopts grants', async () => {
     const a = client('keeper');
     const held = (await a.request(1)).granted;
@@ -118,6 +131,10 @@ describe('migd with hosts as OS processes', () => {
     const t0 = performance.now();
     await expect(a.request(1)).rejects.toMatchObject({ code: ErrorCode.EHOSTUNREACH, message: expect.stringContaining('migd is not running') });
     expect(performance.now() - t0).toBeLessThan(1000);
+    // With migd gone, an anywhere spawn runs its child at home.
+    const local = await runToEnd(c.client, 'parent', ['anywhere', '2'], { home: 'h2' });
+    expect(local).toMatchObject({ code: 2 });
+    expect(local.stdout).toContain('child on h2');
     migd = startMigdProcess({ url: c.url, cluster: CLUSTER, idleMs: IDLE_MS });
     await waitForMigd(c.client, migd);
     // The new migd knows nothing until the hosts' next reports.

@@ -28,7 +28,8 @@ export function resultError(event: unknown): string {
   return `${e.call} failed: ${e.error?.code ?? 'EIO'} ${e.error?.message ?? ''}`.trimEnd();
 }
 
-/** The `opts` of `sys.spawn` for an optional target host. */
-export function onHost(host: string | null): { on?: string } {
+/** The `opts` of `sys.spawn` for an optional target host; `anywhere` is an idle host migd grants. */
+export function onHost(host: string | null): { on?: string; anywhere?: boolean } {
+  if (host === 'anywhere') return { anywhere: true };
   return host ? { on: host } : {};
 }

@@ -13,8 +13,8 @@ interface ParentContext {
 }
 
 /**
- * `parent [on=HOST] [code=3]` — spawns {@link exiter} with `code` (on host `on` when given),
- * waits for it with `sys.wait`, prints `child exited <code>` and exits with the child's code.
+ * `parent [on=HOST] [code=3]` — spawns {@link exiter} with `code` (on host `on` when given;
+ * `on=anywhere` asks migd for an idle host and prints `child on <host>`), waits for it with `sys.wait`, prints `child exited <code>` and exits with the child's code.
  *
  * Shows exit status travelling to the parent through the home host, whichever host the child
  * ran on. Exits 1 when the child cannot be started or waited for.
@@ -51,6 +51,14 @@ export const parent = defineProgram({
         ),
         on: {
           'sys.result': [
+            {
+              guard: ({ context, event }) => context.on === 'anywhere' && resultOf('spawn', true)({ event }),
+              target: 'waiting',
+              actions: [
+                assign({ child: ({ event }) => resultValue<{ pid: string }>(event).pid }),
+                sys.write(1, ({ event }) => `child on ${resultValue<{ host: string }>(event).host}\n`),
+              ],
+            },
             {
               guard: resultOf('spawn', true),
               target: 'waiting',

@@ -35,6 +35,10 @@ export type Continuation =
   | { kind: 'send'; caller: Caller & { kind: 'proc' }; subject: string; body: unknown; tries: number }
   /** A kill the home routes to where the process runs, routed again while it moves. */
   | { kind: 'signal'; caller: Caller; pid: string; signal: Signal; tries: number }
+  /** A `sys.spawn(…, { anywhere: true })` waiting for migd to grant a host. */
+  | { kind: 'place'; caller: Caller & { kind: 'proc' }; program: string; args: string[] }
+  /** migd's answer to the home's renewal of an `anywhere` child's grant. */
+  | { kind: 'lease'; pid: string }
   /** Pages a faulting process waits for, from its backing file. */
   | { kind: 'pagein'; pid: string; pages: number[] }
   /** Fire and forget; a failure is only logged. */
@@ -49,6 +53,8 @@ export interface SpawnDups {
   program: string;
   args: string[];
   on: string | undefined;
+  /** The migd requester holding `on`'s grant (an `anywhere` spawn). */
+  grant?: string;
   /** fd (decimal) → stream handle, as the child will have them. */
   fds: Record<string, string>;
   /** Dups not yet answered. */

@@ -1,4 +1,5 @@
 import type { Caller } from './caller.js';
+import type { Grant } from './placement.js';
 
 /** What a home host keeps about each process it is home to, wherever it runs. */
 export interface HomeRecord {
@@ -14,6 +15,8 @@ export interface HomeRecord {
   /** Started directly by a `spawn` request (its exit ends `wisp run`). */
   root: boolean;
   children: Set<string>;
+  /** The migd grant of the host an `anywhere` child was placed on, held while it runs there. */
+  grant?: Grant;
   /** A pending `wait` by this process (`callId`: the process's id for the call). */
   waiter?: { target: string | null; caller: Caller; callId?: number };
   /** The last wait answered, kept so the same call re-issued after a migration gets the same child. */

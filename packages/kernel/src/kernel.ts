@@ -29,12 +29,13 @@ import { CONSOLE_FDS, SYSCALL, placeOf, resolveArgs, withMemory, type PageFault,
 import type { Answer, Caller, Continuation, SpawnDups } from './caller.js';
 import type { Effect, FsOp, KernelEvent } from './effects.js';
 import { Fifo } from './fifo.js';
-import { HomeTable } from './homeTable.js';
+import { HomeTable, type HomeRecord } from './homeTable.js';
 import { createPcb, logicOf, type ExecutableAction, type Pcb, type ProcTimer } from './pcb.js';
 import { checkArgs, isReservedEventType } from './syscallArgs.js';
 import type { KernelPort, RequestOptions } from './migration/kernelPort.js';
 import { Migrator, backingFileOf } from './migration/migrator.js';
 import { participants } from './migration/participants.js';
+import { LEASE_RENEW_MS, MIGD_WAIT_MS, grantLost, grantRequest, grantedHost, type Grant } from './placement.js';
 
 /** How a kernel is configured. */
 export interface KernelConfig {
@@ -338,6 +339,10 @@ export class Kernel {
         return this.migrator.answered(k, answer);
       case 'pagein':
         return this.pagedIn(k, answer);
+      case 'place':
+        return this.placed(k, answer);
+      case 'lease':
+        return this.leaseAnswered(k.pid, answer);
       case 'send':
       case 'signal':
         return this.moving(k, answer);
@@ -382,6 +387,7 @@ export class Kernel {
     this.timers.delete(id);
     if (t.kind === 'retry') return this.retry(t.token);
     if (t.kind === 'session') return this.migrator.abort(t.pid, null);
+    if (t.kind === 'lease') return this.renewGrant(t.pid);
     const pcb = this.procs.get(t.pid);
     if (!pcb) return;
     pcb.timers.delete(id);
@@ -676,6 +682,12 @@ export class Kernel {
       if ((args[2] as { fds?: unknown }).fds !== undefined) {
         return this.complete(pcb, callId, call, { ok: false, error: { code: ErrorCode.EINVAL, message: 'sys.spawn: fds is set by the kernel, not by the caller' } });
       }
+      if ((args[2] as { grant?: unknown }).grant !== undefined) {
+        return this.complete(pcb, callId, call, { ok: false, error: { code: ErrorCode.EINVAL, message: 'sys.spawn: grant is set by the kernel, not by the caller' } });
+      }
+      const { anywhere, ...opts } = args[2] as { on?: string; anywhere?: boolean };
+      if (anywhere && opts.on === undefined) return this.placeAnywhere(pcb, args[0] as string, args[1] as string[], caller);
+      args = [args[0], args[1], opts];
       if (pcb.fds.size > 0) return this.spawnInheriting(pcb, args, caller);
     }
     switch (placeOf(call, args)) {
@@ -767,12 +779,12 @@ export class Kernel {
    * carrying the fd table. A failed dup fails the spawn; the dups that succeeded are closed.
    */
   private spawnInheriting(pcb: Pcb, args: unknown[], caller: Caller & { kind: 'proc' }): void {
-    const [program, spawnArgs, opts] = args as [string, string[], { on?: string }];
+    const [program, spawnArgs, opts] = args as [string, string[], { on?: string; grant?: string }];
     const childHost = opts.on ?? pcb.home;
     const group = ++this.groupSeq;
     const fds: Record<string, string> = {};
     for (const [fd, stream] of pcb.fds) fds[String(fd)] = stream;
-    this.spawnDups.set(group, { caller, program, args: spawnArgs, on: opts.on, fds, left: pcb.fds.size, dupped: [], error: null });
+    this.spawnDups.set(group, { caller, program, args: spawnArgs, on: opts.on, ...(opts.grant ? { grant: opts.grant } : {}), fds, left: pcb.fds.size, dupped: [], error: null });
     for (const stream of pcb.fds.values()) {
       const token = ++this.tokenSeq;
       this.pending.set(token, { kind: 'dup', group, stream });
@@ -792,10 +804,11 @@ export class Kernel {
     const pcb = this.procs.get(g.caller.pid);
     if (g.error || !pcb) {
       this.closeInherited(g.dupped, `a failed spawn of ${g.program} by ${g.caller.pid}`);
+      if (g.grant && g.on) this.releaseGrant({ requester: g.grant, host: g.on });
       if (pcb && g.error) this.complete(pcb, g.caller.callId, 'spawn', { ok: false, error: g.error });
       return;
     }
-    this.homeCallFrom(pcb, 'spawn', [g.program, g.args, { ...(g.on !== undefined ? { on: g.on } : {}), fds: g.fds }], g.caller);
+    this.homeCallFrom(pcb, 'spawn', [g.program, g.args, { ...(g.on !== undefined ? { on: g.on } : {}), ...(g.grant ? { grant: g.grant } : {}), fds: g.fds }], g.caller);
   }
 
   /** Closes streams dup'ed for a child that never started; a failure is only logged. */
@@ -868,8 +881,9 @@ export class Kernel {
         return this.answer(caller, { ok: true, value: '' });
       }
       case 'spawn': {
-        const [program, spawnArgs, opts] = args as [string, string[], { on?: string; fds?: Record<string, string> }];
-        return this.spawnAt({ parent: pid, program, args: spawnArgs, on: opts.on, fds: opts.fds, tty: rec?.tty, root: false }, caller);
+        const [program, spawnArgs, opts] = args as [string, string[], { on?: string; fds?: Record<string, string>; grant?: string }];
+        const grant = opts.grant && opts.on ? { requester: opts.grant, host: opts.on } : undefined;
+        return this.spawnAt({ parent: pid, program, args: spawnArgs, on: opts.on, fds: opts.fds, tty: rec?.tty, root: false, grant }, caller);
       }
       case 'exit': {
         this.homeExit(pid, args[0] as number);
@@ -899,13 +913,15 @@ export class Kernel {
     const rec = this.home.records.get(pid);
     if (!rec || rec.state === 'exited') return;
     const { tty, root } = rec;
+    if (rec.grant) this.releaseGrant(rec.grant);
+    delete rec.grant;
     const done = this.home.exited(pid, code);
     if (tty) this.emit({ type: 'publish', subject: tty, body: { kind: 'exit', pid, code, root } });
     if (done) this.answer(done.waiter, { ok: true, value: done.reaped });
   }
 
   private spawnAt(
-    p: { parent: string | null; program: string; version?: string; args: string[]; on?: string; fds?: Record<string, string>; tty?: string; root: boolean },
+    p: { parent: string | null; program: string; version?: string; args: string[]; on?: string; fds?: Record<string, string>; tty?: string; root: boolean; grant?: Grant },
     caller: Caller,
   ): void {
     const on = p.on ?? this.hostId;
@@ -915,7 +931,10 @@ export class Kernel {
       return this.answer(caller, { ok: false, error: { code: ErrorCode.ENOPROG, message: `host ${this.hostId} has no program ${p.program}` } });
     }
     const pid = makePid(this.hostId, this.home.allocate());
-    this.home.add({ pid, program: p.program, parent: p.parent, host: on, state: on === this.hostId ? 'running' : 'starting', tty: p.tty, root: p.root, children: new Set() });
+    const rec: HomeRecord = { pid, program: p.program, parent: p.parent, host: on, state: on === this.hostId ? 'running' : 'starting', tty: p.tty, root: p.root, children: new Set() };
+    this.home.add(rec);
+    // Held from now: the child may exit before its host's answer to `create` arrives.
+    if (p.grant && on !== this.hostId) this.holdGrant(rec, p.grant);
     if (on === this.hostId) {
       this.answer(caller, { ok: true, value: { pid, host: on } });
       try {
@@ -937,6 +956,7 @@ export class Kernel {
     const { pid, host, caller } = k;
     const rec = this.home.records.get(pid);
     if (!answer.ok) {
+      if (rec?.grant) this.releaseGrant(rec.grant);
       this.home.discard(pid);
       // A host that refused the child holds no reference to its inherited streams. (One that may
       // not have answered in time might: then they are left open rather than closed under it.)
@@ -949,6 +969,56 @@ export class Kernel {
     }
     if (rec && rec.state === 'starting') rec.state = 'running';
     this.answer(caller, { ok: true, value: { pid, host } });
+  }
+
+  // ── exec-time placement on idle hosts (placement.ts) ─────────────────────
+
+  /** Asks migd for an idle host for the child; the spawn goes on when it answers. */
+  private placeAnywhere(pcb: Pcb, program: string, args: string[], caller: Caller & { kind: 'proc' }): void {
+    this.request(this.subjects.migd('request'), grantRequest(pcb.pid, pcb.home), { kind: 'place', caller, program, args }, { timeoutMs: MIGD_WAIT_MS });
+  }
+
+  /** migd answered (or not): spawn on the granted host, else at home as a plain spawn would. */
+  private placed(k: Extract<Continuation, { kind: 'place' }>, answer: Answer): void {
+    const g = grantedHost(answer);
+    const pcb = this.procs.get(k.caller.pid);
+    if (!pcb) {
+      if (g.host) this.releaseGrant({ requester: k.caller.pid, host: g.host });
+      return;
+    }
+    if (g.host === null) this.log('info', `spawn of ${k.program} by ${pcb.pid} runs at home: ${g.why}`);
+    const args = [k.program, k.args, g.host ? { on: g.host, grant: pcb.pid } : {}];
+    if (pcb.fds.size > 0) return this.spawnInheriting(pcb, args, k.caller);
+    this.homeCallFrom(pcb, 'spawn', args, k.caller);
+  }
+
+  /** The child runs on its granted host: renew the lease while it does. */
+  private holdGrant(rec: HomeRecord, grant: Grant): void {
+    rec.grant = grant;
+    const id = `l${++this.timerSeq}`;
+    this.timers.set(id, { kind: 'lease', pid: rec.pid, due: this.now + LEASE_RENEW_MS });
+    this.emit({ type: 'setTimer', id, delayMs: LEASE_RENEW_MS });
+  }
+
+  /** Renews a child's grant, or gives it back once the child has left that host (evicted, migrated). */
+  private renewGrant(pid: string): void {
+    const rec = this.home.records.get(pid);
+    const grant = rec?.grant;
+    if (!rec || !grant) return;
+    delete rec.grant;
+    if (rec.host !== grant.host) return this.releaseGrant(grant);
+    this.request(this.subjects.migd('renew'), { requester: grant.requester, held: [grant.host] }, { kind: 'lease', pid });
+    this.holdGrant(rec, grant);
+  }
+
+  /** A renewal answered: a grant migd took back (owner input, fairness) is no longer held. */
+  private leaseAnswered(pid: string, answer: Answer): void {
+    const rec = this.home.records.get(pid);
+    if (rec?.grant && grantLost(answer, rec.grant.host)) delete rec.grant;
+  }
+
+  private releaseGrant(grant: Grant): void {
+    this.request(this.subjects.migd('release'), { requester: grant.requester, hosts: [grant.host] }, { kind: 'ignore', what: `release of ${grant.host} (held by ${grant.requester})` }, { timeoutMs: MIGD_WAIT_MS });
   }
 
   /** A kill goes to the target's home, which knows where it runs. */

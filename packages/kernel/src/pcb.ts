@@ -30,7 +30,9 @@ export type ProcTimer =
   /** A send (or a routed kill) tried again while its target moves; not part of the PCB image. */
   | { kind: 'retry'; pid: string; due: number; token: number }
   /** A target's wait for the commit of a process arriving (`pid`); not part of any PCB. */
-  | { kind: 'session'; pid: string; due: number };
+  | { kind: 'session'; pid: string; due: number }
+  /** The home's next renewal of the migd grant its child `pid` runs on; not part of any PCB. */
+  | { kind: 'lease'; pid: string; due: number };
 
 /**
  * Process control block: everything the kernel keeps about a process running on this host.

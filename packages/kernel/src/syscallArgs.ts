@@ -26,7 +26,8 @@ const message = EventSchema.refine((e) => !isReservedEventType(e.type), {
 /**
  * Argument schemas of every syscall, checked where the call is issued and again at home.
  * `spawn`'s `fds` option is internal: the kernel running the parent fills it in with the
- * parent's fds (already dup'ed for the child's host); a process may not pass it itself.
+ * parent's fds (already dup'ed for the child's host); so is `grant` (the requester holding the
+ * migd grant of an `anywhere` child's host). A process may pass neither itself.
  */
 const argSchemas: Record<SyscallName, z.ZodType<unknown[]>> = {
   getpid: z.tuple([]),
@@ -36,7 +37,7 @@ const argSchemas: Record<SyscallName, z.ZodType<unknown[]>> = {
   grow: z.tuple([z.number().int().min(0).max(2 ** 40)]),
   write: z.tuple([fd, z.string()]),
   read: z.tuple([fd, z.number().int().min(1).max(1 << 20)]),
-  spawn: z.tuple([z.string().min(1).max(64), z.array(z.string()).max(256), z.object({ on: HostIdSchema.optional(), fds: FdTableSchema.optional() }).strict()]),
+  spawn: z.tuple([z.string().min(1).max(64), z.array(z.string()).max(256), z.object({ on: HostIdSchema.optional(), anywhere: z.boolean().optional(), fds: FdTableSchema.optional(), grant: PidSchema.optional() }).strict()]),
   exit: z.tuple([z.number().int().min(0).max(255)]),
   wait: z.tuple([PidSchema.nullable()]),
   kill: z.tuple([z.string(), signal]),

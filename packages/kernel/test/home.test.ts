@@ -69,6 +69,17 @@ describe('home duties', () => {
     expect(sim.tty(p.tty)).toContainEqual({ kind: 'exit', pid: 'h1-2', code: 3, root: false });
   });
 
+  test('spawn anywhere with no migd running: the child runs at home and the parent is told where', () => {
+    const sim = cluster('h1', 'h2');
+    const p = sim.spawn('h1', 'parent', ['anywhere', '4'], { on: 'h2' });
+    sim.settle();
+    // The child (at home) and the parent (on h2) write concurrently: compare lines as a set, then the last.
+    const lines = sim.output(p.tty).split('\n').filter(Boolean);
+    expect([...lines].sort()).toEqual(['child exited 4', 'child on h1', 'exiting 4']);
+    expect(lines.at(-1)).toBe('child exited 4');
+    expect(sim.exitCode(p.tty)).toBe(4);
+  });
+
   test('exit status is kept for a parent that waits after the child exited', () => {
     const sim = cluster('h1', 'h2');
     const t0 = sim.now;

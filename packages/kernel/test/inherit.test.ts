@@ -142,6 +142,25 @@ describe('fd inheritance across spawn', () => {
     expect(s.eventsOf('proc.start')).toHaveLength(1);
   });
 
+  it('a process may not claim a migd grant in sys.spawn itself', () => {
+    const s = sim(memFs().fs);
+    const { results } = runParent(s, [['spawn', 'sink', [], { on: 'h2', grant: 'h1-1' }]]);
+    expect(results[0]).toMatchObject({ ok: false, error: { code: ErrorCode.EINVAL, message: expect.stringContaining('grant') } });
+    expect(s.eventsOf('proc.start')).toHaveLength(1);
+  });
+
+  it('spawn anywhere with open fds and no migd: the child starts at home with the fds', () => {
+    const m = memFs();
+    const s = sim(m.fs);
+    const { results } = runParent(s, [
+      ['open', '/a', 'w'],
+      ['spawn', 'sink', [], { anywhere: true }],
+    ]);
+    expect(results.map((r) => r.ok)).toEqual([true, true]);
+    expect(results[1]!.value).toMatchObject({ host: 'h1' });
+    expect(s.fsOps.map((o) => o.op).slice(0, 2)).toEqual(['open', 'dup']);
+  });
+
   it("a spawn that fails after the dups closes the child's streams", () => {
     const m = memFs();
     const s = sim(m.fs);

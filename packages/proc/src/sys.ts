@@ -32,6 +32,11 @@ export function resolveArgs(spec: SyscallSpec, info: { context: unknown; event: 
 export interface SpawnOptions {
   /** Host to run the child on (exec-time remote creation); home when absent. */
   on?: string;
+  /**
+   * Run the child on an idle host that migd grants (exec-time migration); at home when migd is
+   * not running or no host is idle. Ignored when `on` is given.
+   */
+  anywhere?: boolean;
 }
 
 /**
