@@ -3,3 +3,4 @@ export type { Effect, FsOp, KernelEvent } from './effects.js';
 export type { Continuation, Caller, Answer } from './caller.js';
 export { HomeTable, type HomeRecord, type Reaped } from './homeTable.js';
 export { Fifo } from './fifo.js';
+export { inspectKernel, rebindKernel, isKernelScope, plantMachines, type KernelView } from './inspect.js';

@@ -9,6 +9,7 @@ import {
   type Strategy,
   type WireError,
 } from '@wisp/protocol';
+import type { AnyStateMachine } from 'xstate';
 import type { Answer, Caller, Continuation } from '../caller.js';
 import type { Pcb } from '../pcb.js';
 import type { KernelPort } from './kernelPort.js';
@@ -80,6 +81,9 @@ export class Migrator {
   /** Evictions under way: who asked, when, and the pids still leaving. */
   private readonly evictions: Array<{ caller: Caller; startedAt: number; left: Set<string>; moved: string[]; stayed: string[] }> = [];
 
+  /** The protocol machines sessions run; a model checker's tests may plant a buggy copy (`plantMachines`). */
+  machines: { source: AnyStateMachine; target: AnyStateMachine } = { source: sourceMachine, target: targetMachine };
+
   constructor(private readonly k: KernelPort) {}
 
   /**
@@ -140,7 +144,7 @@ export class Migrator {
     if (this.sources.has(req.pid) || pcb.faulting) return this.k.answer(caller, this.k.fail(ErrorCode.EBUSY, `${req.pid} is busy moving or paging`));
     const strategy = req.strategy ?? 'flush';
     const s: SourceSession = {
-      driver: new MachineDriver(sourceMachine, `migrate-${req.pid}`, { pid: req.pid, to: req.to, strategy }),
+      driver: new MachineDriver(this.machines.source, `migrate-${req.pid}`, { pid: req.pid, to: req.to, strategy }),
       pid: req.pid,
       to: req.to,
       strategy,
@@ -424,7 +428,7 @@ export class Migrator {
     if (this.k.procs.has(req.pid) || this.targets.has(req.pid)) return this.k.answer(caller, this.k.fail(ErrorCode.EBUSY, `${req.pid} is already here`));
     const timer = this.k.armSessionTimer(req.pid, TARGET_TIMEOUT_MS);
     this.targets.set(req.pid, {
-      driver: new MachineDriver(targetMachine, `arrive-${req.pid}`, { pid: req.pid, from: req.from }),
+      driver: new MachineDriver(this.machines.target, `arrive-${req.pid}`, { pid: req.pid, from: req.from }),
       pid: req.pid,
       from: req.from,
       strategy: req.strategy,

@@ -1,0 +1,121 @@
+import type { AnyStateMachine } from 'xstate';
+import type { HomeRecord } from './homeTable.js';
+import type { Kernel } from './kernel.js';
+import type { MachineDriver } from './migration/machineDriver.js';
+import type { Migrator } from './migration/migrator.js';
+import type { Pcb, ProcScope } from './pcb.js';
+
+/**
+ * A read-only, plain-data view of a kernel for a model checker's invariants: which processes it
+ * holds and runs, its migration sessions, and its home records. Built from the kernel's private
+ * state; nothing in it aliases the kernel.
+ */
+export interface KernelView {
+  hostId: string;
+  /** Processes in the process table: running here unless `frozen`. */
+  procs: Array<{ pid: string; home: string; frozen: boolean; faulting: boolean; outstanding: number; runnable: boolean; state: string; done: boolean }>;
+  /** Source sessions: pid → state of its source machine, and the target. */
+  sources: Array<{ pid: string; to: string; state: string }>;
+  /** Target sessions: pid → state of its target machine, and whether the image is here. */
+  targets: Array<{ pid: string; from: string; state: string; hasImage: boolean }>;
+  /** Home records of processes homed here. */
+  home: Array<{ pid: string; host: string; state: HomeRecord['state']; code?: number }>;
+  /** Hosts whose pages processes here still depend on (lazy moves). */
+  residual: string[];
+  /** Answers this kernel still waits for. */
+  pending: number;
+}
+
+/** The kernel's private parts, as this module reads them. */
+interface KernelInternals {
+  procs: Map<string, Pcb>;
+  home: { records: Map<string, HomeRecord> };
+  pending: Map<number, unknown>;
+  migrator: Migrator;
+  port(): unknown;
+}
+
+interface MigratorInternals {
+  k: unknown;
+  sources: Map<string, { to: string; driver: MachineDriver }>;
+  targets: Map<string, { from: string; driver: MachineDriver; image: unknown }>;
+  residual: Map<string, unknown>;
+  machines?: { source: AnyStateMachine; target: AnyStateMachine };
+}
+
+interface DriverInternals {
+  scope: Record<string, unknown> & { actionExecutor: (a: { type: string; info: { context: unknown; event: unknown } }) => void };
+  collected: Array<{ type: string; context: unknown; event: unknown }>;
+}
+
+const internals = (k: Kernel) => k as unknown as KernelInternals;
+const migratorOf = (k: Kernel) => internals(k).migrator as unknown as MigratorInternals;
+
+/** A plain-data view of `kernel` (see {@link KernelView}). */
+export function inspectKernel(kernel: Kernel): KernelView {
+  const k = internals(kernel);
+  const m = migratorOf(kernel);
+  const residual = new Set<string>();
+  const procs: KernelView['procs'] = [];
+  for (const p of k.procs.values()) {
+    if (p.lazyFrom) residual.add(p.lazyFrom);
+    const runnable = !p.frozen && !p.faulting && (p.urgent.length > 0 || (p.outstanding === 0 && p.mailbox.length > 0));
+    procs.push({ pid: p.pid, home: p.home, frozen: p.frozen, faulting: p.faulting, outstanding: p.outstanding, runnable, state: JSON.stringify(p.snapshot?.value ?? null), done: p.snapshot?.status === 'done' });
+  }
+  return {
+    hostId: kernel.hostId,
+    procs,
+    sources: [...m.sources].map(([pid, s]) => ({ pid, to: s.to, state: s.driver.state })),
+    targets: [...m.targets].map(([pid, t]) => ({ pid, from: t.from, state: t.driver.state, hasImage: t.image !== null })),
+    home: [...k.home.records.values()].map((r) => ({ pid: r.pid, host: r.host, state: r.state, ...(r.code !== undefined ? { code: r.code } : {}) })),
+    residual: [...residual],
+    pending: k.pending.size,
+  };
+}
+
+/**
+ * After a structural copy of a kernel (every object copied, functions shared), points the
+ * closures that capture kernel state back at the copy: the migration port, each process's
+ * action collector, each session driver's collector. Without this the copy would report its
+ * actions to the original. Returns the kernel.
+ */
+export function rebindKernel(kernel: Kernel): Kernel {
+  const k = internals(kernel);
+  const m = migratorOf(kernel);
+  m.k = k.port();
+  for (const pcb of k.procs.values()) rebindPcb(pcb);
+  for (const s of m.sources.values()) rebindDriver(s.driver);
+  for (const t of m.targets.values()) {
+    rebindDriver(t.driver);
+    const held = (t as { pcb?: Pcb | null }).pcb;
+    if (held) rebindPcb(held);
+  }
+  return kernel;
+}
+
+/** True for objects a structural copy of a kernel shares rather than copies (their closures are rebound by {@link rebindKernel}). */
+export function isKernelScope(o: object): boolean {
+  return typeof (o as { actionExecutor?: unknown }).actionExecutor === 'function';
+}
+
+/**
+ * Replaces the protocol machines a kernel's migration sessions run (the real ones by default):
+ * a checker's tests plant a buggy copy this way to show the checker finds it.
+ */
+export function plantMachines(kernel: Kernel, machines: { source?: AnyStateMachine; target?: AnyStateMachine }): void {
+  const m = migratorOf(kernel);
+  if (!m.machines) throw new Error('this kernel cannot take planted machines');
+  m.machines = { source: machines.source ?? m.machines.source, target: machines.target ?? m.machines.target };
+}
+
+function rebindPcb(pcb: Pcb): void {
+  const actions = pcb.actions;
+  const scope: ProcScope = { ...pcb.scope, actionExecutor: (a) => void actions.push(a) };
+  (pcb as { scope: ProcScope }).scope = scope;
+}
+
+function rebindDriver(driver: MachineDriver): void {
+  const d = driver as unknown as DriverInternals;
+  const collected = d.collected;
+  d.scope = { ...d.scope, actionExecutor: (a) => void collected.push({ type: a.type, context: a.info.context, event: a.info.event }) };
+}
