@@ -13,8 +13,9 @@ interface ParentContext {
 }
 
 /**
- * `parent [on=HOST] [code=3]` — spawns {@link exiter} with `code` (on host `on` when given;
- * `anywhere` asks migd for an idle host and prints `child on <host>`), waits for it with `sys.wait`, prints `child exited <code>` and exits with the child's code.
+ * `parent [on] [code=3]` — spawns {@link exiter} with `code` on host `on` when given (`anywhere`:
+ * an idle host migd grants, and prints `child on <host>`), waits for it with `sys.wait`, prints
+ * `child exited <code>` and exits with the child's code.
  *
  * Shows exit status travelling to the parent through the home host, whichever host the child
  * ran on. Exits 1 when the child cannot be started or waited for.
