@@ -488,8 +488,7 @@ export class Kernel {
     const wanted = [...fault.pages, ...fault.hint];
     if (pcb.lazyFrom) {
       // Pages the lazy source still owes come from it; the rest from the backing file.
-      const owed = new Set(pcb.memory.owedPages());
-      const fromSource = wanted.filter((p) => owed.has(p));
+      const fromSource = wanted.filter((p) => pcb.memory.isOwed(p));
       if (fromSource.length > 0) return this.migrator.fetchFromSource(pcb, fromSource);
     }
     const token = ++this.tokenSeq;

@@ -520,6 +520,17 @@ export class PagedAddressSpace implements AddressSpace {
     return this.pagesIn(ABSENT_DIRTY);
   }
 
+  /**
+   * Up to `max` owed pages (see {@link owedPages}) at or after page `from`, ascending: a
+   * background pull walks the space batch by batch instead of rescanning it for each batch.
+   */
+  owedPagesFrom(from: number, max: number): number[] {
+    const out: number[] = [];
+    if ((this.counts[ABSENT_DIRTY] as number) === 0) return out;
+    for (let p = Math.max(0, from); p < this.nPages && out.length < max; p++) if (this.states[p] === ABSENT_DIRTY) out.push(p);
+    return out;
+  }
+
   /** Page counts by state, without a scan. */
   stats(): PageStats {
     const c = this.counts;

@@ -59,6 +59,17 @@ describe('page counts without scans', () => {
     expect(m.owedPages()).toEqual([0, 1, 3]);
     expect(() => m.isOwed(4)).toThrow(RangeError);
   });
+
+  test('owedPagesFrom walks owed pages batch by batch', () => {
+    const m = lazyTarget(10);
+    m.install(3, new Uint8Array(PAGE_SIZE));
+    expect(m.owedPagesFrom(0, 4)).toEqual([0, 1, 2, 4]);
+    expect(m.owedPagesFrom(5, 4)).toEqual([5, 6, 7, 8]);
+    expect(m.owedPagesFrom(9, 4)).toEqual([9]);
+    expect(m.owedPagesFrom(10, 4)).toEqual([]);
+    for (let p = 0; p < 10; p++) if (m.isOwed(p)) m.install(p, new Uint8Array(PAGE_SIZE));
+    expect(m.owedPagesFrom(0, 4)).toEqual([]);
+  });
 });
 
 describe('read-ahead grows while faults run forward', () => {

@@ -20,6 +20,8 @@ import { targetMachine } from './targetMachine.js';
 
 /** Pages per `pages` message: 192 × 4 KiB stays well inside a 1 MiB `max_payload`. */
 const PAGES_PER_MESSAGE = 192;
+/** Background-pull requests in flight per lazily moved process. */
+const PULL_IN_FLIGHT = 4;
 /** Commit is retried this often when the target does not answer (it may have it already). */
 const COMMIT_TRIES = 3;
 /** A target drops what it received when no commit comes in this time. */
@@ -53,6 +55,28 @@ interface SourceSession {
   image: ProcessImage | null;
 }
 
+/**
+ * A process that arrived here lazily, while its source still owes it pages: the background
+ * pull's progress, the fault fetches in flight, and what came from the source (reported when
+ * the dependency ends, since the migration record was written at commit, before any of it).
+ */
+interface LazyArrival {
+  arrivedAt: number;
+  /** Next page the background pull looks at. */
+  cursor: number;
+  /** Pull requests in flight. */
+  pulling: number;
+  /** A pull failed: the rest comes by faults only. */
+  pullFailed: boolean;
+  /** Fault fetches in flight: the process runs again once the last is in. */
+  fetching: number;
+  fetchError: WireError | null;
+  /** Pages received from the source: by the background pull, by faults, and in all. */
+  pulledPages: number;
+  faultPages: number;
+  pages: number;
+}
+
 interface TargetSession {
   driver: MachineDriver;
   pid: string;
@@ -77,6 +101,8 @@ export class Migrator {
   private readonly moved = new Map<string, { to: string; until: number }>();
   /** Address spaces kept for processes that left lazily, until their target has every page. */
   private readonly residual = new Map<string, Pcb['memory']>();
+  /** Processes that arrived here lazily and still depend on their source. */
+  private readonly arrivals = new Map<string, LazyArrival>();
 
   /** Evictions under way: who asked, when, and the pids still leaving. */
   private readonly evictions: Array<{ caller: Caller; startedAt: number; left: Set<string>; moved: string[]; stayed: string[] }> = [];
@@ -179,6 +205,7 @@ export class Migrator {
 
   /** A process ended (exit, kill) while leaving: the migration aborts with it. */
   ended(pid: string): void {
+    this.arrivals.delete(pid);
     const s = this.sources.get(pid);
     if (s && !s.driver.done) this.sendSource(s, { type: 'failed', error: { code: ErrorCode.ESRCH, message: `${pid} exited while migrating` } });
   }
@@ -209,7 +236,7 @@ export class Migrator {
         case 'flush':
           // A process that came here lazily brings in what its last source still owes first:
           // residual dependencies never chain.
-          if (pcb!.lazyFrom && pcb!.memory.owedPages().length > 0) this.pullOwed(s, pcb!);
+          if (pcb!.lazyFrom && pcb!.memory.owedCount > 0) this.pullOwed(s, pcb!);
           else this.flush(s, pcb!);
           break;
         case 'transfer':
@@ -402,10 +429,10 @@ export class Migrator {
         if (--s.waiting > 0) return;
         if (s.stepError) return this.sendSource(s, { type: 'failed', error: s.stepError });
         if (k.step === 'flush') return this.sendSource(s, { type: 'flushed' });
-        return this.pagesSent(s, pcb ? pcb.memory.dirtyPages().length : 0);
+        return this.pagesSent(s, pcb ? pcb.memory.dirtyCount : 0);
       }
       case 'owed': {
-        if (answer.ok) this.install(pcb!, answer);
+        if (answer.ok) this.arrivalOf(pcb!).pages += this.install(pcb!, answer);
         if (--s.waiting > 0) return;
         if (s.stepError) return this.sendSource(s, { type: 'failed', error: s.stepError });
         this.released(pcb!);
@@ -500,7 +527,10 @@ export class Migrator {
           this.k.disarmSessionTimer(t.timer);
           this.k.adopt(t.pcb!, t.image!);
           this.k.event('proc.arrived', { pid: t.pid, from: t.from, host: this.k.hostId, strategy: t.strategy });
-          if (t.strategy === 'lazy') this.pull(t.pcb!);
+          if (t.strategy === 'lazy') {
+            this.arrivalOf(t.pcb!);
+            this.pull(t.pcb!);
+          }
           break;
         case 'drop':
           this.dropTarget(t);
@@ -530,47 +560,108 @@ export class Migrator {
     this.k.answer(caller, { ok: true, value: {} });
   }
 
-  /** Background pull after a lazy move: every page owed by the source, in batches. */
+  private arrivalOf(pcb: Pcb): LazyArrival {
+    let a = this.arrivals.get(pcb.pid);
+    if (!a) {
+      a = { arrivedAt: this.k.now(), cursor: 0, pulling: 0, pullFailed: false, fetching: 0, fetchError: null, pulledPages: 0, faultPages: 0, pages: 0 };
+      this.arrivals.set(pcb.pid, a);
+    }
+    return a;
+  }
+
+  /**
+   * Background pull after a lazy move: the owed pages in batches, walking the space once with a
+   * cursor, {@link PULL_IN_FLIGHT} batches in flight (one at a time leaves the link idle for a
+   * round trip per batch).
+   */
   private pull(pcb: Pcb): void {
     if (!pcb.lazyFrom || !pcb.alive) return;
-    const owed = pcb.memory.owedPages();
-    if (owed.length === 0) return this.released(pcb);
-    const batch = owed.slice(0, PAGES_PER_MESSAGE);
-    this.k.request(this.k.subjects.host(pcb.lazyFrom!, 'fetch'), { pid: pcb.pid, pages: batch }, { kind: 'migration', pid: pcb.pid, step: 'pull' }, { framedReply: true });
+    const a = this.arrivalOf(pcb);
+    if (a.pullFailed) return;
+    while (a.pulling < PULL_IN_FLIGHT) {
+      const batch = pcb.memory.owedPagesFrom(a.cursor, PAGES_PER_MESSAGE);
+      if (batch.length === 0) break;
+      a.cursor = batch[batch.length - 1]! + 1;
+      a.pulling++;
+      this.k.request(this.k.subjects.host(pcb.lazyFrom, 'fetch'), { pid: pcb.pid, pages: batch }, { kind: 'migration', pid: pcb.pid, step: 'pull' }, { framedReply: true });
+    }
+    if (a.pulling > 0) return;
+    if (pcb.memory.owedCount === 0) return this.released(pcb);
+    // Owed pages behind the cursor (a fault's fetch failed and left them): one more pass.
+    if (a.cursor > 0) {
+      a.cursor = 0;
+      this.pull(pcb);
+    }
   }
 
   private fetched(k: Extract<Continuation, { kind: 'migration' }>, answer: Answer): void {
     const pcb = this.k.procs.get(k.pid);
     if (!pcb) return;
-    if (!answer.ok) {
-      this.k.log('error', `pages of ${k.pid} from ${pcb.lazyFrom}: ${answer.error.message}`, { pid: k.pid });
-      if (k.step === 'fetch') this.k.pagesFailed(pcb, answer.error);
+    const a = this.arrivals.get(k.pid);
+    if (!a) {
+      // Released already (the rest came another way): a late pull answer has nothing left to do.
+      if (answer.ok) this.install(pcb, answer);
+      if (k.step === 'fetch') this.k.pagesIn(pcb);
       return;
     }
-    this.install(pcb, answer);
-    if (k.step === 'fetch') this.k.pagesIn(pcb);
-    else this.pull(pcb);
+    if (k.step === 'fetch') a.fetching = Math.max(0, a.fetching - 1);
+    else a.pulling = Math.max(0, a.pulling - 1);
+    if (!answer.ok) {
+      this.k.log('error', `pages of ${k.pid} from ${pcb.lazyFrom}: ${answer.error.message}`, { pid: k.pid });
+      if (k.step === 'fetch') a.fetchError ??= answer.error;
+      else a.pullFailed = true;
+    } else {
+      const n = this.install(pcb, answer);
+      a.pages += n;
+      if (k.step === 'fetch') a.faultPages += n;
+      else a.pulledPages += n;
+    }
+    if (k.step === 'pull') return this.pull(pcb);
+    if (a.fetching > 0) return;
+    if (a.fetchError) {
+      const error = a.fetchError;
+      a.fetchError = null;
+      return this.k.pagesFailed(pcb, error);
+    }
+    this.k.pagesIn(pcb);
+    // The fault may have brought the last owed pages.
+    if (pcb.lazyFrom && a.pulling === 0 && pcb.memory.owedCount === 0) this.released(pcb);
   }
 
-  /** Installs pages of a framed `fetch` answer that are still absent here. */
-  private install(pcb: Pcb, answer: Answer): void {
+  /** Installs pages of a framed `fetch` answer that are still absent here; returns how many pages it carried. */
+  private install(pcb: Pcb, answer: Answer): number {
     const { value, bytes } = answer as { value: { pages: number[]; pageSize: number }; bytes?: Uint8Array };
+    const m = pcb.memory;
     value.pages.forEach((p, i) => {
-      if (pcb.memory.pageState(p) === 'absent') pcb.memory.install(p, bytes!.subarray(i * value.pageSize, (i + 1) * value.pageSize));
+      if (m.pageState(p) === 'absent') m.install(p, bytes!.subarray(i * value.pageSize, (i + 1) * value.pageSize));
     });
+    return value.pages.length;
   }
 
-  /** Every owed page is here: the lazy source may forget the process. */
+  /**
+   * Every owed page is here: the lazy source may forget the process. The `proc.residual` event
+   * says what came from the source after commit (not in the migration record).
+   */
   private released(pcb: Pcb): void {
     const from = pcb.lazyFrom!;
     pcb.lazyFrom = undefined;
+    const a = this.arrivals.get(pcb.pid);
+    this.arrivals.delete(pcb.pid);
     this.k.request(this.k.subjects.host(from, 'release'), { pid: pcb.pid }, { kind: 'ignore', what: `release of ${pcb.pid}'s pages on ${from}` });
-    this.k.event('proc.residual', { pid: pcb.pid, host: this.k.hostId, residual: [] });
+    const pulled = a ? { pages: a.pages, bytes: a.pages * pcb.memory.pageSize, pulledPages: a.pulledPages, faultPages: a.faultPages, ms: this.k.now() - a.arrivedAt } : {};
+    this.k.event('proc.residual', { pid: pcb.pid, host: this.k.hostId, residual: [], from, ...pulled });
   }
 
-  /** A page fault of a lazily moved process: the pages the source still owes come from it. */
+  /**
+   * A page fault of a lazily moved process: the pages the source still owes come from it, in
+   * as many `fetch` requests as a reply's size allows (a forward-running fault asks for many).
+   */
   fetchFromSource(pcb: Pcb, pages: number[]): void {
-    this.k.request(this.k.subjects.host(pcb.lazyFrom!, 'fetch'), { pid: pcb.pid, pages }, { kind: 'migration', pid: pcb.pid, step: 'fetch' }, { framedReply: true });
+    const a = this.arrivalOf(pcb);
+    for (let i = 0; i < pages.length; i += PAGES_PER_MESSAGE) {
+      a.fetching++;
+      this.k.request(this.k.subjects.host(pcb.lazyFrom!, 'fetch'), { pid: pcb.pid, pages: pages.slice(i, i + PAGES_PER_MESSAGE) }, { kind: 'migration', pid: pcb.pid, step: 'fetch' }, { framedReply: true });
+    }
   }
 
   /** `located`: this home learns where its process runs now. */
