@@ -162,6 +162,17 @@ export class SimCluster {
     return true;
   }
 
+  /**
+   * Moves the clock to the next kernel timer's deadline without running anything, so a driver
+   * going {@link step} by step can go on when the cluster is quiet. False when no timer is armed.
+   */
+  jumpToNextTimer(): boolean {
+    const next = [...this.timers.values()].sort(byDue)[0];
+    if (!next) return false;
+    this.time = Math.max(this.time, next.due);
+    return true;
+  }
+
   /** Runs until nothing is queued, due or runnable, without moving the clock. Returns steps taken. */
   run(): number {
     let steps = 0;
