@@ -14,21 +14,11 @@ export async function upload(fs: FsClient, local: string, remote: string): Promi
     for (const e of (await readdir(local)).sort()) out.push(...(await upload(fs, join(local, e), `${remote}/${e}`)));
     return out;
   }
-  const s = (await fs.open(remote, 'w')).stream;
-  await fs.write(s, await readFile(local));
-  await fs.close(s);
+  await fs.writeFile(remote, await readFile(local));
   return [remote];
 }
 
 /** Reads a whole file from the file server. */
-export async function download(fs: FsClient, remote: string): Promise<Buffer> {
-  const s = (await fs.open(remote, 'r')).stream;
-  const chunks: Uint8Array[] = [];
-  for (;;) {
-    const b = await fs.read(s, 1 << 20);
-    if (b.length === 0) break;
-    chunks.push(b);
-  }
-  await fs.close(s);
-  return Buffer.concat(chunks);
+export function download(fs: FsClient, remote: string): Promise<Buffer> {
+  return fs.readFile(remote);
 }

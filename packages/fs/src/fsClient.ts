@@ -392,6 +392,28 @@ export class FsClient {
     for (const k of [...this.pathKeys.keys()]) if (k.startsWith(`${a.server}:${a.path}`) || k === `${a.server}:${b.path}`) this.pathKeys.delete(k);
   }
 
+  /** Reads a whole file: open, read to the end, close. */
+  async readFile(path: string): Promise<Buffer> {
+    const s = (await this.open(path, 'r')).stream;
+    try {
+      const chunks: Uint8Array[] = [];
+      for (let b = await this.read(s, 1 << 20); b.length > 0; b = await this.read(s, 1 << 20)) chunks.push(b);
+      return Buffer.concat(chunks);
+    } finally {
+      await this.close(s);
+    }
+  }
+
+  /** Creates or replaces a whole file: open for writing, write, close. */
+  async writeFile(path: string, data: Uint8Array): Promise<void> {
+    const s = (await this.open(path, 'w')).stream;
+    try {
+      await this.write(s, data);
+    } finally {
+      await this.close(s);
+    }
+  }
+
   // ---- backing files --------------------------------------------------------------------
 
   /**

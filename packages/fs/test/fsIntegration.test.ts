@@ -147,6 +147,15 @@ describe('file server over NATS', () => {
     await plain.stop();
   });
 
+  it('writeFile and readFile move a whole file of several MiB; readFile of a missing file is ENOENT', async () => {
+    const data = pattern(3 * (1 << 20) + 17, 11);
+    await h1.writeFile('/whole', data);
+    expect(Buffer.compare(await h2.readFile('/whole'), data)).toBe(0);
+    await h1.writeFile('/whole', bytes('short'));
+    expect(text(await h2.readFile('/whole'))).toBe('short');
+    await expect(h2.readFile('/nope')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('pageOut and pageIn of 16 MiB round-trip', async () => {
     const pageSize = 4096;
     const n = (16 * 1024 * 1024) / pageSize;

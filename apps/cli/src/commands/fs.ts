@@ -19,24 +19,11 @@ export async function fsCommand(client: WispClient, prefixes: string, cluster: s
       }
       case 'stat':
         return statLine(path, await fs.stat(path));
-      case 'cat': {
-        const s = (await fs.open(path, 'r')).stream;
-        const chunks: Uint8Array[] = [];
-        for (;;) {
-          const b = await fs.read(s, 1 << 20);
-          if (b.length === 0) break;
-          chunks.push(b);
-        }
-        await fs.close(s);
-        return Buffer.concat(chunks).toString('utf8');
-      }
-      case 'put': {
-        const data = rest.length > 0 ? encoder.encode(`${rest.join(' ')}\n`) : await readStdin();
-        const s = (await fs.open(path, 'w')).stream;
-        await fs.write(s, data);
-        await fs.close(s);
+      case 'cat':
+        return (await fs.readFile(path)).toString('utf8');
+      case 'put':
+        await fs.writeFile(path, rest.length > 0 ? encoder.encode(`${rest.join(' ')}\n`) : await readStdin());
         return '';
-      }
       case 'rm':
         await fs.unlink(path);
         return '';
