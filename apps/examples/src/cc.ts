@@ -1,7 +1,7 @@
 import { assign, raise, setup } from 'xstate';
-import { defineProgram, resultOf, sys, type ProcInput, type SysResult } from '@wisp/proc';
+import { defineProgram, resultOf, sys, type ProcInput } from '@wisp/proc';
 import { USAGE_EXIT_CODE } from './args.js';
-import { passOutput, resultValue, type ExitOutput, type KernelEvents } from './common.js';
+import { passOutput, resultValue, type ExitOutput, type KernelEvents, fileError } from './common.js';
 
 /**
  * Byte-steps of hashing per transition: well under a ms, so a host running cc still answers its
@@ -77,10 +77,7 @@ export function objectText(src: string, rounds: number, lanes: readonly number[]
   return `; object of ${src}, ${rounds} rounds, digest ${lanes.map(hex).join('')}\n${body.join('\n')}\n`;
 }
 
-function failure(path: string, event: unknown): string {
-  const e = (event as SysResult).error;
-  return `cc: ${path}: ${e?.code ?? 'EIO'} ${e?.message ?? ''}`.trimEnd();
-}
+const failure = (path: string, event: unknown): string => fileError('cc', path, event);
 
 /**
  * `cc <src> -o <out> [-r rounds]` — a CPU-bound "compiler" over the file server's files: reads

@@ -33,3 +33,9 @@ export function onHost(host: string | null): { on?: string; anywhere?: boolean }
   if (host === 'anywhere') return { anywhere: true };
   return host ? { on: host } : {};
 }
+
+/** A file call's failure as a program reports it: `<program>: <path>: <code> <message>`. */
+export function fileError(program: string, path: string, event: unknown): string {
+  const e = (event as SysResult).error;
+  return `${program}: ${path}: ${e?.code ?? 'EIO'} ${e?.message ?? ''}`.trimEnd();
+}

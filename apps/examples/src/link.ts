@@ -1,7 +1,7 @@
 import { assign, setup } from 'xstate';
-import { defineProgram, resultOf, sys, type ProcInput, type SysResult } from '@wisp/proc';
+import { defineProgram, resultOf, sys, type ProcInput } from '@wisp/proc';
 import { USAGE_EXIT_CODE } from './args.js';
-import { passOutput, resultValue, type ExitOutput, type KernelEvents } from './common.js';
+import { passOutput, resultValue, type ExitOutput, type KernelEvents, fileError } from './common.js';
 
 interface LinkContext {
   out: string;
@@ -28,10 +28,7 @@ export function parseLinkArgs(args: readonly string[]): { out: string; objects: 
   return out === '' || objects.length === 0 ? usage : { out, objects };
 }
 
-function failure(path: string, event: unknown): string {
-  const e = (event as SysResult).error;
-  return `link: ${path}: ${e?.code ?? 'EIO'} ${e?.message ?? ''}`.trimEnd();
-}
+const failure = (path: string, event: unknown): string => fileError('link', path, event);
 
 /**
  * `link -o <out> <obj>…` — concatenates object files, in order, each after a `== <obj> ==` line,

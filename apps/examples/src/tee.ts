@@ -1,7 +1,7 @@
 import { assign, setup } from 'xstate';
-import { defineProgram, resultOf, sys, type ProcInput, type SysResult } from '@wisp/proc';
+import { defineProgram, resultOf, sys, type ProcInput } from '@wisp/proc';
 import { USAGE_EXIT_CODE } from './args.js';
-import { passOutput, resultValue, type ExitOutput, type KernelEvents } from './common.js';
+import { passOutput, resultValue, type ExitOutput, type KernelEvents, fileError } from './common.js';
 
 interface TeeContext {
   path: string;
@@ -15,10 +15,7 @@ interface TeeContext {
   error: string | null;
 }
 
-function failure(path: string, event: unknown): string {
-  const e = (event as SysResult).error;
-  return `tee: ${path}: ${e?.code ?? 'EIO'} ${e?.message ?? ''}`.trimEnd();
-}
+const failure = (path: string, event: unknown): string => fileError('tee', path, event);
 
 /**
  * `tee <path> [text…]` — creates (or truncates) `path`, copies stdin to both the file and

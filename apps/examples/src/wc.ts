@@ -1,7 +1,7 @@
 import { assign, setup } from 'xstate';
-import { defineProgram, resultOf, sys, type ProcInput, type SysResult } from '@wisp/proc';
+import { defineProgram, resultOf, sys, type ProcInput } from '@wisp/proc';
 import { USAGE_EXIT_CODE } from './args.js';
-import { passOutput, resultValue, type ExitOutput, type KernelEvents } from './common.js';
+import { passOutput, resultValue, type ExitOutput, type KernelEvents, fileError } from './common.js';
 
 /** Bytes asked for per `sys.read`. */
 export const WC_CHUNK = 65536;
@@ -34,10 +34,7 @@ export function countChunk(text: string, inWord: boolean): { lines: number; word
   return { lines, words, bytes: utf8.encode(text).length, inWord };
 }
 
-function failure(path: string, event: unknown): string {
-  const e = (event as SysResult).error;
-  return `wc: ${path}: ${e?.code ?? 'EIO'} ${e?.message ?? ''}`.trimEnd();
-}
+const failure = (path: string, event: unknown): string => fileError('wc', path, event);
 
 /**
  * `wc <path>` — counts the lines (`\n`), words (runs of non-whitespace) and bytes (UTF-8) of
