@@ -2,6 +2,7 @@ import type { AddressSpace } from './addressSpace.js';
 import { ADDRESS_CEILING, MAX_ADDRESS_SPACE, PAGE_SIZE } from './defaults.js';
 import type { AddressSpaceDescription, AddressSpaceImage } from './description.js';
 import { pagesOf, toExtents } from './extents.js';
+import { FrameAllocator } from './frames.js';
 import { PageFault } from './pageFault.js';
 import { ABSENT, ABSENT_DIRTY, CLEAN, DIRTY, STATE_NAMES, ZERO, type PageState } from './pageState.js';
 import { UndoLog } from './undoLog.js';
@@ -76,7 +77,7 @@ export class PagedAddressSpace implements AddressSpace {
   private epoch = 1;
   private tx: { size: number; undo: UndoLog } | null = null;
   private pending: PageFault | null = null;
-  private readonly pool: Uint8Array[] = [];
+  private readonly alloc: FrameAllocator;
   /** Scratch for multi-byte values: no allocation per access. */
   private readonly scratch = new Uint8Array(8);
   private readonly scratchView = new DataView(this.scratch.buffer);
@@ -98,6 +99,7 @@ export class PagedAddressSpace implements AddressSpace {
     this.shift = Math.log2(pageSize);
     this.mask = pageSize - 1;
     this.zeroFrame = new Uint8Array(pageSize);
+    this.alloc = new FrameAllocator(pageSize, POOL_LIMIT);
     this.grow(size);
   }
 
@@ -402,10 +404,12 @@ export class PagedAddressSpace implements AddressSpace {
     if (bytes.length > this.pageSize) throw new RangeError(`install: ${bytes.length} bytes for page ${page} exceed the page size ${this.pageSize}`);
     const state = this.states[page];
     if (state === DIRTY) throw new Error(`install: page ${page} is dirty; installing would lose its writes`);
-    let f = this.frames[page];
-    if (f === undefined || f === this.zeroFrame) f = this.frames[page] = this.newFrame();
-    else if (bytes.length < this.pageSize) f.fill(0);
-    f.set(bytes);
+    const f = this.frames[page];
+    if (f === undefined || f === this.zeroFrame) this.frames[page] = this.alloc.copy(bytes);
+    else {
+      if (bytes.length < this.pageSize) f.fill(0);
+      f.set(bytes);
+    }
     this.setState(page, (dirty ?? state === ABSENT_DIRTY) ? DIRTY : CLEAN);
     this.writeEpoch[page] = 0;
   }
@@ -456,6 +460,22 @@ export class PagedAddressSpace implements AddressSpace {
     const state = this.states[page];
     if (state === ABSENT || state === ABSENT_DIRTY) throw new Error(`pageBytes: page ${page} is absent`);
     return (this.frames[page] as Uint8Array).slice();
+  }
+
+  /**
+   * The bytes of `pages`, concatenated in that order in one new buffer (`pageSize` each; zeros
+   * for zero pages): a batch to send or flush costs one allocation, not one per page. An absent
+   * page is an error.
+   */
+  copyPages(pages: readonly number[]): Uint8Array {
+    const out = new Uint8Array(pages.length * this.pageSize);
+    pages.forEach((p, i) => {
+      this.checkPage(p);
+      const state = this.states[p];
+      if (state === ABSENT || state === ABSENT_DIRTY) throw new Error(`copyPages: page ${p} is absent`);
+      out.set(this.frames[p] as Uint8Array, i * this.pageSize);
+    });
+    return out;
   }
 
   /** A serializable description of this space for migration (no bytes). Not inside a transaction. */
@@ -726,17 +746,14 @@ export class PagedAddressSpace implements AddressSpace {
   }
 
   private newFrame(): Uint8Array {
-    const f = this.pool.pop();
-    return f ? f.fill(0) : new Uint8Array(this.pageSize);
+    return this.alloc.zeroed();
   }
 
   private copyOf(f: Uint8Array): Uint8Array {
-    const c = this.pool.pop() ?? new Uint8Array(this.pageSize);
-    c.set(f);
-    return c;
+    return this.alloc.copy(f);
   }
 
   private recycle(f: Uint8Array): void {
-    if (f !== this.zeroFrame && this.pool.length < POOL_LIMIT) this.pool.push(f);
+    if (f !== this.zeroFrame) this.alloc.release(f);
   }
 }

@@ -102,3 +102,20 @@ describe('read-ahead grows while faults run forward', () => {
     expect(m.takeFault()!.hint).toEqual([901, 902, 903, 904]);
   });
 });
+
+describe('batches of pages', () => {
+  test('copyPages concatenates pages in the order asked (zeros for zero pages); absent pages are refused', () => {
+    const m = new PagedAddressSpace(4 * PAGE_SIZE);
+    m.setU8(0, 1);
+    m.setU8(2 * PAGE_SIZE + 5, 3);
+    const b = m.copyPages([2, 0, 1]);
+    expect(b.length).toBe(3 * PAGE_SIZE);
+    expect(b[5]).toBe(3);
+    expect(b[PAGE_SIZE]).toBe(1);
+    expect(b.subarray(2 * PAGE_SIZE).every((x) => x === 0)).toBe(true);
+    b[PAGE_SIZE] = 9; // a copy
+    expect(m.u8(0)).toBe(1);
+    const t = lazyTarget(2);
+    expect(() => t.copyPages([1])).toThrow(/absent/);
+  });
+});

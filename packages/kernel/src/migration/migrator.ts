@@ -268,8 +268,7 @@ export class Migrator {
     if (s.strategy === 'flush') {
       const dirty = pcb.memory.takeDirty();
       if (dirty.length === 0) return this.sendSource(s, { type: 'flushed' });
-      const pages = new Map<number, Uint8Array>();
-      for (const p of dirty) pages.set(p, pcb.memory.pageBytes(p));
+      const pages = pageMap(dirty, pcb.memory.copyPages(dirty), pcb.memory.pageSize);
       s.bytes += dirty.length * pcb.memory.pageSize;
       s.pages += dirty.length;
       pcb.backed = true;
@@ -288,7 +287,7 @@ export class Migrator {
     for (let i = 0; i < pages.length; i += PAGES_PER_MESSAGE) {
       const batch = pages.slice(i, i + PAGES_PER_MESSAGE);
       if (precopy) for (const p of batch) s.precopied.add(p);
-      const bytes = batch.map((p) => pcb.memory.pageBytes(p));
+      const bytes = [pcb.memory.copyPages(batch)];
       s.bytes += batch.length * pcb.memory.pageSize;
       s.pages += batch.length;
       this.k.request(this.k.subjects.host(s.to, 'pages'), { pid: s.pid, pages: batch, pageSize: pcb.memory.pageSize }, this.step(s, 'pages'), { bytes });
@@ -336,6 +335,7 @@ export class Migrator {
     const home = homeOf(s.pid);
     if (home === this.k.hostId) this.located(s.pid, s.to);
     else this.k.request(this.k.subjects.host(home, 'located'), { pid: s.pid, host: s.to }, { kind: 'ignore', what: `telling ${home} that ${s.pid} is on ${s.to}` });
+    this.k.moveEnded(s.pid);
     this.report(s, 'committed', null);
   }
 
@@ -358,6 +358,7 @@ export class Migrator {
       }
       if (pcb.alive) this.k.thaw(pcb);
     }
+    this.k.moveEnded(s.pid);
     this.report(s, 'aborted', error);
   }
 
@@ -472,8 +473,9 @@ export class Migrator {
     const t = this.targets.get(meta.pid);
     if (!t || t.image) return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `no migration of ${meta.pid} is arriving here`));
     if (bytes.length !== meta.pages.length * meta.pageSize) return this.k.answer(caller, this.k.fail(ErrorCode.EINVAL, `${bytes.length} bytes for ${meta.pages.length} pages of ${meta.pageSize}`));
-    // Copies, not views: the message buffer is not ours to keep.
-    meta.pages.forEach((p, i) => t.pages.set(p, bytes.slice(i * meta.pageSize, (i + 1) * meta.pageSize)));
+    // One copy of the message (its buffer is not ours to keep); the pages are views into it.
+    const copy = bytes.slice();
+    meta.pages.forEach((p, i) => t.pages.set(p, copy.subarray(i * meta.pageSize, (i + 1) * meta.pageSize)));
     this.performTarget(t, t.driver.send({ type: 'pages' }));
     this.k.answer(caller, { ok: true, value: {} });
   }
@@ -550,7 +552,7 @@ export class Migrator {
   fetch(req: { pid: string; pages: number[] }, caller: Caller): void {
     const space = this.residual.get(req.pid);
     if (!space) return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `no pages of ${req.pid} are kept here`));
-    const bytes = req.pages.map((p) => space.pageBytes(p));
+    const bytes = [space.copyPages(req.pages)];
     this.k.answer(caller, { ok: true, value: { pid: req.pid, pages: req.pages, pageSize: space.pageSize }, bytes } as Answer);
   }
 
@@ -669,6 +671,13 @@ export class Migrator {
     const rec = this.k.home.records.get(pid);
     if (rec && rec.state !== 'exited') rec.host = host;
   }
+}
+
+/** Pages of one batch buffer (`copyPages`) as views, page number → bytes, for `pageOut`. */
+function pageMap(pages: readonly number[], bytes: Uint8Array, pageSize: number): Map<number, Uint8Array> {
+  const out = new Map<number, Uint8Array>();
+  pages.forEach((p, i) => out.set(p, bytes.subarray(i * pageSize, (i + 1) * pageSize)));
+  return out;
 }
 
 /** The backing file of a process's address space (Sprite's swap file), on the file servers. */
