@@ -95,6 +95,8 @@ export class Kernel {
   private readonly migrator: Migrator;
   /** Requests waiting for a retry timer, by the token they will be sent with. */
   private readonly retrying = new Map<number, { subject: string; body: unknown; k: Continuation }>();
+  /** Messages and signals for a process whose image is on its way: taken up again when the move ends. */
+  private readonly held = new Map<string, Array<{ verb: 'deliver' | 'signal'; body: unknown; replyTo: string | null }>>();
 
   constructor(config: KernelConfig) {
     this.config = config;
@@ -292,8 +294,10 @@ export class Kernel {
 
   private onSignal(req: KillRequest, caller: Caller): void {
     const pcb = this.procs.get(req.pid);
-    // Moving, or just gone: the home routes it again once it knows where the process went.
-    if ((pcb && !this.migrator.takesMessages(pcb.pid)) || (!pcb && this.migrator.movedTo(req.pid))) throw new WispError(ErrorCode.EAGAIN, `${req.pid} is moving`);
+    // Moving: held until the move ends. Just gone: passed on to where it went.
+    if (pcb && !this.migrator.takesMessages(pcb.pid)) return this.hold(req.pid, 'signal', req, caller);
+    const went = pcb ? undefined : this.migrator.movedTo(req.pid);
+    if (went) return void this.request(this.subjects.host(went, 'signal'), { pid: req.pid, signal: req.signal }, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
     if (!pcb) throw new WispError(ErrorCode.ESRCH, `no process ${req.pid} on ${this.hostId}`);
     this.signal(pcb, req.signal);
     this.answer(caller, { ok: true, value: {} });
@@ -304,8 +308,13 @@ export class Kernel {
     if (isReservedEventType(req.event.type)) {
       throw new WispError(ErrorCode.EINVAL, `event type '${req.event.type}' is reserved for the kernel`);
     }
-    // Moving, or just gone: the sender tries again and reaches it where it arrives.
-    if ((pcb && !this.migrator.takesMessages(pcb.pid)) || (!pcb && this.migrator.movedTo(req.pid))) throw new WispError(ErrorCode.EAGAIN, `${req.pid} is moving`);
+    // Moving: held until the move ends (a sender told to try again would lose time waiting to).
+    if (pcb && !this.migrator.takesMessages(pcb.pid)) return this.hold(req.pid, 'deliver', req, caller);
+    // Just gone: passed on by the pid's subject, which now leads where it runs.
+    if (!pcb && this.migrator.movedTo(req.pid)) {
+      const body = { from: req.from, event: req.event, ...(req.seq !== undefined ? { seq: req.seq } : {}) };
+      return void this.request(this.subjects.proc(req.pid), body, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
+    }
     if (!pcb) throw new WispError(ErrorCode.ESRCH, `no process ${req.pid} on ${this.hostId}`);
     if (req.seq !== undefined) {
       // Exactly once: a retried send whose first try got through is acknowledged, not taken again.
@@ -314,6 +323,24 @@ export class Kernel {
     }
     this.enqueue(pcb, { ...req.event, from: req.from } as { type: string });
     this.answer(caller, { ok: true, value: {} });
+  }
+
+  /** Holds a request for a process whose image is in flight (see {@link moveEnded}). */
+  private hold(pid: string, verb: 'deliver' | 'signal', body: unknown, caller: Caller): void {
+    let list = this.held.get(pid);
+    if (!list) this.held.set(pid, (list = []));
+    list.push({ verb, body, replyTo: caller.kind === 'remote' ? caller.replyTo : null });
+  }
+
+  /**
+   * A move of `pid` away from here ended: what was held for it is taken again, in order — here
+   * if it was aborted, passed on to the target if it committed (so its senders lose no time).
+   */
+  private moveEnded(pid: string): void {
+    const held = this.held.get(pid);
+    if (!held) return;
+    this.held.delete(pid);
+    for (const h of held) this.onRequest(h.verb, h.body, h.replyTo);
   }
 
   private onResponse(token: number, answer: Answer): void {
@@ -1092,6 +1119,7 @@ export class Kernel {
       },
       pagesIn: (pcb) => this.pagesIn(pcb),
       pagesFailed: (pcb, error) => this.pagesFailed(pcb, error),
+      moveEnded: (pid) => this.moveEnded(pid),
       fail: (code, message) => ({ ok: false, error: { code, message } }),
     };
   }

@@ -252,6 +252,8 @@ export interface PlannedMove {
   /** The target is this many hosts further round the ring (1 or 2), so h1→h2→h3→h1 chains come up. */
   hop: 1 | 2;
   strategy: Strategy;
+  /** Go on without waiting for the answer, so the next move may overlap this one. */
+  overlap: boolean;
 }
 
 /** A program, where its processes start, and the migrations to try while it runs. */
@@ -260,6 +262,12 @@ export interface Scenario {
   mainOn: HostId;
   peerOn: HostId;
   moves: PlannedMove[];
+  /**
+   * Seed of the interleaving: with 0 the cluster runs messages first (FIFO), process slices
+   * only when no message is in flight; otherwise a seeded coin also runs slices while messages
+   * are in flight, as hosts do in parallel.
+   */
+  sched: number;
 }
 
 export const STRATEGIES: Strategy[] = ['flush', 'copy', 'precopy', 'lazy'];
@@ -306,26 +314,27 @@ export const opsArb: fc.Arbitrary<Op[]> = fc
 export function movesArb(strategy?: Strategy): fc.Arbitrary<PlannedMove[]> {
   return fc.array(
     fc.record({
-      gap: fc.nat(16),
-      who: fc.constantFrom<Who>('main', 'main', 'peer', 'child'),
+      gap: fc.oneof(fc.nat(4), fc.nat(24)),
+      who: fc.constantFrom<Who>('main', 'main', 'main', 'peer', 'peer', 'child', 'child'),
       hop: fc.constantFrom<1 | 2>(1, 2),
       strategy: strategy ? fc.constant(strategy) : fc.constantFrom(...STRATEGIES),
+      overlap: fc.constantFrom(false, false, true),
     }),
-    { minLength: 1, maxLength: 6 },
+    { minLength: 1, maxLength: 8 },
   );
 }
 
 /** Scenarios, printed as readable listings when fast-check reports one. */
 export function scenarioArb(strategy?: Strategy): fc.Arbitrary<Scenario> {
   return fc
-    .record({ ops: opsArb, mainOn: fc.constantFrom(...HOSTS), peerOn: fc.constantFrom(...HOSTS), moves: movesArb(strategy) })
+    .record({ ops: opsArb, mainOn: fc.constantFrom(...HOSTS), peerOn: fc.constantFrom(...HOSTS), moves: movesArb(strategy), sched: fc.nat(1_000_000) })
     .map((s) => Object.assign(s, { [fc.toStringMethod]: () => formatScenario(s) }));
 }
 
 /** A scenario as a short listing: placements, the program (nested spawns indented), the moves. */
 export function formatScenario(s: Scenario): string {
-  const lines = [`main on ${s.mainOn}, listener on ${s.peerOn}`, ...formatOps(s.ops, '  '), 'moves:'];
-  for (const m of s.moves) lines.push(`  after ${m.gap} steps: ${m.who} +${m.hop} (${m.strategy})`);
+  const lines = [`main on ${s.mainOn}, listener on ${s.peerOn}, interleaving ${s.sched}`, ...formatOps(s.ops, '  '), 'moves:'];
+  for (const m of s.moves) lines.push(`  after ${m.gap} steps: ${m.who} +${m.hop} (${m.strategy})${m.overlap ? ', not waiting' : ''}`);
   return `\n${lines.join('\n')}\n`;
 }
 

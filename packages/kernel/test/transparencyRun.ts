@@ -2,7 +2,7 @@ import { ProgramRegistry } from '@wisp/proc';
 import type { MigrationRecord, TtyMessage } from '@wisp/protocol';
 import { memFs } from './memFs.js';
 import { HOSTS, interp, listener, type HostId, type PlannedMove, type Scenario } from './randomProgram.js';
-import { SimCluster } from './simCluster.js';
+import { SimCluster, type Answer, type PendingReply } from './simCluster.js';
 
 /**
  * Runs a {@link Scenario} on a simulated three-host cluster (skewed clocks) and records what a
@@ -30,6 +30,8 @@ export interface MoveOutcome {
 export interface RunResult {
   trace: Trace;
   moves: MoveOutcome[];
+  /** The cluster after the run, for diagnostics. */
+  sim: SimCluster;
 }
 
 const START = 1_700_000_000_000;
@@ -46,8 +48,7 @@ export function runScenario(s: Scenario, migrate: boolean): RunResult {
     startAt: START,
     maxSteps: 200_000,
   });
-  // One unit of work; when the cluster is quiet, on to the next timer.
-  const tick = () => sim.step() || sim.jumpToNextTimer();
+  const tick = scheduler(sim, s.sched);
   const start = (tty: string, program: string, args: string[], on: HostId): string => {
     const p = sim.request(sim.subject('h1', 'spawn'), { program, args, tty, on });
     while (!p.answer) if (!tick()) throw new Error(`spawn of ${program} never answered`);
@@ -55,31 +56,66 @@ export function runScenario(s: Scenario, migrate: boolean): RunResult {
   };
   const peer = start('tty.peer', 'listener', [], s.peerOn);
   const main = start('tty.main', 'interp', [JSON.stringify(s.ops), peer], s.mainOn);
-  const moves: MoveOutcome[] = [];
-  if (migrate) for (const m of s.moves) moves.push(move(sim, m, main, peer, tick));
+  const asked: Asked[] = [];
+  if (migrate) for (const m of s.moves) asked.push(move(sim, m, main, peer, tick));
   sim.settle();
   // Every message the program sent has been taken by now (a send completes once delivered).
   sim.send(peer, { type: 'stop' });
   sim.settle();
-  return { trace: traceOf(sim, fs.files, ['tty.main', 'tty.peer']), moves };
+  const moves = asked.map((a) => {
+    // Invariant 6: it ended, committed or aborted, without anything else having to happen.
+    if (a.pending && !a.pending.answer) throw new Error(`migration of ${a.pid} ${a.from}→${a.to} never ended`);
+    return { pid: a.pid, from: a.from, to: a.to, strategy: a.strategy, outcome: a.pending ? outcomeOf(a.pending.answer!) : 'skipped' };
+  });
+  return { trace: traceOf(sim, fs.files, ['tty.main', 'tty.peer']), moves, sim };
 }
 
-function move(sim: SimCluster, m: PlannedMove, main: string, peer: string, tick: () => boolean): MoveOutcome {
+/**
+ * One unit of work per call: a process slice on a random host (when the seeded coin says so),
+ * else the next message, due timer or slice in order; when the cluster is quiet, on to the next
+ * timer. False when nothing is left.
+ */
+function scheduler(sim: SimCluster, seed: number): () => boolean {
+  const rng = seed === 0 ? null : mulberry32(seed);
+  return () => {
+    if (rng && rng() < 0.5) {
+      const first = Math.floor(rng() * HOSTS.length);
+      for (let i = 0; i < HOSTS.length; i++) if (sim.slice(HOSTS[(first + i) % HOSTS.length]!)) return true;
+    }
+    return sim.step() || sim.jumpToNextTimer();
+  };
+}
+
+/** A small seeded PRNG (uniform in [0, 1)). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Asked = Omit<MoveOutcome, 'outcome'> & { pending: PendingReply | null };
+
+/** Runs `m.gap` steps, then asks for the move (and waits for its answer unless `m.overlap`). */
+function move(sim: SimCluster, m: PlannedMove, main: string, peer: string, tick: () => boolean): Asked {
   for (let i = 0; i < m.gap; i++) if (!tick()) break;
   const pid = m.who === 'main' ? main : m.who === 'peer' ? peer : newestChild(sim, [main, peer]);
   const from = pid && sim.whereIs(pid);
-  if (!pid || !from) return { pid: pid ?? m.who, from: '-', to: '-', strategy: m.strategy, outcome: 'skipped' };
+  if (!pid || !from) return { pid: pid ?? m.who, from: '-', to: '-', strategy: m.strategy, pending: null };
   const to = HOSTS[(HOSTS.indexOf(from as HostId) + m.hop) % HOSTS.length]!;
-  const p = sim.request(sim.subject(from, 'migrate'), { pid, to, strategy: m.strategy }, 3_600_000);
-  // Invariant 6: it ends, committed or aborted, without needing anything else to happen first.
-  while (!p.answer) if (!tick()) throw new Error(`migration of ${pid} ${from}→${to} never ended`);
-  const outcome = p.answer.ok
-    ? (() => {
-        const r = p.answer.value as MigrationRecord;
-        return r.outcome === 'committed' ? 'committed' : `aborted: ${r.error?.code ?? '?'}`;
-      })()
-    : p.answer.error.code;
-  return { pid, from, to, strategy: m.strategy, outcome };
+  const pending = sim.request(sim.subject(from, 'migrate'), { pid, to, strategy: m.strategy }, 3_600_000);
+  if (!m.overlap) while (!pending.answer) if (!tick()) break;
+  return { pid, from, to, strategy: m.strategy, pending };
+}
+
+function outcomeOf(a: Answer): string {
+  if (!a.ok) return a.error.code;
+  const r = a.value as MigrationRecord;
+  return r.outcome === 'committed' ? 'committed' : `aborted: ${r.error?.code ?? '?'}`;
 }
 
 /** The most recently started process other than `except` that still runs somewhere. */

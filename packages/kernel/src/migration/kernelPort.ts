@@ -55,6 +55,8 @@ export interface KernelPort {
   pagesIn(pcb: Pcb): void;
   /** Its pages cannot be brought in: it ends, as with a bus error. */
   pagesFailed(pcb: Pcb, error: WireError): void;
+  /** A move away from here ended (committed or aborted): messages held for the process go on. */
+  moveEnded(pid: string): void;
   /** A failure answer. */
   fail(code: WireError['code'], message: string): Answer;
 }
