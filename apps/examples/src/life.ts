@@ -25,6 +25,51 @@ const gridBytes = (side: number) => 2 * side * side;
 /** Where generation `gen`'s grid starts (grids alternate). */
 const base = (side: number, gen: number) => (gen % 2) * side * side;
 
+/** The typed accessors of an address space that the grid code uses. */
+type Grid = Pick<ReturnType<typeof memory>, 'u8' | 'setU8'>;
+
+/** Bytes of life's two grids for a `side`×`side` torus (what it grows its address space by). */
+export const lifeGridBytes = gridBytes;
+
+/** Seeds rows `[from, to)` of generation 0's grid from a fixed hash: about one cell in four is alive. */
+export function lifeSeedRows(m: Grid, side: number, from: number, to: number): void {
+  for (let r = from; r < to; r++) {
+    for (let c = 0; c < side; c++) {
+      // A fixed hash of the cell: about one cell in four is alive.
+      let h = Math.imul(r * 73856093 ^ c * 19349663, 0x9e3779b1) >>> 0;
+      h ^= h >>> 15;
+      if ((h & 3) === 0) m.setU8(r * side + c, 1);
+    }
+  }
+}
+
+/**
+ * Computes rows `[from, to)` of generation `gen` from generation `gen - 1` and returns `sum`
+ * with these rows' part of the generation's checksum added (the checksum does not depend on
+ * how a generation is split into chunks).
+ */
+export function lifeStepRows(m: Grid, side: number, gen: number, from: number, to: number, sum: number): number {
+  const src = base(side, gen - 1);
+  const dst = base(side, gen);
+  for (let r = from; r < to; r++) {
+    const up = ((r + side - 1) % side) * side;
+    const mid = r * side;
+    const down = ((r + 1) % side) * side;
+    for (let c = 0; c < side; c++) {
+      const l = (c + side - 1) % side;
+      const rr = (c + 1) % side;
+      const n =
+        m.u8(src + up + l) + m.u8(src + up + c) + m.u8(src + up + rr) +
+        m.u8(src + mid + l) + m.u8(src + mid + rr) +
+        m.u8(src + down + l) + m.u8(src + down + c) + m.u8(src + down + rr);
+      const alive = n === 3 || (n === 2 && m.u8(src + mid + c) === 1) ? 1 : 0;
+      m.setU8(dst + mid + c, alive);
+      if (alive) sum = (sum + mid + c + 1) >>> 0;
+    }
+  }
+  return sum;
+}
+
 /**
  * `life [side=256] [generations=10] [ms=0]` — Conway's Life on a `side`×`side` torus held in
  * the process's address space (two grids of one byte per cell: 2·side² bytes; `side` 8192 is
@@ -42,44 +87,15 @@ export const life = defineProgram({
     actions: {
       yield: raise({ type: 'chunk' }, { delay: 0 }),
       seedChunk: assign(({ context }) => {
-        const m = memory();
         const rows = Math.max(1, Math.floor(LIFE_CHUNK_CELLS / context.side));
         const end = Math.min(context.side, context.row + rows);
-        for (let r = context.row; r < end; r++) {
-          for (let c = 0; c < context.side; c++) {
-            // A fixed hash of the cell: about one cell in four is alive.
-            let h = Math.imul(r * 73856093 ^ c * 19349663, 0x9e3779b1) >>> 0;
-            h ^= h >>> 15;
-            if ((h & 3) === 0) m.setU8(r * context.side + c, 1);
-          }
-        }
+        lifeSeedRows(memory(), context.side, context.row, end);
         return { row: end };
       }),
       stepChunk: assign(({ context }) => {
-        const m = memory();
-        const { side } = context;
-        const from = base(side, context.gen - 1);
-        const to = base(side, context.gen);
-        const rows = Math.max(1, Math.floor(LIFE_CHUNK_CELLS / side));
-        const end = Math.min(side, context.row + rows);
-        let sum = context.sum;
-        for (let r = context.row; r < end; r++) {
-          const up = ((r + side - 1) % side) * side;
-          const mid = r * side;
-          const down = ((r + 1) % side) * side;
-          for (let c = 0; c < side; c++) {
-            const l = (c + side - 1) % side;
-            const rr = (c + 1) % side;
-            const n =
-              m.u8(from + up + l) + m.u8(from + up + c) + m.u8(from + up + rr) +
-              m.u8(from + mid + l) + m.u8(from + mid + rr) +
-              m.u8(from + down + l) + m.u8(from + down + c) + m.u8(from + down + rr);
-            const alive = n === 3 || (n === 2 && m.u8(from + mid + c) === 1) ? 1 : 0;
-            m.setU8(to + mid + c, alive);
-            if (alive) sum = (sum + mid + c + 1) >>> 0;
-          }
-        }
-        return { row: end, sum };
+        const rows = Math.max(1, Math.floor(LIFE_CHUNK_CELLS / context.side));
+        const end = Math.min(context.side, context.row + rows);
+        return { row: end, sum: lifeStepRows(memory(), context.side, context.gen, context.row, end, context.sum) };
       }),
       nextGeneration: assign(({ context }) => ({ gen: context.gen + 1, row: 0, sum: 0 })),
     },

@@ -476,6 +476,8 @@ export class Migrator {
     // One copy of the message (its buffer is not ours to keep); the pages are views into it.
     const copy = bytes.slice();
     meta.pages.forEach((p, i) => t.pages.set(p, copy.subarray(i * meta.pageSize, (i + 1) * meta.pageSize)));
+    // The first pages: the target is receiving (an observable point inside the transfer).
+    if (t.driver.state === 'offered') this.k.event('proc.receiving', { pid: meta.pid, from: t.from, host: this.k.hostId, strategy: t.strategy });
     this.performTarget(t, t.driver.send({ type: 'pages' }));
     this.k.answer(caller, { ok: true, value: {} });
   }
