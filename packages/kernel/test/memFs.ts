@@ -11,14 +11,16 @@ export interface MemStream {
 /**
  * A fake file-system client: files as bytes, streams as `fs1:<n>` with an offset and a
  * reference count (`dup` adds one, `close` drops one; the stream goes at 0). A dup of a stream
- * in `opts.failDup` fails with `EIO`; `opts.files` seeds files with text.
+ * in `opts.failDup` fails with `EIO`, and so does the n-th `move` (1-based) for n in
+ * `opts.failMoves`; `opts.files` seeds files with text.
  */
-export function memFs(opts: { failDup?: string[]; files?: Record<string, string> } = {}): { fs: SimFs; files: Map<string, Uint8Array>; streams: Map<string, MemStream>; backing: Map<string, Map<number, Uint8Array>> } {
+export function memFs(opts: { failDup?: string[]; failMoves?: number[]; files?: Record<string, string> } = {}): { fs: SimFs; files: Map<string, Uint8Array>; streams: Map<string, MemStream>; backing: Map<string, Map<number, Uint8Array>> } {
   const files = new Map<string, Uint8Array>(Object.entries(opts.files ?? {}).map(([p, t]) => [p, new TextEncoder().encode(t)]));
   const streams = new Map<string, MemStream>();
   /** Backing files: path → page number → bytes. */
   const backing = new Map<string, Map<number, Uint8Array>>();
   let seq = 0;
+  let moves = 0;
   const fail = (code: string, message: string) => Object.assign(new Error(message), { code });
   const streamOf = (h: unknown) => {
     const s = streams.get(h as string);
@@ -76,6 +78,7 @@ export function memFs(opts: { failDup?: string[]; files?: Record<string, string>
       case 'move':
         // The stream keeps its offset and references; only which host holds one changes.
         streamOf(args[0]);
+        if (opts.failMoves?.includes(++moves)) throw fail(ErrorCode.EIO, `move ${moves} of ${String(args[0])} failed`);
         return undefined;
       case 'pageOut': {
         const [file, pages] = args as [string, Map<number, Uint8Array>];

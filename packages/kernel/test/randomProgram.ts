@@ -42,6 +42,10 @@ export type Op =
   | { k: 'spawn'; ops: Op[]; on: HostId | null }
   /** Send `text` to the listener. */
   | { k: 'send'; text: string }
+  /** Send `n` numbered messages to the listener in one transition (that many sends in flight at once). */
+  | { k: 'burst'; n: number }
+  /** Wait `ms` for a delayed raise (a kernel timer of the program's own, not a call). */
+  | { k: 'alarm'; ms: number }
   /** Yield `n` times (CPU-bound: safe points with no call outstanding). */
   | { k: 'yield'; n: number }
   | { k: 'exit'; code: number };
@@ -56,6 +60,8 @@ interface InterpContext {
   child: string | null;
   /** What the last result showed, to print (null: nothing). */
   line: string | null;
+  /** Failed sends of the current burst. */
+  failed: number;
 }
 
 type Tick = { type: 'tick' };
@@ -99,6 +105,25 @@ function report(op: Op, phase: number, e: SysResult): string | null {
   }
 }
 
+/** True while answers of the current burst are still to come after this one. */
+function inBurst(c: InterpContext): boolean {
+  const op = c.ops[c.pc]!;
+  return op.k === 'burst' && c.phase + 1 < op.n;
+}
+
+/** The context after the current op's (last) result: what to print, and the next op or phase. */
+function took(c: InterpContext, e: SysResult): Partial<InterpContext> {
+  const op = c.ops[c.pc]!;
+  const line = report(op, c.phase, e);
+  // After the spawn comes the wait (a failed spawn has nothing to wait for).
+  if (op.k === 'spawn' && c.phase === 0 && e.ok) return { line, phase: 1, child: (e.value as { pid: string }).pid };
+  const next = { line, pc: c.pc + 1, phase: 0 };
+  if (op.k === 'open' && e.ok) return { ...next, fd: e.value as number };
+  if (op.k === 'close') return { ...next, fd: null };
+  if (op.k === 'burst') return { ...next, line: `burst ${op.n} failed ${c.failed + (e.ok ? 0 : 1)}`, failed: 0 };
+  return next;
+}
+
 /**
  * `interp <ops json> <listener pid> [fd]` — runs {@link Op}s one at a time, printing what each
  * observes (results, file data, times, memory hashes) to stdout. Every op ends with a safe
@@ -118,6 +143,7 @@ export const interp = defineProgram({
       peer: input.args[1] ?? '',
       child: null,
       line: null,
+      failed: 0,
     }),
     initial: 'check',
     states: {
@@ -154,6 +180,11 @@ export const interp = defineProgram({
             }
             case 'send':
               return enqueue(sys.send(c.peer, { type: 'msg', text: op.text }));
+            case 'burst':
+              for (let i = 0; i < op.n; i++) enqueue(sys.send(c.peer, { type: 'msg', text: `${c.pc}.${i}` }));
+              return;
+            case 'alarm':
+              return enqueue.raise({ type: 'tick' }, { delay: op.ms });
             case 'exit':
               return enqueue(sys.exit(op.code));
             case 'poke':
@@ -175,19 +206,11 @@ export const interp = defineProgram({
               return { pc: c.pc + 1, phase: 0 };
             }),
           },
-          'sys.result': {
-            target: 'printing',
-            actions: assign(({ context: c, event }) => {
-              const op = c.ops[c.pc]!;
-              const line = report(op, c.phase, event);
-              // After the spawn comes the wait (a failed spawn has nothing to wait for).
-              if (op.k === 'spawn' && c.phase === 0 && event.ok) return { line, phase: 1, child: (event.value as { pid: string }).pid };
-              const next = { line, pc: c.pc + 1, phase: 0 };
-              if (op.k === 'open' && event.ok) return { ...next, fd: event.value as number };
-              if (op.k === 'close') return { ...next, fd: null };
-              return next;
-            }),
-          },
+          'sys.result': [
+            // A burst's answers but the last: counted, no new call.
+            { guard: ({ context: c }) => inBurst(c), actions: assign(({ context: c, event }) => ({ phase: c.phase + 1, failed: c.failed + (event.ok ? 0 : 1) })) },
+            { target: 'printing', actions: assign(({ context: c, event }) => took(c, event)) },
+          ],
         },
       },
       // Prints what the op just observed (a call of its own), then on to the next op.
@@ -200,7 +223,6 @@ export const interp = defineProgram({
       },
       finished: { type: 'final' },
     },
-    output: ({ event }) => ({ code: (event as { output?: { code?: number } }).output?.code ?? 0 }),
   }),
 });
 
@@ -268,6 +290,8 @@ export interface Scenario {
    * are in flight, as hosts do in parallel.
    */
   sched: number;
+  /** Stream moves at the file server that fail (1-based, counted over the run): aborts after the freeze. */
+  failMoves: number[];
 }
 
 export const STRATEGIES: Strategy[] = ['flush', 'copy', 'precopy', 'lazy'];
@@ -289,6 +313,8 @@ function opArb(depth: number): fc.Arbitrary<Op> {
     { weight: 2, arbitrary: fc.constant({ k: 'time' as const }) },
     { weight: 2, arbitrary: fc.record({ k: fc.constant('print' as const), fd: fc.constantFrom(1 as const, 1 as const, 2 as const), text }) },
     { weight: 3, arbitrary: fc.record({ k: fc.constant('send' as const), text }) },
+    { weight: 1, arbitrary: fc.record({ k: fc.constant('burst' as const), n: fc.integer({ min: 2, max: 5 }) }) },
+    { weight: 1, arbitrary: fc.record({ k: fc.constant('alarm' as const), ms: fc.integer({ min: 1, max: 60 }) }) },
     { weight: 2, arbitrary: fc.record({ k: fc.constant('yield' as const), n: fc.integer({ min: 1, max: 4 }) }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('exit' as const), code: fc.nat(9) }) },
   ];
@@ -327,13 +353,13 @@ export function movesArb(strategy?: Strategy): fc.Arbitrary<PlannedMove[]> {
 /** Scenarios, printed as readable listings when fast-check reports one. */
 export function scenarioArb(strategy?: Strategy): fc.Arbitrary<Scenario> {
   return fc
-    .record({ ops: opsArb, mainOn: fc.constantFrom(...HOSTS), peerOn: fc.constantFrom(...HOSTS), moves: movesArb(strategy), sched: fc.nat(1_000_000) })
+    .record({ ops: opsArb, mainOn: fc.constantFrom(...HOSTS), peerOn: fc.constantFrom<HostId>('h1', 'h2'), moves: movesArb(strategy), sched: fc.nat(1_000_000), failMoves: fc.uniqueArray(fc.integer({ min: 1, max: 6 }), { maxLength: 2 }) })
     .map((s) => Object.assign(s, { [fc.toStringMethod]: () => formatScenario(s) }));
 }
 
 /** A scenario as a short listing: placements, the program (nested spawns indented), the moves. */
 export function formatScenario(s: Scenario): string {
-  const lines = [`main on ${s.mainOn}, listener on ${s.peerOn}, interleaving ${s.sched}`, ...formatOps(s.ops, '  '), 'moves:'];
+  const lines = [`main on ${s.mainOn}, listener on ${s.peerOn}, interleaving ${s.sched}${s.failMoves.length > 0 ? `, stream moves failing: ${s.failMoves.join(' ')}` : ''}`, ...formatOps(s.ops, '  '), 'moves:'];
   for (const m of s.moves) lines.push(`  after ${m.gap} steps: ${m.who} +${m.hop} (${m.strategy})${m.overlap ? ', not waiting' : ''}`);
   return `\n${lines.join('\n')}\n`;
 }

@@ -10,21 +10,25 @@ import { runScenario, traceDiff, type MoveOutcome } from './transparencyRun.js';
 /**
  * Invariant 5 (DESIGN §5): a program's observable trace — console output of every process,
  * files, exit codes and times, times read by the home clock, pids — is the same with or without
- * migrations at any safe points. Random programs (memory, files, sleeps, messages, spawns) run
- * once still and once moved around under a random schedule; the traces must be equal.
+ * migrations at any safe points. Random programs (memory, files, sleeps, timers, messages,
+ * spawns; see `randomProgram.ts`) run once still and once moved around under a random schedule
+ * (chains, moves home, overlapping moves, refusals by a host lacking the program, stream moves
+ * that fail after the freeze) and a random interleaving of messages and slices; the traces must
+ * be equal.
  *
- * `WISP_SEED=<n>` replays a run (fast-check prints the seed and the path of a failure).
+ * `WISP_SEED=<n>` replays a run (fast-check prints the seed and the path of a failure);
+ * `WISP_RUNS=<n>` sets the runs per property.
  */
-const RUNS = Number(process.env.WISP_RUNS ?? 120);
+const RUNS = Number(process.env.WISP_RUNS ?? 200);
 const seed = process.env.WISP_SEED !== undefined ? Number(process.env.WISP_SEED) : undefined;
 
-/** Checks one scenario; returns whether at least one migration committed. */
-function transparent(s: Scenario): boolean {
+/** Checks one scenario; returns its migrations' outcomes. */
+function transparent(s: Scenario): MoveOutcome[] {
   const still = runScenario(s, false);
   const moved = runScenario(s, true);
   const diff = traceDiff(still.trace, moved.trace);
   if (diff.length > 0) throw new Error(`the trace differs with migrations\nmoves:\n${formatMoves(moved.moves)}\ndifferences:\n  ${diff.join('\n  ')}`);
-  return moved.moves.some((m) => m.outcome === 'committed');
+  return moved.moves;
 }
 
 function formatMoves(moves: MoveOutcome[]): string {
@@ -34,15 +38,19 @@ function formatMoves(moves: MoveOutcome[]): string {
 function check(strategy: Strategy | undefined): void {
   let runs = 0;
   let migrated = 0;
+  let aborted = 0;
   fc.assert(
     fc.property(scenarioArb(strategy), (s) => {
       runs++;
-      if (transparent(s)) migrated++;
+      const moves = transparent(s);
+      if (moves.some((m) => m.outcome === 'committed')) migrated++;
+      if (moves.some((m) => m.outcome.startsWith('aborted'))) aborted++;
     }),
     { numRuns: RUNS, ...(seed !== undefined ? { seed } : {}) },
   );
-  // Not vacuous: most runs really moved something.
+  // Not vacuous: most runs really moved something, and the abort path was taken too.
   expect(migrated, `${migrated} of ${runs} runs committed a migration`).toBeGreaterThan(runs / 2);
+  expect(aborted, `${aborted} of ${runs} runs aborted a migration`).toBeGreaterThan(0);
 }
 
 describe('transparency: the same trace with or without migrations', () => {
@@ -55,6 +63,7 @@ describe('transparency: the same trace with or without migrations', () => {
       mainOn: 'h1',
       peerOn: 'h3',
       sched: 0,
+      failMoves: [],
       moves: [{ gap: 3, who: 'main', hop: 1, strategy: 'lazy', overlap: false }],
     };
     expect(formatScenario(s)).toBe('\nmain on h1, listener on h3, interleaving 0\n  grow 2\n  spawn on h2:\n    send "hi"\n  time\nmoves:\n  after 3 steps: main +1 (lazy)\n');

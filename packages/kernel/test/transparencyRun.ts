@@ -40,9 +40,10 @@ const SKEWS: Record<HostId, number> = { h1: 0, h2: 3_600_000, h3: -1500 };
 
 /** Runs `s`; with `migrate` false the schedule is ignored (the reference run). */
 export function runScenario(s: Scenario, migrate: boolean): RunResult {
-  const fs = memFs();
+  const fs = memFs(migrate ? { failMoves: s.failMoves } : {});
   const sim = new SimCluster({
-    hosts: HOSTS.map((id) => ({ id, skewMs: SKEWS[id] })),
+    // h3 lacks the listener: moving it there is refused.
+    hosts: HOSTS.map((id) => ({ id, skewMs: SKEWS[id], ...(id === 'h3' ? { registry: new ProgramRegistry([interp]) } : {}) })),
     registry: new ProgramRegistry([interp, listener]),
     fs: fs.fs,
     startAt: START,
