@@ -1,0 +1,53 @@
+import { writeFileSync } from 'node:fs';
+import { check, type CheckOptions } from './check.js';
+import { STRATEGIES, configA, configB } from './configs.js';
+
+/**
+ * `pnpm check [--json FILE] [--walks N] [--max-states N]`: model-checks configuration (a) under
+ * every strategy (exhaustively) and configuration (b) (bounded breadth-first, then random walks
+ * with every fault), and prints per configuration the states, transitions, seconds, states
+ * per second and the invariants checked. Exits 1 if an invariant fails.
+ */
+const args = process.argv.slice(2);
+const opt = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const jsonFile = opt('--json');
+const walks = Number(opt('--walks') ?? 10_000);
+const maxStatesB = Number(opt('--max-states') ?? 200_000);
+
+const runs: Array<{ name: string; opts: CheckOptions; walks?: number }> = [
+  ...STRATEGIES.map((s) => ({ name: `a-${s}`, opts: configA(s) })),
+  { name: 'b-bfs', opts: { ...configB(['drop']), maxStates: maxStatesB } },
+  { name: 'b-walks', opts: { ...configB(['drop', 'duplicate', 'delay', 'crash']), maxStates: 1 }, walks },
+];
+
+const configs: unknown[] = [];
+let failed = false;
+for (const r of runs) {
+  const report = check({ ...r.opts, ...(r.walks ? { walks: r.walks, seed: 42 } : {}) });
+  const s = r.walks ? report.walks! : report.bfs;
+  const row = {
+    name: r.name,
+    mode: r.walks ? `${r.walks} random walks` : report.bfs.complete ? 'exhaustive' : `bounded (${report.bfs.states} states)`,
+    states: s.states,
+    transitions: s.transitions,
+    seconds: Number(s.seconds.toFixed(3)),
+    statesPerSecond: Math.round(s.states / s.seconds),
+    depth: s.depth,
+    terminal: s.terminal,
+    kernelTransitionsComputed: s.computed,
+    invariants: report.invariants,
+    ok: report.ok,
+  };
+  configs.push(row);
+  console.log(`${row.name.padEnd(10)} ${row.mode.padEnd(26)} states ${String(row.states).padStart(8)}  transitions ${String(row.transitions).padStart(8)}  ${row.seconds.toFixed(2).padStart(6)} s  ${String(row.statesPerSecond).padStart(7)} states/s  depth ${row.depth}  ${row.ok ? 'ok' : 'VIOLATION'}`);
+  if (report.violation) {
+    failed = true;
+    console.log(report.violation.format());
+  }
+}
+console.log(`invariants: ${(configs[0] as { invariants: string[] }).invariants.join('; ')}`);
+if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ configs }, null, 2) + '\n');
+process.exit(failed ? 1 : 0);
