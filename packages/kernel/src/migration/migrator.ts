@@ -51,6 +51,12 @@ interface SourceSession {
   /** Pages precopy took (marked clean) without writing them to the backing file. */
   precopied: Set<number>;
   commitTries: number;
+  /**
+   * The commit went right behind the image (see {@link sendImage}); its answer, once final,
+   * decides the outcome. `transferError` keeps why the image was refused, the better reason.
+   */
+  commitAnswer: Answer | null;
+  transferError: WireError | null;
   /** The participants' images, taken once the process is frozen and flushed. */
   image: ProcessImage | null;
 }
@@ -185,6 +191,8 @@ export class Migrator {
       moved: [],
       precopied: new Set(),
       commitTries: 0,
+      commitAnswer: null,
+      transferError: null,
       image: null,
     };
     this.sources.set(req.pid, s);
@@ -222,6 +230,8 @@ export class Migrator {
           if (!pcb) return this.sendSource(s, { type: 'failed', error: { code: ErrorCode.ESRCH, message: `${s.pid} is gone` } });
           const body: OfferRequest = { protocol: PROTOCOL_VERSION, pid: s.pid, from: this.k.hostId, program: pcb.program.name, version: pcb.program.version, strategy: s.strategy };
           this.k.request(this.k.subjects.host(s.to, 'offer'), body, this.step(s, 'offer'));
+          // Freeze and flush while the offer is answered (not for precopy: see the machine).
+          if (s.strategy !== 'precopy') this.sendSource(s, { type: 'offerSent' });
           break;
         }
         case 'precopyRound':
@@ -243,7 +253,8 @@ export class Migrator {
           this.startTransfer(s, pcb!);
           break;
         case 'commit':
-          this.k.request(this.k.subjects.host(s.to, 'commit'), { pid: s.pid }, this.step(s, 'commit'));
+          // Sent with the image already; the machine gets here only once its answer came.
+          this.commitSettled(s);
           break;
         case 'finish':
           this.finish(s, pcb!);
@@ -325,6 +336,22 @@ export class Migrator {
     // Served from now on: the target may fault (or start pulling) before our commit is answered.
     if (s.strategy === 'lazy') this.residual.set(s.pid, pcb.memory);
     this.k.request(this.k.subjects.host(s.to, 'transfer'), { image: s.image }, this.step(s, 'transfer'));
+    // The commit follows at once instead of a round trip later: the target takes its requests in
+    // order, so it commits only an image it holds, and answers ESRCH if the image was refused.
+    // Whatever the transfer's answer, the commit's decides: once it is sent, the process resumes
+    // here only if the target definitely did not take it (the machine's rule for `failed`).
+    this.k.request(this.k.subjects.host(s.to, 'commit'), { pid: s.pid }, this.step(s, 'commit'));
+  }
+
+  /** The pipelined commit's final answer is in: tell the machine (prepared, then committed), or abort. */
+  private commitSettled(s: SourceSession): void {
+    const a = s.commitAnswer;
+    if (!a) return;
+    if (s.driver.state === 'transferring') {
+      if (a.ok) return this.sendSource(s, { type: 'prepared' });
+      return this.sendSource(s, { type: 'failed', error: s.transferError ?? a.error });
+    }
+    if (s.driver.state === 'awaitingCommit') this.sendSource(s, { type: 'committed' });
   }
 
   private finish(s: SourceSession, pcb: Pcb): void {
@@ -412,14 +439,33 @@ export class Migrator {
       if (k.step === 'commit' && answer.error.code === ErrorCode.ETIMEDOUT) {
         // Nobody can say whether it runs there: it must not run here too. It is lost with its target.
         this.k.log('error', `commit of ${s.pid} on ${s.to} unconfirmed; the process stays with the target`, { pid: s.pid });
-        return this.sendSource(s, { type: 'committed' });
+        s.commitAnswer = { ok: true, value: {} };
+        return this.commitSettled(s);
+      }
+      if (k.step === 'commit') {
+        s.commitAnswer = answer;
+        return this.commitSettled(s);
+      }
+      if (k.step === 'transfer') {
+        // The commit behind it will fail too (the target has no image); its answer decides.
+        s.transferError ??= answer.error;
+        return;
+      }
+      if (k.step === 'offer' && s.driver.state !== 'negotiating') {
+        // A pipelined offer refused. Once the image and commit are on their way, the commit's
+        // answer decides (it fails too: the target has no session); before that, stop now.
+        s.transferError = answer.error;
+        if (s.driver.state === 'transferring') return;
+        return this.sendSource(s, { type: 'failed', error: answer.error });
       }
       if (k.step === 'pages' || k.step === 'move' || k.step === 'flush' || k.step === 'owed') s.stepError ??= answer.error;
       else return this.sendSource(s, answer.error.code === ErrorCode.EREFUSED || answer.error.code === ErrorCode.ENOPROG ? { type: 'refused', error: answer.error } : { type: 'failed', error: answer.error });
     }
     switch (k.step) {
       case 'offer':
-        return this.sendSource(s, { type: 'accepted' });
+        // Pipelined offers (every strategy but precopy) went on without this answer.
+        if (s.driver.state === 'negotiating') this.sendSource(s, { type: 'accepted' });
+        return;
       case 'move':
         if (answer.ok) s.moved.push(k.stream!);
         if (--s.waiting > 0) return;
@@ -440,9 +486,11 @@ export class Migrator {
         return this.flush(s, pcb!);
       }
       case 'transfer':
-        return this.sendSource(s, { type: 'prepared' });
+        // Prepared; the commit's answer (see commitSettled) moves the machine on.
+        return;
       case 'commit':
-        return this.sendSource(s, { type: 'committed' });
+        s.commitAnswer = answer;
+        return this.commitSettled(s);
     }
   }
 

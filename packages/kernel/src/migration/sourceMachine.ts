@@ -16,6 +16,8 @@ export interface SourceContext {
 /** What the kernel tells a source session. */
 export type SourceEvent =
   | { type: 'accepted' }
+  /** The offer is on its way and this strategy sends nothing the target needs first: go on without its answer. */
+  | { type: 'offerSent' }
   | { type: 'refused'; error: { code: string; message: string } }
   | { type: 'roundDone'; dirtyPages: number }
   | { type: 'frozen' }
@@ -64,6 +66,10 @@ export const sourceMachine = setup({
       entry: 'offer',
       on: {
         accepted: [{ guard: 'precopy', target: 'precopying' }, { target: 'freezing' }],
+        // Pipelined: the target takes a source's requests in order, so whatever follows the offer
+        // meets its verdict; a refusal arriving later is a `failed`. Precopy waits: its rounds
+        // run before the freeze and would be wasted on a refusal.
+        offerSent: { guard: ({ context }) => context.strategy !== 'precopy', target: 'freezing' },
         refused: { target: 'aborted', actions: 'noteError' },
         failed: { target: 'aborted', actions: 'noteError' },
       },
