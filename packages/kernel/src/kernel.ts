@@ -65,6 +65,9 @@ const retryDelay = (n: number) => Math.min(250, 5 * 2 ** n);
 /** An action of a completed transition, ready to perform. */
 type Planned = { kind: 'syscall'; call: SyscallName; args: unknown[] } | { kind: 'action'; action: ExecutableAction } | { kind: 'done' };
 
+/** A message or signal that reached a process while its image was on its way elsewhere. */
+type Held = { verb: 'deliver'; req: DeliverRequest & { pid: string }; caller: Caller } | { verb: 'signal'; req: KillRequest; caller: Caller };
+
 /** Exit code of a program that threw (EX_SOFTWARE). */
 export const CRASH_EXIT_CODE = 70;
 
@@ -96,7 +99,7 @@ export class Kernel {
   /** Requests waiting for a retry timer, by the token they will be sent with. */
   private readonly retrying = new Map<number, { subject: string; body: unknown; k: Continuation }>();
   /** Messages and signals for a process whose image is on its way: taken up again when the move ends. */
-  private readonly held = new Map<string, Array<{ verb: 'deliver' | 'signal'; body: unknown; replyTo: string | null }>>();
+  private readonly held = new Map<string, Held[]>();
 
   constructor(config: KernelConfig) {
     this.config = config;
@@ -295,7 +298,7 @@ export class Kernel {
   private onSignal(req: KillRequest, caller: Caller): void {
     const pcb = this.procs.get(req.pid);
     // Moving: held until the move ends. Just gone: passed on to where it went.
-    if (pcb && !this.migrator.takesMessages(pcb.pid)) return this.hold(req.pid, 'signal', req, caller);
+    if (pcb && !this.migrator.takesMessages(pcb.pid)) return this.hold(req.pid, { verb: 'signal', req, caller });
     const went = pcb ? undefined : this.migrator.movedTo(req.pid);
     if (went) return void this.request(this.subjects.host(went, 'signal'), { pid: req.pid, signal: req.signal }, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
     if (!pcb) throw new WispError(ErrorCode.ESRCH, `no process ${req.pid} on ${this.hostId}`);
@@ -309,7 +312,7 @@ export class Kernel {
       throw new WispError(ErrorCode.EINVAL, `event type '${req.event.type}' is reserved for the kernel`);
     }
     // Moving: held until the move ends (a sender told to try again would lose time waiting to).
-    if (pcb && !this.migrator.takesMessages(pcb.pid)) return this.hold(req.pid, 'deliver', req, caller);
+    if (pcb && !this.migrator.takesMessages(pcb.pid)) return this.hold(req.pid, { verb: 'deliver', req, caller });
     // Just gone: passed on by the pid's subject, which now leads where it runs.
     if (!pcb && this.migrator.movedTo(req.pid)) {
       const body = { from: req.from, event: req.event, ...(req.seq !== undefined ? { seq: req.seq } : {}) };
@@ -326,10 +329,10 @@ export class Kernel {
   }
 
   /** Holds a request for a process whose image is in flight (see {@link moveEnded}). */
-  private hold(pid: string, verb: 'deliver' | 'signal', body: unknown, caller: Caller): void {
+  private hold(pid: string, h: Held): void {
     let list = this.held.get(pid);
     if (!list) this.held.set(pid, (list = []));
-    list.push({ verb, body, replyTo: caller.kind === 'remote' ? caller.replyTo : null });
+    list.push(h);
   }
 
   /**
@@ -340,7 +343,14 @@ export class Kernel {
     const held = this.held.get(pid);
     if (!held) return;
     this.held.delete(pid);
-    for (const h of held) this.onRequest(h.verb, h.body, h.replyTo);
+    for (const h of held) {
+      try {
+        if (h.verb === 'deliver') this.onDeliver(h.req, h.caller);
+        else this.onSignal(h.req, h.caller);
+      } catch (err) {
+        this.answer(h.caller, { ok: false, error: toWireError(err) });
+      }
+    }
   }
 
   private onResponse(token: number, answer: Answer): void {
@@ -1058,10 +1068,12 @@ export class Kernel {
     const rec = this.home.records.get(target);
     if (!rec || rec.state === 'exited') return this.answer(caller, { ok: false, error: { code: ErrorCode.ESRCH, message: `no process ${target}` } });
     if (rec.host === this.hostId) {
-      const pcb = this.procs.get(target);
-      if (!pcb) return this.answer(caller, { ok: false, error: { code: ErrorCode.ESRCH, message: `no process ${target}` } });
-      this.signal(pcb, signal);
-      return this.answer(caller, { ok: true, value: {} });
+      // As a `signal` request here: held while its image is on its way (a frozen PCB's queue is already in the image).
+      try {
+        return this.onSignal({ pid: target, signal }, caller);
+      } catch (err) {
+        return this.answer(caller, { ok: false, error: toWireError(err) });
+      }
     }
     this.request(this.subjects.host(rec.host, 'signal'), { pid: target, signal }, { kind: 'signal', caller, pid: target, signal, tries });
   }

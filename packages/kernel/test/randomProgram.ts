@@ -1,6 +1,6 @@
 import { assign, enqueueActions, setup } from 'xstate';
 import fc from 'fast-check';
-import { defineProgram, memory, sys, type ProcInput, type SysResult } from '@wisp/proc';
+import { defineProgram, memory, sys, type ProcInput, type SysResult, type SysSignal } from '@wisp/proc';
 import type { Strategy } from '@wisp/protocol';
 
 /**
@@ -46,6 +46,8 @@ export type Op =
   | { k: 'burst'; n: number }
   /** Wait `ms` for a delayed raise (a kernel timer of the program's own, not a call). */
   | { k: 'alarm'; ms: number }
+  /** Signal the listener (routed by its home to wherever it runs); it lists the signals it got when stopped. */
+  | { k: 'signal'; sig: 'HUP' | 'USR1' | 'USR2' }
   /** Yield `n` times (CPU-bound: safe points with no call outstanding). */
   | { k: 'yield'; n: number }
   | { k: 'exit'; code: number };
@@ -185,6 +187,8 @@ export const interp = defineProgram({
               return;
             case 'alarm':
               return enqueue.raise({ type: 'tick' }, { delay: op.ms });
+            case 'signal':
+              return enqueue(sys.kill(c.peer, op.sig));
             case 'exit':
               return enqueue(sys.exit(op.code));
             case 'poke':
@@ -228,16 +232,22 @@ export const interp = defineProgram({
 
 /**
  * `listener` — prints `got <n> <from> <text>` for every `msg` it gets, in order, counting them
- * in its address space (so its memory moves with it); exits 0 on `stop`.
+ * in its address space (so its memory moves with it). Signals it takes in any state, and on
+ * `stop` prints them (`signals HUP USR1 …`, in the order they came) and exits 0.
  */
 export const listener = defineProgram({
   name: 'listener',
   summary: 'listener — print every message it gets',
   logic: setup({
-    types: { context: {} as { line: string }, input: {} as ProcInput, events: {} as SysResult | { type: 'msg'; from: string; text: string } | { type: 'stop' } },
+    types: {
+      context: {} as { line: string; signals: string[] },
+      input: {} as ProcInput,
+      events: {} as SysResult | SysSignal | { type: 'msg'; from: string; text: string } | { type: 'stop' },
+    },
   }).createMachine({
-    context: { line: '' },
+    context: { line: '', signals: [] },
     initial: 'growing',
+    on: { 'sys.signal': { actions: assign({ signals: ({ context, event }) => [...context.signals, event.signal] }) } },
     states: {
       growing: { entry: sys.grow(2 * PAGE), on: { 'sys.result': 'idle' } },
       idle: {
@@ -252,10 +262,11 @@ export const listener = defineProgram({
               return { line: `got ${n} ${event.from} ${event.text}\n` };
             }),
           },
-          stop: 'done',
+          stop: 'stopping',
         },
       },
       printing: { entry: sys.write(1, ({ context }) => context.line), on: { 'sys.result': 'idle' } },
+      stopping: { entry: sys.write(1, ({ context }) => `signals ${context.signals.join(' ')}\n`), on: { 'sys.result': 'done' } },
       done: { type: 'final' },
     },
   }),
@@ -315,6 +326,7 @@ function opArb(depth: number): fc.Arbitrary<Op> {
     { weight: 3, arbitrary: fc.record({ k: fc.constant('send' as const), text }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('burst' as const), n: fc.integer({ min: 2, max: 5 }) }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('alarm' as const), ms: fc.integer({ min: 1, max: 60 }) }) },
+    { weight: 2, arbitrary: fc.record({ k: fc.constant('signal' as const), sig: fc.constantFrom('HUP' as const, 'USR1' as const, 'USR2' as const) }) },
     { weight: 2, arbitrary: fc.record({ k: fc.constant('yield' as const), n: fc.integer({ min: 1, max: 4 }) }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('exit' as const), code: fc.nat(9) }) },
   ];

@@ -95,3 +95,42 @@ describe('transparency regressions', () => {
     expect(scriptResults(s, sender.pid).find((r) => r.call === 'time')?.value).toBe(start + 10);
   });
 });
+
+describe('transparency regressions: signals routed by the home', () => {
+  function cluster() {
+    return new SimCluster({ hosts: ['h1', 'h2', 'h3'], registry: allPrograms(), fs: memFs().fs });
+  }
+  /** Starts moving `pid` from h1 to h2 and runs until `verb` is on its way to h2. */
+  function moveUntil(s: SimCluster, pid: string, verb: string) {
+    const moving = s.request(s.subject('h1', 'migrate'), { pid, to: 'h2', strategy: 'copy' });
+    while (!s.requests.some((r) => r.subject === s.subject('h2', verb))) s.step();
+    return moving;
+  }
+
+  test('a signal the home routes while the image is in flight is taken where the process arrives, not lost in the frozen PCB', () => {
+    const s = cluster();
+    const sink = s.spawn('h1', 'sink');
+    const moving = moveUntil(s, sink.pid, 'transfer');
+    const kill = s.request(s.subject('h1', 'kill'), { pid: sink.pid, signal: 'USR1' });
+    s.settle();
+    expect(kill.answer?.ok).toBe(true);
+    expect(moving.value<MigrationRecord>().outcome).toBe('committed');
+    const got = s.eventsOf('proc.emit').filter((e) => e.data.pid === sink.pid);
+    expect(got.map((e) => [e.host, (e.data.event as { event: unknown }).event])).toEqual([['h2', { type: 'sys.signal', signal: 'USR1' }]]);
+  });
+
+  test('KILL routed by the home after the commit was sent ends the process where it runs, once', () => {
+    const s = cluster();
+    const sink = s.spawn('h1', 'sink');
+    const moving = moveUntil(s, sink.pid, 'commit');
+    const kill = s.request(s.subject('h1', 'kill'), { pid: sink.pid, signal: 'KILL' });
+    s.settle();
+    expect(kill.answer?.ok).toBe(true);
+    expect(moving.value<MigrationRecord>().outcome).toBe('committed');
+    // Before the fix the source killed its frozen copy and reported the exit while h2 ran it on.
+    expect(s.eventsOf('proc.exit').filter((e) => e.data.pid === sink.pid).map((e) => e.host)).toEqual(['h2']);
+    expect(s.whereIs(sink.pid)).toBeUndefined();
+    expect(s.kernel('h2').processCount).toBe(0);
+    expect(s.tty(sink.tty).filter((m) => m.kind === 'exit')).toEqual([{ kind: 'exit', pid: sink.pid, code: 137, root: true }]);
+  });
+});
