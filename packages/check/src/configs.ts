@@ -6,16 +6,16 @@ import { checkPrograms } from './programs.js';
 export const STRATEGIES: Strategy[] = ['flush', 'copy', 'precopy', 'lazy'];
 
 /**
- * Configuration (a): 2 hosts and the file server; one `worker` (2 pages, 2 rounds: memory, a
+ * Configuration (a): 2 hosts and the file server; one `worker` (2 pages, `rounds` rounds: memory, a
  * file, the console) migrates once from h1 to h2 under `strategy`, at any point of its run,
  * with one drop, one duplicate (of migration messages) and one host crash allowed on every
  * path. Explored exhaustively.
  */
-export function configA(strategy: Strategy): CheckOptions {
+export function configA(strategy: Strategy, rounds = 2): CheckOptions {
   return {
     hosts: 2,
     programs: checkPrograms,
-    spawn: [{ program: 'worker', args: ['2', '2', '100'], home: 'h1' }],
+    spawn: [{ program: 'worker', args: ['2', String(rounds), '100'], home: 'h1' }],
     client: [{ host: 'h1', verb: 'migrate', body: { pid: '$0', to: 'h2', strategy } }],
     faults: ['drop', 'duplicate', 'crash'],
   };

@@ -4,3 +4,5 @@ export type { Continuation, Caller, Answer } from './caller.js';
 export { HomeTable, type HomeRecord, type Reaped } from './homeTable.js';
 export { Fifo } from './fifo.js';
 export { inspectKernel, rebindKernel, isKernelScope, plantMachines, type KernelView } from './inspect.js';
+export { sourceMachine, type SourceContext, type SourceEvent } from './migration/sourceMachine.js';
+export { targetMachine, type TargetEvent } from './migration/targetMachine.js';

@@ -107,6 +107,8 @@ export class Migrator {
   private readonly moved = new Map<string, { to: string; until: number }>();
   /** Address spaces kept for processes that left lazily, until their target has every page. */
   private readonly residual = new Map<string, Pcb['memory']>();
+  /** Processes that arrived here (committed), and until when a repeated commit is answered ok. */
+  private readonly arrived = new Map<string, number>();
   /** Processes that arrived here lazily and still depend on their source. */
   private readonly arrivals = new Map<string, LazyArrival>();
 
@@ -549,8 +551,11 @@ export class Migrator {
     const t = this.targets.get(pid);
     if (!t) {
       const pcb = this.k.procs.get(pid);
-      // A repeated commit of a process that already runs here.
-      if (pcb) return this.k.answer(caller, { ok: true, value: {} });
+      // A repeated commit of a process that already runs here — or that arrived here and has
+      // since exited or moved on: the source must not resume it (found by the model checker).
+      const arrived = this.arrived.get(pid);
+      // (A frozen process this host is itself moving away is not one that arrived.)
+      if ((pcb && !this.sources.has(pid)) || (arrived !== undefined && arrived >= this.k.now())) return this.k.answer(caller, { ok: true, value: {} });
       return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `no migration of ${pid} is waiting here`));
     }
     if (!t.pcb) return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `${pid} has no image here yet`));
@@ -575,6 +580,7 @@ export class Migrator {
           if (t.strategy === 'lazy') t.pcb.lazyFrom = t.from;
           break;
         case 'resume':
+          this.arrived.set(t.pid, this.k.now() + MOVED_MEMORY_MS);
           this.targets.delete(t.pid);
           this.k.disarmSessionTimer(t.timer);
           this.k.adopt(t.pcb!, t.image!);
