@@ -155,7 +155,7 @@ export const migrationEnds: Invariant = {
       if (n.totalMs > ctx.migrationBoundMs) return `migration of ${n.pid} from ${n.host} took ${n.totalMs} ms`;
       const src = ctx.model.node(w, n.host);
       const here = src?.view.procs.find((p) => p.pid === n.pid);
-      if (n.outcome === 'aborted' && here?.frozen) return `migration of ${n.pid} aborted but it stays frozen on ${n.host}`;
+      if (n.outcome === 'aborted' && here?.frozen && !here.thawing) return `migration of ${n.pid} aborted but it stays frozen on ${n.host}`;
       if (n.outcome === 'aborted' && !here && !w.obs.ended.includes(n.pid)) return `migration of ${n.pid} aborted but ${n.host} lost it`;
       if (n.outcome === 'committed' && here) return `migration of ${n.pid} committed but ${n.host} still holds it`;
     }

@@ -63,6 +63,7 @@ export function targetSpec(machine: AnyStateMachine = targetMachine): MachineSpe
       finalsAbsorb(),
       { name: 'timeout ends the session', edge: (e) => (e.event.type === 'timeout' && e.from.status !== 'done' && e.to.status !== 'done' ? `timeout in ${state(e.from)} left it in ${state(e.to)}` : null) },
       { name: 'resume only after install, on commit', edge: (e) => (e.actions.includes('resume') && !(state(e.from) === 'resuming' && e.event.type === 'commit') ? `resumed from ${state(e.from)} on ${e.event.type}` : null) },
+      { name: 'a commit of an installed image runs it', edge: (e) => (state(e.from) === 'resuming' && e.event.type === 'commit' && !e.actions.includes('resume') ? `commit in resuming did ${e.actions.join(', ') || 'nothing'}` : null) },
       { name: 'install once', edge: (e) => (e.actions.includes('install') && state(e.from) === 'resuming' ? 'installed twice' : null) },
     ],
   };

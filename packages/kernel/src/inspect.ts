@@ -12,8 +12,11 @@ import type { Pcb, ProcScope } from './pcb.js';
  */
 export interface KernelView {
   hostId: string;
-  /** Processes in the process table: running here unless `frozen`. */
-  procs: Array<{ pid: string; home: string; frozen: boolean; faulting: boolean; outstanding: number; runnable: boolean; state: string; done: boolean }>;
+  /**
+   * Processes in the process table: running here unless `frozen`; `thawing`: frozen only until a
+   * flush of its pages that an aborted migration left in flight ends.
+   */
+  procs: Array<{ pid: string; home: string; frozen: boolean; thawing: boolean; faulting: boolean; outstanding: number; runnable: boolean; state: string; done: boolean }>;
   /** Source sessions: pid → state of its source machine, and the target. */
   sources: Array<{ pid: string; to: string; state: string }>;
   /** Target sessions: pid → state of its target machine, and whether the image is here. */
@@ -40,6 +43,7 @@ interface MigratorInternals {
   sources: Map<string, { to: string; driver: MachineDriver }>;
   targets: Map<string, { from: string; driver: MachineDriver; image: unknown }>;
   residual: Map<string, unknown>;
+  thawAfterFlush: Set<string>;
   machines?: { source: AnyStateMachine; target: AnyStateMachine };
 }
 
@@ -60,7 +64,7 @@ export function inspectKernel(kernel: Kernel): KernelView {
   for (const p of k.procs.values()) {
     if (p.lazyFrom) residual.add(p.lazyFrom);
     const runnable = !p.frozen && !p.faulting && (p.urgent.length > 0 || (p.outstanding === 0 && p.mailbox.length > 0));
-    procs.push({ pid: p.pid, home: p.home, frozen: p.frozen, faulting: p.faulting, outstanding: p.outstanding, runnable, state: JSON.stringify(p.snapshot?.value ?? null), done: p.snapshot?.status === 'done' });
+    procs.push({ pid: p.pid, home: p.home, frozen: p.frozen, thawing: m.thawAfterFlush.has(p.pid), faulting: p.faulting, outstanding: p.outstanding, runnable, state: JSON.stringify(p.snapshot?.value ?? null), done: p.snapshot?.status === 'done' });
   }
   return {
     hostId: kernel.hostId,

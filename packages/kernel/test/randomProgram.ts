@@ -1,4 +1,4 @@
-import { assign, enqueueActions, setup } from 'xstate';
+import { assign, cancel, enqueueActions, setup } from 'xstate';
 import fc from 'fast-check';
 import { defineProgram, memory, sys, type ProcInput, type SysResult, type SysSignal } from '@wisp/proc';
 import type { Strategy } from '@wisp/protocol';
@@ -46,6 +46,11 @@ export type Op =
   | { k: 'burst'; n: number }
   /** Wait `ms` for a delayed raise (a kernel timer of the program's own, not a call). */
   | { k: 'alarm'; ms: number }
+  /**
+   * Arm a delayed raise of `boom` (`ms`, odd) and sleep `sleep` ms (even), then cancel it: a boom
+   * comes only if it was due first (counted, printed at the end). Program timers move with it.
+   */
+  | { k: 'race'; ms: number; sleep: number }
   /** Signal the listener (routed by its home to wherever it runs); it lists the signals it got when stopped. */
   | { k: 'signal'; sig: 'HUP' | 'USR1' | 'USR2' }
   /** Yield `n` times (CPU-bound: safe points with no call outstanding). */
@@ -64,9 +69,11 @@ interface InterpContext {
   line: string | null;
   /** Failed sends of the current burst. */
   failed: number;
+  /** `boom` events taken (races the delayed raise won). */
+  booms: number;
 }
 
-type Tick = { type: 'tick' };
+type Tick = { type: 'tick' } | { type: 'boom' };
 
 /** FNV-1a over the address space: one number that changes with any byte. */
 function hashMemory(): string {
@@ -146,10 +153,12 @@ export const interp = defineProgram({
       child: null,
       line: null,
       failed: 0,
+      booms: 0,
     }),
     initial: 'check',
+    on: { boom: { actions: assign({ booms: ({ context }) => context.booms + 1 }) } },
     states: {
-      check: { always: [{ guard: ({ context }) => context.pc >= context.ops.length, target: 'finished' }, { target: 'exec' }] },
+      check: { always: [{ guard: ({ context }) => context.pc >= context.ops.length, target: 'finishing' }, { target: 'exec' }] },
       exec: {
         entry: enqueueActions(({ context: c, enqueue }) => {
           const op = c.ops[c.pc]!;
@@ -189,6 +198,9 @@ export const interp = defineProgram({
               return enqueue.raise({ type: 'tick' }, { delay: op.ms });
             case 'signal':
               return enqueue(sys.kill(c.peer, op.sig));
+            case 'race':
+              enqueue.raise({ type: 'boom' }, { delay: op.ms, id: 'boom' });
+              return enqueue(sys.sleep(op.sleep));
             case 'exit':
               return enqueue(sys.exit(op.code));
             case 'poke':
@@ -213,6 +225,7 @@ export const interp = defineProgram({
           'sys.result': [
             // A burst's answers but the last: counted, no new call.
             { guard: ({ context: c }) => inBurst(c), actions: assign(({ context: c, event }) => ({ phase: c.phase + 1, failed: c.failed + (event.ok ? 0 : 1) })) },
+            { guard: ({ context: c }) => c.ops[c.pc]!.k === 'race', target: 'printing', actions: [cancel('boom'), assign(({ context: c, event }) => took(c, event))] },
             { target: 'printing', actions: assign(({ context: c, event }) => took(c, event)) },
           ],
         },
@@ -224,6 +237,13 @@ export const interp = defineProgram({
           else enqueue(sys.write(1, `${c.line}\n`));
         }),
         on: { tick: 'check', 'sys.result': 'check' },
+      },
+      finishing: {
+        entry: enqueueActions(({ context: c, enqueue }) => {
+          if (c.booms === 0) enqueue.raise({ type: 'tick' }, { delay: 0 });
+          else enqueue(sys.write(1, `booms ${c.booms}\n`));
+        }),
+        on: { tick: 'finished', 'sys.result': 'finished' },
       },
       finished: { type: 'final' },
     },
@@ -274,8 +294,11 @@ export const listener = defineProgram({
 
 // ── scenarios ──────────────────────────────────────────────────────────────
 
-/** Which process a migration moves: the interpreter, the listener, or the newest live child. */
-export type Who = 'main' | 'peer' | 'child';
+/**
+ * Which process a migration moves: the interpreter, the listener, or the newest live child;
+ * or `evict`: every foreign process on host h2 (hop 1) or h3 (hop 2) goes home.
+ */
+export type Who = 'main' | 'peer' | 'child' | 'evict';
 
 /** One migration of a schedule. */
 export interface PlannedMove {
@@ -309,13 +332,15 @@ export const STRATEGIES: Strategy[] = ['flush', 'copy', 'precopy', 'lazy'];
 
 const text = fc.stringMatching(/^[a-z]{1,6}$/);
 
+const openArb = fc.record({ k: fc.constant('open' as const), file: fc.nat(FILES.length - 1), mode: fc.constantFrom('r' as const, 'w' as const, 'a' as const, 'r+' as const, 'a+' as const) });
+
 /** An op; `depth` bounds how deep spawns nest. */
 function opArb(depth: number): fc.Arbitrary<Op> {
   const leaf: fc.WeightedArbitrary<Op>[] = [
     { weight: 5, arbitrary: fc.record({ k: fc.constant('poke' as const), page: fc.nat(7), off: fc.constantFrom(...OFFSETS), val: fc.nat(0xffffffff) }) },
     { weight: 3, arbitrary: fc.constant({ k: 'peek' as const }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('grow' as const), pages: fc.integer({ min: 1, max: 3 }) }) },
-    { weight: 2, arbitrary: fc.record({ k: fc.constant('open' as const), file: fc.nat(FILES.length - 1), mode: fc.constantFrom('r' as const, 'w' as const, 'a' as const, 'r+' as const, 'a+' as const) }) },
+    { weight: 2, arbitrary: openArb },
     { weight: 3, arbitrary: fc.record({ k: fc.constant('fwrite' as const), text }) },
     { weight: 2, arbitrary: fc.record({ k: fc.constant('fread' as const), max: fc.integer({ min: 1, max: 16 }) }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('seek' as const), off: fc.nat(12) }) },
@@ -326,6 +351,14 @@ function opArb(depth: number): fc.Arbitrary<Op> {
     { weight: 3, arbitrary: fc.record({ k: fc.constant('send' as const), text }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('burst' as const), n: fc.integer({ min: 2, max: 5 }) }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('alarm' as const), ms: fc.integer({ min: 1, max: 60 }) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        k: fc.constant('race' as const),
+        ms: fc.integer({ min: 0, max: 30 }).map((n) => 2 * n + 1),
+        sleep: fc.integer({ min: 1, max: 30 }).map((n) => 2 * n),
+      }),
+    },
     { weight: 2, arbitrary: fc.record({ k: fc.constant('signal' as const), sig: fc.constantFrom('HUP' as const, 'USR1' as const, 'USR2' as const) }) },
     { weight: 2, arbitrary: fc.record({ k: fc.constant('yield' as const), n: fc.integer({ min: 1, max: 4 }) }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('exit' as const), code: fc.nat(9) }) },
@@ -343,17 +376,20 @@ function opArb(depth: number): fc.Arbitrary<Op> {
   return fc.oneof(...leaf);
 }
 
-/** Ops of the main program: it starts by growing, so memory ops have pages to work on. */
+/**
+ * Ops of the main program: it starts by growing, so memory ops have pages to work on, and
+ * often by opening a file, so file ops (and the children that inherit the fd) have one.
+ */
 export const opsArb: fc.Arbitrary<Op[]> = fc
-  .tuple(fc.integer({ min: 1, max: 6 }), fc.array(opArb(2), { minLength: 3, maxLength: 20 }))
-  .map(([pages, ops]) => [{ k: 'grow', pages } as Op, ...ops]);
+  .tuple(fc.integer({ min: 1, max: 6 }), fc.option(openArb, { freq: 2 }), fc.array(opArb(2), { minLength: 3, maxLength: 20 }))
+  .map(([pages, open, ops]) => [{ k: 'grow', pages } as Op, ...(open ? [open] : []), ...ops]);
 
 /** A migration schedule; `strategy` fixes the strategy of every move (random per move when absent). */
 export function movesArb(strategy?: Strategy): fc.Arbitrary<PlannedMove[]> {
   return fc.array(
     fc.record({
       gap: fc.oneof(fc.nat(4), fc.nat(24)),
-      who: fc.constantFrom<Who>('main', 'main', 'main', 'peer', 'peer', 'child', 'child'),
+      who: fc.constantFrom<Who>('main', 'main', 'main', 'peer', 'peer', 'child', 'child', 'evict'),
       hop: fc.constantFrom<1 | 2>(1, 2),
       strategy: strategy ? fc.constant(strategy) : fc.constantFrom(...STRATEGIES),
       overlap: fc.constantFrom(false, false, true),
@@ -372,7 +408,10 @@ export function scenarioArb(strategy?: Strategy): fc.Arbitrary<Scenario> {
 /** A scenario as a short listing: placements, the program (nested spawns indented), the moves. */
 export function formatScenario(s: Scenario): string {
   const lines = [`main on ${s.mainOn}, listener on ${s.peerOn}, interleaving ${s.sched}${s.failMoves.length > 0 ? `, stream moves failing: ${s.failMoves.join(' ')}` : ''}`, ...formatOps(s.ops, '  '), 'moves:'];
-  for (const m of s.moves) lines.push(`  after ${m.gap} steps: ${m.who} +${m.hop} (${m.strategy})${m.overlap ? ', not waiting' : ''}`);
+  for (const m of s.moves) {
+    const what = m.who === 'evict' ? `evict h${1 + m.hop}` : `${m.who} +${m.hop}`;
+    lines.push(`  after ${m.gap} steps: ${what} (${m.strategy})${m.overlap ? ', not waiting' : ''}`);
+  }
   return `\n${lines.join('\n')}\n`;
 }
 

@@ -43,7 +43,7 @@ function check(strategy: Strategy | undefined): void {
     fc.property(scenarioArb(strategy), (s) => {
       runs++;
       const moves = transparent(s);
-      if (moves.some((m) => m.outcome === 'committed')) migrated++;
+      if (moves.some((m) => m.outcome === 'committed' || m.outcome.startsWith('evicted h'))) migrated++;
       if (moves.some((m) => m.outcome.startsWith('aborted'))) aborted++;
     }),
     { numRuns: RUNS, ...(seed !== undefined ? { seed } : {}) },

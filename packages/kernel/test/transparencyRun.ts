@@ -104,6 +104,12 @@ type Asked = Omit<MoveOutcome, 'outcome'> & { pending: PendingReply | null };
 /** Runs `m.gap` steps, then asks for the move (and waits for its answer unless `m.overlap`). */
 function move(sim: SimCluster, m: PlannedMove, main: string, peer: string, tick: () => boolean): Asked {
   for (let i = 0; i < m.gap; i++) if (!tick()) break;
+  if (m.who === 'evict') {
+    const host = HOSTS[m.hop]!;
+    const pending = sim.request(sim.subject(host, 'evict'), { strategy: m.strategy }, 3_600_000);
+    if (!m.overlap) while (!pending.answer) if (!tick()) break;
+    return { pid: '*', from: host, to: 'homes', strategy: m.strategy, pending };
+  }
   const pid = m.who === 'main' ? main : m.who === 'peer' ? peer : newestChild(sim, [main, peer]);
   const from = pid && sim.whereIs(pid);
   if (!pid || !from) return { pid: pid ?? m.who, from: '-', to: '-', strategy: m.strategy, pending: null };
@@ -115,6 +121,10 @@ function move(sim: SimCluster, m: PlannedMove, main: string, peer: string, tick:
 
 function outcomeOf(a: Answer): string {
   if (!a.ok) return a.error.code;
+  if ('moved' in (a.value as object)) {
+    const { moved, stayed } = a.value as { moved: string[]; stayed: string[] };
+    return `evicted ${moved.join(' ') || '-'}, stayed ${stayed.join(' ') || '-'}`;
+  }
   const r = a.value as MigrationRecord;
   return r.outcome === 'committed' ? 'committed' : `aborted: ${r.error?.code ?? '?'}`;
 }

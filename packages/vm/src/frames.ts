@@ -14,11 +14,14 @@ export class FrameAllocator {
   private next = 0;
   private readonly free: Uint8Array[] = [];
 
+  /** Most freed frames kept for reuse (see {@link keepAtLeast}). */
+  private keep: number;
+
   constructor(
     readonly pageSize: number,
-    /** Most freed frames kept for reuse. */
-    private readonly keep = 1024,
+    keep = 1024,
   ) {
+    this.keep = keep;
     this.perSlab = Math.max(1, Math.floor(SLAB_BYTES / pageSize));
   }
 
@@ -39,6 +42,15 @@ export class FrameAllocator {
     if (src.length < this.pageSize) f.fill(0, src.length);
     f.set(src);
     return f;
+  }
+
+  /**
+   * Keeps at least `n` freed frames from now on: a transaction that saved n pages is likely to
+   * be followed by one that saves as many, and recycling its copies spares the allocations and
+   * the garbage collections that would otherwise follow every such transaction.
+   */
+  keepAtLeast(n: number): void {
+    if (n > this.keep) this.keep = n;
   }
 
   /** Gives a frame back for reuse; its bytes must no longer be used by the caller. */

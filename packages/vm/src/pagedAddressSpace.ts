@@ -354,8 +354,11 @@ export class PagedAddressSpace implements AddressSpace {
   /** Keeps the transaction's writes and growth. */
   commit(): void {
     const tx = this.endTx('commit');
-    // Saved copies are garbage now: recycle them as the next transaction's copies.
-    for (const b of tx.undo.takeBuffers()) this.recycle(b);
+    // Saved copies are garbage now: recycle them as the next transaction's copies, keeping as
+    // many as this one needed (at most a copy of every page).
+    const saved = tx.undo.takeBuffers();
+    this.alloc.keepAtLeast(Math.min(saved.length, this.nPages));
+    for (const b of saved) this.recycle(b);
   }
 
   /** Undoes the transaction's writes (bytes and dirty bits) and growth. A recorded fault stays for {@link takeFault}. */
@@ -460,6 +463,18 @@ export class PagedAddressSpace implements AddressSpace {
     const state = this.states[page];
     if (state === ABSENT || state === ABSENT_DIRTY) throw new Error(`pageBytes: page ${page} is absent`);
     return (this.frames[page] as Uint8Array).slice();
+  }
+
+  /**
+   * Page `page`'s bytes themselves, not a copy (zeros for a zero page): for a flush of a frozen
+   * process, which would otherwise copy every dirty page once more. Valid only until the space
+   * next changes (a write, install, eviction or rollback may rewrite or reuse the frame).
+   */
+  pageView(page: number): Uint8Array {
+    this.checkPage(page);
+    const state = this.states[page];
+    if (state === ABSENT || state === ABSENT_DIRTY) throw new Error(`pageView: page ${page} is absent`);
+    return this.frames[page] as Uint8Array;
   }
 
   /**

@@ -118,4 +118,15 @@ describe('batches of pages', () => {
     const t = lazyTarget(2);
     expect(() => t.copyPages([1])).toThrow(/absent/);
   });
+
+  test('pageView is the page itself: zeros for a zero page, later writes show through', () => {
+    const m = new PagedAddressSpace(2 * PAGE_SIZE);
+    expect(m.pageView(1).every((x) => x === 0)).toBe(true);
+    m.setU8(5, 1);
+    const v = m.pageView(0);
+    expect(v[5]).toBe(1);
+    m.setU8(5, 2);
+    expect(v[5]).toBe(2);
+    expect(() => lazyTarget(1).pageView(0)).toThrow(/absent/);
+  });
 });

@@ -39,3 +39,14 @@ describe('frame allocator', () => {
     expect(a.zeroed()).not.toBe(y);
   });
 });
+
+describe('frames kept for reuse', () => {
+  test('keepAtLeast raises the number kept, never lowers it', () => {
+    const a = new FrameAllocator(8, 1);
+    a.keepAtLeast(3);
+    a.keepAtLeast(2);
+    const fs = [a.zeroed(), a.zeroed(), a.zeroed()];
+    for (const f of fs) a.release(f);
+    expect(new Set([a.zeroed(), a.zeroed(), a.zeroed()])).toEqual(new Set(fs));
+  });
+});

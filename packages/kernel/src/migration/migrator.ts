@@ -57,6 +57,8 @@ interface SourceSession {
    */
   commitAnswer: Answer | null;
   transferError: WireError | null;
+  /** A `pageOut` of the process's own frames (not copies) is in flight: it must not run until it ends. */
+  flushInFlight: boolean;
   /** The participants' images, taken once the process is frozen and flushed. */
   image: ProcessImage | null;
 }
@@ -109,6 +111,8 @@ export class Migrator {
   private readonly residual = new Map<string, Pcb['memory']>();
   /** Processes that arrived here (committed), and until when a repeated commit is answered ok. */
   private readonly arrived = new Map<string, number>();
+  /** Processes whose migration aborted while a flush of their frames was in flight: thawed when it ends. */
+  private readonly thawAfterFlush = new Set<string>();
   /** Processes that arrived here lazily and still depend on their source. */
   private readonly arrivals = new Map<string, LazyArrival>();
 
@@ -195,6 +199,7 @@ export class Migrator {
       commitTries: 0,
       commitAnswer: null,
       transferError: null,
+      flushInFlight: false,
       image: null,
     };
     this.sources.set(req.pid, s);
@@ -281,11 +286,15 @@ export class Migrator {
     if (s.strategy === 'flush') {
       const dirty = pcb.memory.takeDirty();
       if (dirty.length === 0) return this.sendSource(s, { type: 'flushed' });
-      const pages = pageMap(dirty, pcb.memory.copyPages(dirty), pcb.memory.pageSize);
+      // The frames themselves, not copies: the process stays frozen until the pageOut ends,
+      // even if the migration aborts meanwhile (see thaw).
+      const pages = new Map<number, Uint8Array>();
+      for (const p of dirty) pages.set(p, pcb.memory.pageView(p));
       s.bytes += dirty.length * pcb.memory.pageSize;
       s.pages += dirty.length;
       pcb.backed = true;
       s.waiting = 1;
+      s.flushInFlight = true;
       this.k.fs('pageOut', [backingFileOf(pcb.pid), pages], this.step(s, 'flush'));
       return;
     }
@@ -385,7 +394,8 @@ export class Migrator {
           this.k.fs('pageOut', [backingFileOf(pcb.pid), pages], { kind: 'ignore', what: `write-back of ${pcb.pid}'s precopied pages` });
         }
       }
-      if (pcb.alive) this.k.thaw(pcb);
+      if (s.flushInFlight) this.thawAfterFlush.add(s.pid);
+      else if (pcb.alive) this.k.thaw(pcb);
     }
     this.k.moveEnded(s.pid);
     this.report(s, 'aborted', error);
@@ -429,8 +439,14 @@ export class Migrator {
   /** The answer to one of a session's requests. */
   answered(k: Extract<Continuation, { kind: 'migration' }>, answer: Answer): void {
     if (k.step === 'fetch' || k.step === 'pull') return this.fetched(k, answer);
+    if (k.step === 'flush' && this.thawAfterFlush.delete(k.pid)) {
+      // Aborted while its frames were being written out: now it may run (and write) again.
+      const p = this.k.procs.get(k.pid);
+      if (p?.alive) this.k.thaw(p);
+    }
     const s = this.sources.get(k.pid);
     if (!s) return;
+    if (k.step === 'flush') s.flushInFlight = false;
     const pcb = this.k.procs.get(k.pid);
     if (!answer.ok) {
       if (k.step === 'commit' && answer.error.code === ErrorCode.ETIMEDOUT && ++s.commitTries < COMMIT_TRIES) {
@@ -727,13 +743,6 @@ export class Migrator {
     const rec = this.k.home.records.get(pid);
     if (rec && rec.state !== 'exited') rec.host = host;
   }
-}
-
-/** Pages of one batch buffer (`copyPages`) as views, page number → bytes, for `pageOut`. */
-function pageMap(pages: readonly number[], bytes: Uint8Array, pageSize: number): Map<number, Uint8Array> {
-  const out = new Map<number, Uint8Array>();
-  pages.forEach((p, i) => out.set(p, bytes.subarray(i * pageSize, (i + 1) * pageSize)));
-  return out;
 }
 
 /** The backing file of a process's address space (Sprite's swap file), on the file servers. */
