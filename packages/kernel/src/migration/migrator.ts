@@ -57,6 +57,8 @@ interface SourceSession {
    */
   commitAnswer: Answer | null;
   transferError: WireError | null;
+  /** The target answered the image ok: from then on it may have been told to run it. */
+  transferred: boolean;
   /** A `pageOut` of the process's own frames (not copies) is in flight: it must not run until it ends. */
   flushInFlight: boolean;
   /** The participants' images, taken once the process is frozen and flushed. */
@@ -199,6 +201,7 @@ export class Migrator {
       commitTries: 0,
       commitAnswer: null,
       transferError: null,
+      transferred: false,
       flushInFlight: false,
       image: null,
     };
@@ -454,7 +457,11 @@ export class Migrator {
         this.k.request(this.k.subjects.host(s.to, 'commit'), { pid: s.pid }, this.step(s, 'commit'));
         return;
       }
-      if (k.step === 'commit' && answer.error.code === ErrorCode.ETIMEDOUT) {
+      // After a try that timed out, a target that had the image and no longer answers at all
+      // may have run the process and crashed since: as unconfirmed as a timeout (found by the
+      // model checker: the source resumed and repeated console output the target had produced).
+      const unconfirmed = answer.error.code === ErrorCode.ETIMEDOUT || (answer.error.code === ErrorCode.EHOSTUNREACH && s.commitTries > 0 && s.transferred);
+      if (k.step === 'commit' && unconfirmed) {
         // Nobody can say whether it runs there: it must not run here too. It is lost with its target.
         this.k.log('error', `commit of ${s.pid} on ${s.to} unconfirmed; the process stays with the target`, { pid: s.pid });
         s.commitAnswer = { ok: true, value: {} };
@@ -505,6 +512,7 @@ export class Migrator {
       }
       case 'transfer':
         // Prepared; the commit's answer (see commitSettled) moves the machine on.
+        s.transferred = true;
         return;
       case 'commit':
         s.commitAnswer = answer;
