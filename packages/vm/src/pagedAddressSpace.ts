@@ -1,7 +1,7 @@
 import type { AddressSpace } from './addressSpace.js';
 import { ADDRESS_CEILING, MAX_ADDRESS_SPACE, PAGE_SIZE } from './defaults.js';
 import type { AddressSpaceDescription, AddressSpaceImage } from './description.js';
-import { pagesOf, toExtents } from './extents.js';
+import type { Extents } from './extents.js';
 import { FrameAllocator } from './frames.js';
 import { PageFault } from './pageFault.js';
 import { ABSENT, ABSENT_DIRTY, CLEAN, DIRTY, STATE_NAMES, ZERO, type PageState } from './pageState.js';
@@ -36,6 +36,14 @@ export interface PageStats {
 
 /** Most spare page buffers kept for reuse by copy-on-write and fresh pages. */
 const POOL_LIMIT = 1024;
+/** Runs shorter than this are filled in a loop rather than by a native call. */
+const SHORT_RUN = 64;
+
+/** Index (from `first`) of `value` among `count` bytes of `a` from `first`, or -1. */
+function shortIndexOf(a: Uint8Array, value: number, first: number, count: number): number {
+  for (let i = 0; i < count; i++) if (a[first + i] === value) return i;
+  return -1;
+}
 
 /**
  * A paged address space: the program side ({@link AddressSpace}: typed accessors, `grow`),
@@ -109,16 +117,29 @@ export class PagedAddressSpace implements AddressSpace {
    */
   static fromDescription(d: AddressSpaceDescription, options: Omit<PagedAddressSpaceOptions, 'pageSize' | 'maxSize'> = {}): PagedAddressSpace {
     const space = new PagedAddressSpace(d.size, { ...options, pageSize: d.pageSize, maxSize: d.maxSize });
-    for (const p of pagesOf(d.pages)) {
-      space.checkPage(p);
-      space.setState(p, ABSENT);
-      space.frames[p] = undefined;
+    // Whole runs with native fills, counts from the extents: no per-page work in JavaScript,
+    // since a lazy target of 256 MiB is built inside the freeze.
+    const { states, frames } = space;
+    const absent = space.checkExtents(d.pages, 'pages');
+    // (Short runs in a loop: a native call costs more than a few pages.)
+    for (const [first, count] of d.pages) {
+      if (count < SHORT_RUN) {
+        for (let p = first; p < first + count; p++) (states[p] = ABSENT), (frames[p] = undefined);
+      } else {
+        states.fill(ABSENT, first, first + count);
+        frames.fill(undefined, first, first + count);
+      }
     }
-    for (const p of pagesOf(d.dirty)) {
-      space.checkPage(p);
-      if (space.states[p] !== ABSENT) throw new RangeError(`description: dirty page ${p} is not among its pages`);
-      space.setState(p, ABSENT_DIRTY);
+    const dirty = space.checkExtents(d.dirty, 'dirty');
+    for (const [first, count] of d.dirty) {
+      const zero = count < SHORT_RUN ? shortIndexOf(states, ZERO, first, count) : states.subarray(first, first + count).indexOf(ZERO);
+      if (zero >= 0) throw new RangeError(`description: dirty page ${first + zero} is not among its pages`);
+      if (count < SHORT_RUN) for (let p = first; p < first + count; p++) states[p] = ABSENT_DIRTY;
+      else states.fill(ABSENT_DIRTY, first, first + count);
     }
+    space.counts[ZERO]! -= absent;
+    space.counts[ABSENT]! += absent - dirty;
+    space.counts[ABSENT_DIRTY]! += dirty;
     return space;
   }
 
@@ -161,13 +182,14 @@ export class PagedAddressSpace implements AddressSpace {
       this.states = states;
       this.writeEpoch = epochs;
     }
-    // Slots past nPages may hold stale values from a rolled-back grow.
-    for (let p = this.nPages; p < pages; p++) {
-      this.frames.push(this.zeroFrame);
-      this.states[p] = ZERO;
-      this.writeEpoch[p] = 0;
+    if (pages > this.nPages) {
+      // Slots past nPages may hold stale values from a rolled-back grow.
+      this.frames.length = pages;
+      this.frames.fill(this.zeroFrame, this.nPages, pages);
+      this.states.fill(ZERO, this.nPages, pages);
+      this.writeEpoch.fill(0, this.nPages, pages);
+      this.counts[ZERO]! += pages - this.nPages;
     }
-    if (pages > this.nPages) this.counts[ZERO]! += pages - this.nPages;
     this.nPages = pages;
     this.sizeBytes = size;
     return size;
@@ -496,15 +518,31 @@ export class PagedAddressSpace implements AddressSpace {
   /** A serializable description of this space for migration (no bytes). Not inside a transaction. */
   describe(): AddressSpaceDescription {
     this.outsideTx('describe');
-    const pages: number[] = [];
-    const dirty: number[] = [];
+    // Runs straight from the state codes, or from the counts when every page is alike: this
+    // runs inside a lazy freeze.
+    const dirtyCount = this.counts[DIRTY]! + this.counts[ABSENT_DIRTY]!;
+    const whole: Extents = this.nPages > 0 ? [[0, this.nPages]] : [];
+    if (this.counts[ZERO] === 0 && (dirtyCount === 0 || dirtyCount === this.nPages)) {
+      return { size: this.sizeBytes, pageSize: this.pageSize, maxSize: this.maxSize, pages: whole, dirty: dirtyCount === 0 ? [] : whole.map(([f, c]) => [f, c]) };
+    }
+    const pages: Extents = [];
+    const dirty: Extents = [];
+    let run: [number, number] | null = null;
+    let dirtyRun: [number, number] | null = null;
     for (let p = 0; p < this.nPages; p++) {
       const s = this.states[p];
-      if (s === ZERO) continue;
-      pages.push(p);
-      if (s === DIRTY || s === ABSENT_DIRTY) dirty.push(p);
+      if (s === ZERO) {
+        run = dirtyRun = null;
+        continue;
+      }
+      if (run) run[1]++;
+      else pages.push((run = [p, 1]));
+      if (s === DIRTY || s === ABSENT_DIRTY) {
+        if (dirtyRun) dirtyRun[1]++;
+        else dirty.push((dirtyRun = [p, 1]));
+      } else dirtyRun = null;
     }
-    return { size: this.sizeBytes, pageSize: this.pageSize, maxSize: this.maxSize, pages: toExtents(pages), dirty: toExtents(dirty) };
+    return { size: this.sizeBytes, pageSize: this.pageSize, maxSize: this.maxSize, pages, dirty };
   }
 
   /**
@@ -705,6 +743,25 @@ export class PagedAddressSpace implements AddressSpace {
 
   private outOfRange(addr: number, len: number): RangeError {
     return new RangeError(`address ${addr} (${len} byte${len === 1 ? '' : 's'}) is outside the address space (size ${this.sizeBytes})`);
+  }
+
+  private checkExtent(first: number, count: number): void {
+    if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 1 || first + count > this.nPages) {
+      throw new RangeError(`pages ${first}+${count} are outside the address space (${this.nPages} pages)`);
+    }
+  }
+
+  /** Checks that `extents` are ascending, apart and inside the space; returns how many pages they hold. */
+  private checkExtents(extents: Extents, what: string): number {
+    let end = 0;
+    let total = 0;
+    for (const [first, count] of extents) {
+      this.checkExtent(first, count);
+      if (first < end) throw new RangeError(`description: ${what} extents overlap or are out of order at page ${first}`);
+      end = first + count;
+      total += count;
+    }
+    return total;
   }
 
   private checkPage(page: number): void {

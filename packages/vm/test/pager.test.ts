@@ -129,5 +129,32 @@ describe('pager side', () => {
     const d = { size: PAGE_SIZE, pageSize: PAGE_SIZE, maxSize: 2 ** 30, pages: [[0, 2]] as Array<[number, number]>, dirty: [] };
     expect(() => PagedAddressSpace.fromDescription(d)).toThrow(RangeError);
     expect(() => PagedAddressSpace.fromDescription({ ...d, pages: [], dirty: [[0, 1]] })).toThrow(/not among its pages/);
+    const big = { ...d, size: 200 * PAGE_SIZE };
+    expect(() => PagedAddressSpace.fromDescription({ ...big, pages: [[0, 10], [5, 10]] })).toThrow(/overlap/);
+    expect(() => PagedAddressSpace.fromDescription({ ...big, pages: [[100, 100]], dirty: [[90, 100]] })).toThrow(/dirty page 90 /);
+    expect(() => PagedAddressSpace.fromDescription({ ...big, pages: [[0, 100], [101, 99]], dirty: [[0, 200]] })).toThrow(/dirty page 100 /);
+  });
+
+  test('describe and fromDescription agree on long and short runs, whole spaces and counts', () => {
+    const n = 300;
+    const shapes: Array<(m: PagedAddressSpace) => void> = [
+      (m) => { for (let p = 0; p < n; p++) m.setU8(p * PAGE_SIZE, 1); }, // every page dirty
+      (m) => { for (let p = 0; p < n; p++) m.setU8(p * PAGE_SIZE, 1); m.takeDirty(); }, // every page clean
+      (m) => { for (let p = 0; p < n; p += 3) m.setU8(p * PAGE_SIZE, 1); }, // short runs
+      (m) => { for (let p = 10; p < 250; p++) m.setU8(p * PAGE_SIZE, 1); m.takeDirty(); for (let p = 20; p < 200; p += 7) m.setU8(p * PAGE_SIZE, 2); },
+    ];
+    for (const shape of shapes) {
+      const src = new PagedAddressSpace(n * PAGE_SIZE);
+      shape(src);
+      const d = src.describe();
+      const dst = PagedAddressSpace.fromDescription(d);
+      expect(dst.describe()).toEqual(d);
+      const s = src.stats();
+      const t = dst.stats();
+      expect(t.zero).toBe(s.zero);
+      expect(t.absent).toBe(n - s.zero);
+      expect(dst.owedPages().length).toBe(src.dirtyPages().length);
+      expect(dst.owedCount).toBe(src.dirtyPages().length);
+    }
   });
 });

@@ -583,8 +583,10 @@ export class Migrator {
       return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `no migration of ${pid} is waiting here`));
     }
     if (!t.pcb) return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `${pid} has no image here yet`));
-    this.performTarget(t, t.driver.send({ type: 'commit' }));
+    // Answered first: the source's freeze ends on this answer, which must not queue behind the
+    // lazy pull's first requests (the source would serve them before reading it).
     this.k.answer(caller, { ok: true, value: {} });
+    this.performTarget(t, t.driver.send({ type: 'commit' }));
   }
 
   /** `abort`, or the target's timeout: forget the session. */
