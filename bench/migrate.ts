@@ -12,8 +12,11 @@ const STRATEGIES: Strategy[] = ['flush', 'copy', 'precopy', 'lazy'];
 const SIZES_MIB = (process.env.WISP_BENCH_SIZES ?? '1,16,64,256').split(',').map(Number);
 const DIRTY = [0.1, 1.0];
 const FILES = [0, 1, 4, 16, 64];
-/** Lazy moves are repeated (back and forth, each after the pull ended) to average a freeze of a few ms, below the hosts' 1 ms clock. */
-const LAZY_REPEATS = 5;
+/**
+ * Lazy moves are repeated (back and forth, each after the pull ended): a freeze of a few ms, read
+ * off the hosts' 1 ms clock, needs the median of several.
+ */
+const LAZY_REPEATS = 9;
 const NULL_REPEATS = 30;
 const FILE_REPEATS = 6;
 /** A `pages` message carries 192 pages of 4 KiB; `pageOut` ~1 MiB, 8 in flight. */
@@ -101,8 +104,8 @@ export async function migrateBench(): Promise<Record<string, unknown>> {
             strategy,
             sizeMiB,
             dirty,
-            freezeMs: round(mean(freezes), 2),
-            totalMs: round(mean(totals), 2),
+            freezeMs: round(median(freezes), 2),
+            totalMs: round(median(totals), 2),
             mbMoved: round((m.rec.bytes + (pulled?.bytes ?? 0)) / (1 << 20), 2),
             mbAtFreeze: round(m.rec.bytes / (1 << 20), 2),
             mbPulled: pulled ? round(pulled.bytes / (1 << 20), 2) : 0,
@@ -137,7 +140,7 @@ export async function migrateBench(): Promise<Record<string, unknown>> {
         (x) =>
           `  ${x.strategy.padEnd(8)}  ${pad(x.sizeMiB, 8)}  ${pad(x.dirty, 5)}  ${pad(x.freezeMs, 9)}  ${pad(x.totalMs, 8)}  ${pad(x.mbMoved, 8)}  ${pad(x.strategy === 'lazy' ? x.mbPulled : '', 8)}  ${pad(x.pages, 5)}  ${pad(x.precopyRounds, 6)}  ${pad(x.faults1s, 9)}`,
       ),
-      '  (lazy: freeze and total are the mean of back-and-forth moves, each after the pull ended; MB moved includes the pages',
+      '  (lazy: freeze and total are the median of back-and-forth moves, each after the pull ended; MB moved includes the pages',
       '   pulled after commit, by faults and the background pull, reported by the proc.residual event)',
       `  null process (opener 0), flush: ${nullMigrationMs} ms at the client (median of ${nullRun.clientMs.length}, includes the request's round trip), ${round(mean(nullRun.totalMs), 2)} ms by the source's clock (mean)`,
       `  open files (opener N, flush, median ms at the client): ${perFiles.map((p) => `${p.files}: ${p.clientMs}`).join(', ')}; ${perFileMs} ms per extra file`,

@@ -439,6 +439,24 @@ export class PagedAddressSpace implements AddressSpace {
     this.writeEpoch[page] = 0;
   }
 
+  /**
+   * {@link install} without a copy: `frame` (exactly one page) becomes the page's frame, so the
+   * caller must not use it again. For a migration target installing pages it received, inside
+   * the freeze: a copy of every page there would make the freeze grow with the space.
+   */
+  adoptFrame(page: number, frame: Uint8Array, dirty?: boolean): void {
+    this.outsideTx('adoptFrame');
+    this.checkPage(page);
+    if (frame.length !== this.pageSize) throw new RangeError(`adoptFrame: ${frame.length} bytes for page ${page} are not a page of ${this.pageSize}`);
+    const state = this.states[page];
+    if (state === DIRTY) throw new Error(`adoptFrame: page ${page} is dirty; installing would lose its writes`);
+    const f = this.frames[page];
+    if (f !== undefined) this.recycle(f);
+    this.frames[page] = frame;
+    this.setState(page, (dirty ?? state === ABSENT_DIRTY) ? DIRTY : CLEAN);
+    this.writeEpoch[page] = 0;
+  }
+
   /** {@link install} for several pages. */
   installMany(pages: Iterable<readonly [page: number, bytes: Uint8Array]>): void {
     for (const [p, b] of pages) this.install(p, b);

@@ -135,6 +135,19 @@ describe('pager side', () => {
     expect(() => PagedAddressSpace.fromDescription({ ...big, pages: [[0, 100], [101, 99]], dirty: [[0, 200]] })).toThrow(/dirty page 100 /);
   });
 
+  test('adoptFrame installs a page without copying it; refuses a dirty page or a wrong size', () => {
+    const src = new PagedAddressSpace(2 * PAGE_SIZE);
+    src.setU32(0, 7);
+    const dst = PagedAddressSpace.fromDescription(src.describe());
+    const frame = src.pageBytes(0);
+    dst.adoptFrame(0, frame, true);
+    expect(dst.u32(0)).toBe(7);
+    expect(dst.pageState(0)).toBe('dirty');
+    expect(dst.pageView(0)).toBe(frame);
+    expect(() => dst.adoptFrame(0, new Uint8Array(PAGE_SIZE))).toThrow(/dirty/);
+    expect(() => dst.adoptFrame(1, new Uint8Array(8))).toThrow(/not a page/);
+  });
+
   test('describe and fromDescription agree on long and short runs, whole spaces and counts', () => {
     const n = 300;
     const shapes: Array<(m: PagedAddressSpace) => void> = [

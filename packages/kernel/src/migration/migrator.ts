@@ -601,7 +601,8 @@ export class Migrator {
       switch (a.type) {
         case 'install':
           t.pcb = this.k.rebuild(t.image!);
-          for (const [p, b] of t.pages) t.pcb.memory.install(p, b, true);
+          // The received pages are this host's own copies already (see pages): kept as frames.
+          for (const [p, b] of t.pages) t.pcb.memory.adoptFrame(p, b, true);
           t.pages.clear();
           if (t.strategy === 'lazy') t.pcb.lazyFrom = t.from;
           break;
