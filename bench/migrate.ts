@@ -4,6 +4,7 @@ import type { Strategy } from '@wisp/protocol';
 import { fitLinearModel, type FitPoint } from './linearFit.js';
 import { evaluateTargets, type Row } from './migrateTargets.js';
 import { MigrateRunner, type Measured } from './migrateRuns.js';
+import { lazyPairs, type LazyPair } from './lazyPairs.js';
 import { natsBaseline } from './natsBaseline.js';
 import { round } from './stats.js';
 
@@ -16,7 +17,9 @@ const FILES = [0, 1, 4, 16, 64];
  * Lazy moves are repeated (back and forth, each after the pull ended): a freeze of a few ms, read
  * off the hosts' 1 ms clock, needs the median of several.
  */
-const LAZY_REPEATS = 9;
+const LAZY_REPEATS = 5;
+/** Measured moves of each size in the paired lazy measurement (see lazyPairs.ts). */
+const LAZY_PAIR_MOVES = 9;
 const NULL_REPEATS = 30;
 const FILE_REPEATS = 6;
 /** A `pages` message carries 192 pages of 4 KiB; `pageOut` ~1 MiB, 8 in flight. */
@@ -122,6 +125,17 @@ export async function migrateBench(): Promise<Record<string, unknown>> {
       }
     }
 
+    // ---- the lazy freeze's growth with size: smallest and largest moved in turn ---------------
+    const pairs: LazyPair[] = [];
+    const [smallMiB, bigMiB] = [SIZES_MIB[0]!, SIZES_MIB[SIZES_MIB.length - 1]!];
+    if (bigMiB !== smallMiB) {
+      for (const dirty of DIRTY) {
+        const pair = await lazyPairs(r, { dirty, smallMiB, bigMiB, moves: LAZY_PAIR_MOVES });
+        pairs.push(pair);
+        log(`lazy pairs, dirty ${dirty}: ${smallMiB} MiB ${pair.small.join(' ')} ms; ${bigMiB} MiB ${pair.big.join(' ')} ms`);
+      }
+    }
+
     // ---- Sprite's model over the flush migrations: the table's rows and the opener runs -------
     const points: FitPoint[] = [
       ...rows.filter((x) => x.strategy === 'flush').map((x) => ({ dirtyPages: x.pages, openFiles: 0, ms: x.clientMs })),
@@ -129,7 +143,7 @@ export async function migrateBench(): Promise<Record<string, unknown>> {
     ];
     const fit = fitLinearModel(points);
     const nullMigrationMs = round(median(nullRun.clientMs), 3);
-    const targets = evaluateTargets({ rows, nats, nullMigrationMs });
+    const targets = evaluateTargets({ rows, nats, nullMigrationMs, pairs });
 
     const pad = (v: unknown, n: number) => String(v ?? '—').padStart(n);
     const lines = [
@@ -142,6 +156,7 @@ export async function migrateBench(): Promise<Record<string, unknown>> {
       ),
       '  (lazy: freeze and total are the median of back-and-forth moves, each after the pull ended; MB moved includes the pages',
       '   pulled after commit, by faults and the background pull, reported by the proc.residual event)',
+      ...pairs.map((p) => `  lazy, ${p.smallMiB} and ${p.bigMiB} MiB moved in turn (dirty ${p.dirty}, ${p.small.length} moves each): freeze median ${p.smallMedianMs} ms and ${p.bigMedianMs} ms`),
       `  null process (opener 0), flush: ${nullMigrationMs} ms at the client (median of ${nullRun.clientMs.length}, includes the request's round trip), ${round(mean(nullRun.totalMs), 2)} ms by the source's clock (mean)`,
       `  open files (opener N, flush, median ms at the client): ${perFiles.map((p) => `${p.files}: ${p.clientMs}`).join(', ')}; ${perFileMs} ms per extra file`,
       `  Sprite's model over ${fit.points} flush migrations: time = ${round(fit.c0, 3)} ms + ${round(fit.a * 1000, 3)} µs × dirty pages + ${round(fit.b, 4)} ms × open files (R² ${round(fit.r2, 4)})`,
@@ -162,6 +177,7 @@ export async function migrateBench(): Promise<Record<string, unknown>> {
       openFiles: perFiles,
       fit: { c0Ms: round(fit.c0, 4), aMsPerDirtyPage: fit.a, bMsPerOpenFile: round(fit.b, 5), r2: round(fit.r2, 5), points: fit.points, time: 'client ms of flush migrations' },
       targets,
+      lazyPairs: pairs,
       rows,
       seconds: Math.round((performance.now() - started) / 1000),
     };
