@@ -583,10 +583,12 @@ export class Migrator {
       return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `no migration of ${pid} is waiting here`));
     }
     if (!t.pcb) return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `${pid} has no image here yet`));
-    // Answered first: the source's freeze ends on this answer, which must not queue behind the
-    // lazy pull's first requests (the source would serve them before reading it).
-    this.k.answer(caller, { ok: true, value: {} });
+    // Resumed (and subscribed to its subject) before the answer, so no message to the pid finds
+    // nobody once the source lets go; the lazy pull starts after it, so the source reads the
+    // answer that ends its freeze before it serves the pull's first requests.
     this.performTarget(t, t.driver.send({ type: 'commit' }));
+    this.k.answer(caller, { ok: true, value: {} });
+    if (t.strategy === 'lazy' && t.pcb) this.pull(t.pcb);
   }
 
   /** `abort`, or the target's timeout: forget the session. */
@@ -612,10 +614,7 @@ export class Migrator {
           this.k.disarmSessionTimer(t.timer);
           this.k.adopt(t.pcb!, t.image!);
           this.k.event('proc.arrived', { pid: t.pid, from: t.from, host: this.k.hostId, strategy: t.strategy });
-          if (t.strategy === 'lazy') {
-            this.arrivalOf(t.pcb!);
-            this.pull(t.pcb!);
-          }
+          if (t.strategy === 'lazy') this.arrivalOf(t.pcb!);
           break;
         case 'drop':
           this.dropTarget(t);
