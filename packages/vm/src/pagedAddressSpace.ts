@@ -6,6 +6,7 @@ import { FrameAllocator } from './frames.js';
 import { PageFault } from './pageFault.js';
 import { ABSENT, ABSENT_DIRTY, CLEAN, DIRTY, STATE_NAMES, ZERO, type PageState } from './pageState.js';
 import { UndoLog } from './undoLog.js';
+import { WORD_LOG_LIMIT, WordLog } from './wordLog.js';
 
 /** Options of a {@link PagedAddressSpace}. */
 export interface PagedAddressSpaceOptions {
@@ -84,6 +85,8 @@ export class PagedAddressSpace implements AddressSpace {
   private writeEpoch = new Uint32Array(16);
   private epoch = 1;
   private tx: { size: number; undo: UndoLog } | null = null;
+  /** Small writes' old bytes, for pages the transaction has not saved whole. */
+  private readonly words = new WordLog();
   private pending: PageFault | null = null;
   private readonly alloc: FrameAllocator;
   /** Scratch for multi-byte values: no allocation per access. */
@@ -370,12 +373,19 @@ export class PagedAddressSpace implements AddressSpace {
   begin(): void {
     if (this.tx) throw new Error('begin: a transaction is already open (they do not nest)');
     this.tx = { size: this.sizeBytes, undo: new UndoLog() };
+    this.words.open(this.nPages);
     this.bumpEpoch();
+  }
+
+  /** Whole pages the open transaction has saved so far (0 outside one): what its writes cost in copies. */
+  get pagesSaved(): number {
+    return this.tx ? this.tx.undo.length : 0;
   }
 
   /** Keeps the transaction's writes and growth. */
   commit(): void {
     const tx = this.endTx('commit');
+    this.words.clear();
     // Saved copies are garbage now: recycle them as the next transaction's copies, keeping as
     // many as this one needed (at most a copy of every page).
     const saved = tx.undo.takeBuffers();
@@ -393,6 +403,12 @@ export class PagedAddressSpace implements AddressSpace {
       this.frames[p] = saved ?? this.zeroFrame;
       this.setState(p, state);
     });
+    // Then the small writes, latest first: a page saved whole after some of them gets its
+    // saved copy back above, and those writes undone here.
+    this.words.undo(
+      (p) => this.frames[p] as Uint8Array,
+      (p, state) => this.setState(p, state),
+    );
     if (this.sizeBytes !== tx.size) {
       this.sizeBytes = tx.size;
       const pages = Math.ceil(tx.size / this.pageSize);
@@ -661,10 +677,29 @@ export class PagedAddressSpace implements AddressSpace {
     const state = this.states[p] as number;
     if (state === ABSENT || state === ABSENT_DIRTY) throw this.fault(addr, len, [p]);
     const f = this.frames[p] as Uint8Array;
-    if (this.tx) this.tx.undo.save(p, state, state === ZERO ? undefined : this.copyOf(f));
+    if (this.tx && !this.saveForWrite(p, state, f, addr, len)) return;
     if (state === ZERO) this.frames[p] = this.newFrame();
     this.setState(p, DIRTY);
     this.writeEpoch[p] = this.epoch;
+  }
+
+  /**
+   * Inside a transaction, before page `p`'s first write or a small write to it: logs a small
+   * write's old bytes (returns false: the page keeps no write fast path, so its next write comes
+   * back) or saves the whole page (returns true). Out of line: the write paths stay small.
+   */
+  private saveForWrite(p: number, state: number, f: Uint8Array, addr: number, len: number): boolean {
+    const off = addr & this.mask;
+    const logged = this.words.usedIn(p);
+    if (state !== ZERO && len <= 8 && addr >>> this.shift === p && off + len <= this.pageSize && logged < WORD_LOG_LIMIT && !this.words.isDense(p)) {
+      this.words.log(p, state, f, off, len);
+      if (state !== DIRTY) this.setState(p, DIRTY);
+      return false;
+    }
+    // (A page written past the limit is likely to be again: next time it is saved at once.)
+    if (logged > 0) this.words.markDense(p);
+    this.tx!.undo.save(p, logged > 0 ? this.words.firstState(p) : state, state === ZERO ? undefined : this.copyOf(f));
+    return true;
   }
 
   /** The frame holding all of `[addr, addr+n)` if it lies in one readable (resident or zero) page; else undefined: take the slow path. */

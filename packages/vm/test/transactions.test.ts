@@ -109,3 +109,76 @@ describe('transactions', () => {
     m.commit();
   });
 });
+
+describe('small writes in a transaction', () => {
+  const pages = 64;
+  const fresh = () => {
+    const m = new PagedAddressSpace(pages * PAGE_SIZE);
+    for (let p = 0; p < pages; p++) m.setU32(p * PAGE_SIZE + 8, p + 1);
+    m.takeDirty(); // every page clean
+    return m;
+  };
+
+  test('a word in each of many pages: logged, not copied; rollback restores bytes and states', () => {
+    const m = fresh();
+    m.begin();
+    for (let p = 0; p < pages; p++) {
+      m.setU32(p * PAGE_SIZE + 8, 1000 + p);
+      m.setU8(p * PAGE_SIZE + 20, 7);
+    }
+    // Logged, not copied.
+    expect(m.pagesSaved).toBe(0);
+    expect(m.dirtyPages()).toHaveLength(pages);
+    m.rollback();
+    for (let p = 0; p < pages; p++) {
+      expect(m.u32(p * PAGE_SIZE + 8)).toBe(p + 1);
+      expect(m.u8(p * PAGE_SIZE + 20)).toBe(0);
+      expect(m.pageState(p)).toBe('clean');
+    }
+    expect(m.stats().clean).toBe(pages);
+  });
+
+  test('past the limit a page is saved whole; rollback undoes the logged writes and the rest', () => {
+    const m = fresh();
+    m.begin();
+    for (let i = 0; i < 40; i++) m.setU32(i * 8, i); // 40 writes in page 0: logged, then saved whole
+    m.setBytes(PAGE_SIZE, new Uint8Array(100).fill(9)); // a large write: saved whole at once
+    m.setU32(2 * PAGE_SIZE + 8, 5); // logged only
+    expect(m.u32(39 * 8)).toBe(39);
+    expect(m.pagesSaved).toBe(2);
+    m.rollback();
+    for (let i = 0; i < 40; i++) expect(m.u32(i * 8)).toBe(i === 1 ? 1 : 0);
+    expect(m.u8(PAGE_SIZE)).toBe(0);
+    expect(m.u32(2 * PAGE_SIZE + 8)).toBe(3);
+    expect([m.pageState(0), m.pageState(1), m.pageState(2)]).toEqual(['clean', 'clean', 'clean']);
+  });
+
+  test('commit keeps logged writes; the next transaction starts a fresh log', () => {
+    const m = fresh();
+    m.begin();
+    m.setU32(8, 77);
+    m.commit();
+    expect(m.u32(8)).toBe(77);
+    expect(m.pageState(0)).toBe('dirty');
+    m.begin();
+    m.setU32(8, 78);
+    m.rollback();
+    expect(m.u32(8)).toBe(77);
+    expect(m.pageState(0)).toBe('dirty');
+  });
+
+  test('a page written densely is saved at its first write in the next transactions', () => {
+    const m = fresh();
+    m.begin();
+    for (let i = 0; i < 100; i++) m.setU32(i * 4, i);
+    m.commit();
+    m.begin();
+    m.setU32(0, 5);
+    expect(m.pagesSaved).toBe(1);
+    m.setU32(PAGE_SIZE, 5); // another page: still logged
+    expect(m.pagesSaved).toBe(1);
+    m.rollback();
+    expect(m.u32(0)).toBe(0);
+    expect(m.u32(4)).toBe(1);
+  });
+});
