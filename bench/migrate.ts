@@ -5,8 +5,8 @@ import { fitLinearModel, type FitPoint } from './linearFit.js';
 import { evaluateTargets, type Row } from './migrateTargets.js';
 import { MigrateRunner, type Measured } from './migrateRuns.js';
 import { lazyPairs, type LazyPair } from './lazyPairs.js';
-import { natsBaseline } from './natsBaseline.js';
-import { round } from './stats.js';
+import { natsBaseline, type NatsPeer } from './natsBaseline.js';
+import { percentile, round } from './stats.js';
 
 const STRATEGIES: Strategy[] = ['flush', 'copy', 'precopy', 'lazy'];
 /** `WISP_BENCH_SIZES=1,16` runs fewer sizes while developing; the issue's table is all four. */
@@ -21,6 +21,8 @@ const LAZY_REPEATS = 5;
 /** Measured moves of each size in the paired lazy measurement (see lazyPairs.ts). */
 const LAZY_PAIR_MOVES = 9;
 const NULL_REPEATS = 30;
+/** Raw round trips taken before each null-process move. */
+const RAW_BESIDE_NULL = 20;
 const FILE_REPEATS = 6;
 /** A `pages` message carries 192 pages of 4 KiB; `pageOut` ~1 MiB, 8 in flight. */
 const RAW_MSG_BYTES = 192 * 4096;
@@ -45,10 +47,14 @@ export async function migrateBench(): Promise<Record<string, unknown>> {
   const started = performance.now();
   const c = await startLocalCluster({ hosts: 2, cluster: 'benchmigrate', programs: [programs], logLevel: 'warn' });
   const r = new MigrateRunner(c);
+  let raw: NatsPeer | null = null;
   const log = (s: string) => process.stderr.write(`  … ${s}\n`);
   try {
-    const nats = await natsBaseline(c.url, { msgBytes: RAW_MSG_BYTES, window: RAW_WINDOW, totalBytes: 128 << 20 });
+    raw = await natsBaseline(c.url, { msgBytes: RAW_MSG_BYTES, window: RAW_WINDOW, totalBytes: 128 << 20 });
+    const nats = raw.baseline;
     log(`raw NATS: rtt ${round(nats.rttUs)} µs, ${round(nats.mbps)} MB/s`);
+    // Raw round trips taken between the null-process moves, under the same load as they are.
+    const besideNull: number[] = [];
 
     // ---- the null process and open files: `opener N` moved back and forth -------------------
     const fileRuns: Array<{ files: number; clientMs: number; totalMs: number; streams: number }> = [];
@@ -61,6 +67,7 @@ export async function migrateBench(): Promise<Record<string, unknown>> {
       // One warm-up move each way first: the hosts' code paths run cold otherwise.
       for (let i = 0; i < reps + 2; i++) {
         const to = at === 'h1' ? 'h2' : 'h1';
+        if (files === 0) besideNull.push(...(await raw.rtts(RAW_BESIDE_NULL)));
         const m = await r.migrate(s.pid, at, to, 'flush');
         if (m.rec.streams !== files) throw new Error(`opener ${files}: ${m.rec.streams} streams moved`);
         if (i >= 2) ms.push(m);
@@ -143,7 +150,8 @@ export async function migrateBench(): Promise<Record<string, unknown>> {
     ];
     const fit = fitLinearModel(points);
     const nullMigrationMs = round(median(nullRun.clientMs), 3);
-    const targets = evaluateTargets({ rows, nats, nullMigrationMs, pairs });
+    const rttBesideNullUs = round(percentile(besideNull, 50), 1);
+    const targets = evaluateTargets({ rows, nats, nullMigrationMs, rttBesideNullUs, pairs });
 
     const pad = (v: unknown, n: number) => String(v ?? '—').padStart(n);
     const lines = [
@@ -157,7 +165,7 @@ export async function migrateBench(): Promise<Record<string, unknown>> {
       '  (lazy: freeze and total are the median of back-and-forth moves, each after the pull ended; MB moved includes the pages',
       '   pulled after commit, by faults and the background pull, reported by the proc.residual event)',
       ...pairs.map((p) => `  lazy, ${p.smallMiB} and ${p.bigMiB} MiB moved in turn (dirty ${p.dirty}, ${p.small.length} moves each): freeze median ${p.smallMedianMs} ms and ${p.bigMedianMs} ms`),
-      `  null process (opener 0), flush: ${nullMigrationMs} ms at the client (median of ${nullRun.clientMs.length}, includes the request's round trip), ${round(mean(nullRun.totalMs), 2)} ms by the source's clock (mean)`,
+      `  null process (opener 0), flush: ${nullMigrationMs} ms at the client (median of ${nullRun.clientMs.length}, includes the request's round trip), ${round(mean(nullRun.totalMs), 2)} ms by the source's clock (mean); raw NATS round trip p50 ${rttBesideNullUs} µs between those moves`,
       `  open files (opener N, flush, median ms at the client): ${perFiles.map((p) => `${p.files}: ${p.clientMs}`).join(', ')}; ${perFileMs} ms per extra file`,
       `  Sprite's model over ${fit.points} flush migrations: time = ${round(fit.c0, 3)} ms + ${round(fit.a * 1000, 3)} µs × dirty pages + ${round(fit.b, 4)} ms × open files (R² ${round(fit.r2, 4)})`,
       '  targets:',
@@ -172,6 +180,7 @@ export async function migrateBench(): Promise<Record<string, unknown>> {
       natsMsgBytes: nats.msgBytes,
       natsWindow: nats.window,
       nullMigrationMs,
+      natsRttBesideNullUs: rttBesideNullUs,
       nullMigrationRecordMs: round(mean(nullRun.totalMs), 3),
       perFileMs,
       openFiles: perFiles,
@@ -183,6 +192,7 @@ export async function migrateBench(): Promise<Record<string, unknown>> {
     };
   } finally {
     r.close();
+    await raw?.close();
     await c.stop();
   }
 }

@@ -18,27 +18,47 @@ export interface NatsBaseline {
 const RTT_WARMUP = 200;
 const RTT_SAMPLES = 2000;
 
+/** A raw NATS peer the bench keeps for the whole run, to sample round trips beside Wisp's figures. */
+export interface NatsPeer {
+  /** The baseline figures, measured once at the start. */
+  baseline: NatsBaseline;
+  /** `n` more round trips of the same small echo, µs each: taken between Wisp measurements, under the same load. */
+  rtts(n: number): Promise<number[]>;
+  close(): Promise<void>;
+}
+
 /**
  * Raw NATS between the bench process and a peer OS process (`natsPeer.ts`) on the server at
  * `url`: the round trip of a small echo, and the throughput of `msgBytes` requests with
  * `window` in flight (the best of `tries` passes over `totalBytes`: the machine is shared).
+ * The peer stays up for {@link NatsPeer.rtts} until closed.
  */
-export async function natsBaseline(url: string, opts: { msgBytes: number; window: number; totalBytes: number; tries?: number }): Promise<NatsBaseline> {
+export async function natsBaseline(url: string, opts: { msgBytes: number; window: number; totalBytes: number; tries?: number }): Promise<NatsPeer> {
   const peer = fileURLToPath(new URL('./natsPeer.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', peer, url], { stdio: ['pipe', 'pipe', 'inherit'] });
   const nc = await connect({ servers: url, noAsyncTraces: true });
+  const close = async () => {
+    child.removeAllListeners('exit');
+    child.stdin!.end();
+    await nc.close();
+  };
   try {
     await new Promise<void>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`nats peer exited ${code}`)));
       createInterface({ input: child.stdout! }).once('line', () => resolve());
     });
     const small = new TextEncoder().encode(JSON.stringify({ pid: 'h1-1', to: 'h2', strategy: 'flush' }));
-    const rtts: number[] = [];
-    for (let i = 0; i < RTT_WARMUP + RTT_SAMPLES; i++) {
-      const t = performance.now();
-      await nc.request('bench.echo', small, { timeout: 5000 });
-      if (i >= RTT_WARMUP) rtts.push((performance.now() - t) * 1000);
-    }
+    const rtts = async (n: number) => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        await nc.request('bench.echo', small, { timeout: 5000 });
+        out.push((performance.now() - t) * 1000);
+      }
+      return out;
+    };
+    await rtts(RTT_WARMUP);
+    const samples = await rtts(RTT_SAMPLES);
     const big = new Uint8Array(opts.msgBytes).fill(7);
     const count = Math.ceil(opts.totalBytes / opts.msgBytes);
     let best = 0;
@@ -54,10 +74,10 @@ export async function natsBaseline(url: string, opts: { msgBytes: number; window
       await Promise.all(Array.from({ length: opts.window }, lane));
       best = Math.max(best, (count * opts.msgBytes) / (1 << 20) / ((performance.now() - t) / 1000));
     }
-    return { rttUs: percentile(rtts, 50), rttP99Us: percentile(rtts, 99), mbps: best, msgBytes: opts.msgBytes, window: opts.window };
-  } finally {
-    child.removeAllListeners('exit');
-    child.stdin!.end();
-    await nc.close();
+    const baseline = { rttUs: percentile(samples, 50), rttP99Us: percentile(samples, 99), mbps: best, msgBytes: opts.msgBytes, window: opts.window };
+    return { baseline, rtts, close };
+  } catch (err) {
+    await close();
+    throw err;
   }
 }
