@@ -205,11 +205,13 @@ export class Kernel {
         case 'migrate':
           return this.migrator.migrate(parseRequest(verb, body), caller);
         case 'offer':
-          return this.migrator.offer(parseRequest(verb, body), caller, this.config.acceptForeign !== false);
+          return this.migrator.offer(parseRequest(verb, body), caller, this.accepting);
         case 'pages':
           return this.migrator.pages(parseRequest(verb, body), bytes ?? new Uint8Array(0), caller);
-        case 'transfer':
-          return this.migrator.transfer(parseRequest(verb, body).image, caller);
+        case 'transfer': {
+          const req = parseRequest(verb, body);
+          return this.migrator.transfer(req.image, caller, req.offer ? { offer: req.offer, accepting: this.accepting } : undefined);
+        }
         case 'commit':
           return this.migrator.commit(parseRequest(verb, body).pid, caller);
         case 'abort':
@@ -1183,6 +1185,11 @@ export class Kernel {
   }
 
   // ── plumbing ─────────────────────────────────────────────────────────────
+
+  /** Whether this host takes foreign processes (migration targets check it at the offer). */
+  private get accepting(): boolean {
+    return this.config.acceptForeign !== false;
+  }
 
   private get callTimeout(): number {
     return this.config.callTimeoutMs ?? 5000;

@@ -85,7 +85,11 @@ export const ProcessImage = z
   .strict();
 
 /** `transfer`: the image; the target builds the PCB and holds it, frozen, until `commit`. */
-export const TransferRequest = z.object({ image: ProcessImage }).strict();
+/**
+ * `transfer`: the image. For strategies that send no pages ahead of it (`flush`, `lazy`) it also
+ * carries the offer: one request where a separate offer would cost the target a message.
+ */
+export const TransferRequest = z.object({ image: ProcessImage, offer: OfferRequest.optional() }).strict();
 /** `commit` / `abort` of the migration of `pid` (sent by the source to the target). */
 export const PidOnly = z.object({ pid: PidSchema }).strict();
 /** `located`: the home learns where its process runs now. */

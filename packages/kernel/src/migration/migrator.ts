@@ -63,6 +63,8 @@ interface SourceSession {
   flushInFlight: boolean;
   /** The participants' images, taken once the process is frozen and flushed. */
   image: ProcessImage | null;
+  /** What the target is offered (sent alone, or with the image: see offerRidesWithImage). */
+  offer: OfferRequest | null;
 }
 
 /**
@@ -204,6 +206,7 @@ export class Migrator {
       transferred: false,
       flushInFlight: false,
       image: null,
+      offer: null,
     };
     this.sources.set(req.pid, s);
     this.k.event('proc.migrating', { pid: req.pid, from: this.k.hostId, to: req.to, strategy });
@@ -238,8 +241,10 @@ export class Migrator {
       switch (a.type) {
         case 'offer': {
           if (!pcb) return this.sendSource(s, { type: 'failed', error: { code: ErrorCode.ESRCH, message: `${s.pid} is gone` } });
-          const body: OfferRequest = { protocol: PROTOCOL_VERSION, pid: s.pid, from: this.k.hostId, program: pcb.program.name, version: pcb.program.version, strategy: s.strategy };
-          this.k.request(this.k.subjects.host(s.to, 'offer'), body, this.step(s, 'offer'));
+          s.offer = { protocol: PROTOCOL_VERSION, pid: s.pid, from: this.k.hostId, program: pcb.program.name, version: pcb.program.version, strategy: s.strategy };
+          // Flush and lazy send nothing to the target before the image: the offer rides with it
+          // (one request fewer). Copy and precopy push pages first, which need the session.
+          if (!offerRidesWithImage(s.strategy)) this.k.request(this.k.subjects.host(s.to, 'offer'), s.offer, this.step(s, 'offer'));
           // Freeze and flush while the offer is answered (not for precopy: see the machine).
           if (s.strategy !== 'precopy') this.sendSource(s, { type: 'offerSent' });
           break;
@@ -349,7 +354,8 @@ export class Migrator {
     s.image = participants.encapsulate(this.k, pcb, { where, backingFile: backingFileOf(s.pid) });
     // Served from now on: the target may fault (or start pulling) before our commit is answered.
     if (s.strategy === 'lazy') this.residual.set(s.pid, pcb.memory);
-    this.k.request(this.k.subjects.host(s.to, 'transfer'), { image: s.image }, this.step(s, 'transfer'));
+    const body = offerRidesWithImage(s.strategy) ? { image: s.image, offer: s.offer! } : { image: s.image };
+    this.k.request(this.k.subjects.host(s.to, 'transfer'), body, this.step(s, 'transfer'));
     // The commit follows at once instead of a round trip later: the target takes its requests in
     // order, so it commits only an image it holds, and answers ESRCH if the image was refused.
     // Whatever the transfer's answer, the commit's decides: once it is sent, the process resumes
@@ -524,10 +530,16 @@ export class Migrator {
 
   /** `offer`: the target's checks — program and version here, accepting work, same protocol. */
   offer(req: OfferRequest, caller: Caller, accepting: boolean): void {
-    if (req.protocol !== PROTOCOL_VERSION) return this.k.answer(caller, this.k.fail(ErrorCode.EREFUSED, `protocol ${req.protocol} != ${PROTOCOL_VERSION}`));
-    if (!accepting) return this.k.answer(caller, this.k.fail(ErrorCode.EREFUSED, `host ${this.k.hostId} does not accept foreign processes`));
-    if (!this.k.registry.get(req.program, req.version)) return this.k.answer(caller, this.k.fail(ErrorCode.ENOPROG, `host ${this.k.hostId} has no program ${req.program}@${req.version}`));
-    if (this.k.procs.has(req.pid) || this.targets.has(req.pid)) return this.k.answer(caller, this.k.fail(ErrorCode.EBUSY, `${req.pid} is already here`));
+    const refused = this.openSession(req, accepting);
+    this.k.answer(caller, refused ?? { ok: true, value: {} });
+  }
+
+  /** The offer's checks; on success a target session waits for the image. Returns the refusal, if any. */
+  private openSession(req: OfferRequest, accepting: boolean): Answer | null {
+    if (req.protocol !== PROTOCOL_VERSION) return this.k.fail(ErrorCode.EREFUSED, `protocol ${req.protocol} != ${PROTOCOL_VERSION}`);
+    if (!accepting) return this.k.fail(ErrorCode.EREFUSED, `host ${this.k.hostId} does not accept foreign processes`);
+    if (!this.k.registry.get(req.program, req.version)) return this.k.fail(ErrorCode.ENOPROG, `host ${this.k.hostId} has no program ${req.program}@${req.version}`);
+    if (this.k.procs.has(req.pid) || this.targets.has(req.pid)) return this.k.fail(ErrorCode.EBUSY, `${req.pid} is already here`);
     const timer = this.k.armSessionTimer(req.pid, TARGET_TIMEOUT_MS);
     this.targets.set(req.pid, {
       driver: new MachineDriver(this.machines.target, `arrive-${req.pid}`, { pid: req.pid, from: req.from }),
@@ -539,7 +551,7 @@ export class Migrator {
       pcb: null,
       timer,
     });
-    this.k.answer(caller, { ok: true, value: {} });
+    return null;
   }
 
   /** `pages`: pages pushed ahead of the image (`copy`, `precopy`); a later copy of a page wins. */
@@ -556,8 +568,13 @@ export class Migrator {
     this.k.answer(caller, { ok: true, value: {} });
   }
 
-  /** `transfer`: the image; the PCB is built and held until commit. */
-  transfer(image: ProcessImage, caller: Caller): void {
+  /** `transfer`: the image (with the offer, for flush and lazy); the PCB is built and held until commit. */
+  transfer(image: ProcessImage, caller: Caller, offered?: { offer: OfferRequest; accepting: boolean }): void {
+    if (offered) {
+      if (offered.offer.pid !== image.pid) return this.k.answer(caller, this.k.fail(ErrorCode.EINVAL, `offer of ${offered.offer.pid} with the image of ${image.pid}`));
+      const refused = this.openSession(offered.offer, offered.accepting);
+      if (refused) return this.k.answer(caller, refused);
+    }
     const t = this.targets.get(image.pid);
     if (!t || t.image) return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `no migration of ${image.pid} is arriving here`));
     t.image = image;
@@ -753,6 +770,11 @@ export class Migrator {
     const rec = this.k.home.records.get(pid);
     if (rec && rec.state !== 'exited') rec.host = host;
   }
+}
+
+/** Whether `strategy` sends the offer with the image (nothing goes to the target before it). */
+function offerRidesWithImage(strategy: Strategy): boolean {
+  return strategy === 'flush' || strategy === 'lazy';
 }
 
 /** The backing file of a process's address space (Sprite's swap file), on the file servers. */
