@@ -1,5 +1,6 @@
 import { startLocalCluster } from './localCluster.js';
 import { hostsCommand } from './commands/hosts.js';
+import { migrateCommand } from './commands/migrate.js';
 import { psCommand } from './commands/ps.js';
 import type { WispClient } from '@wisp/runtime';
 
@@ -15,6 +16,61 @@ async function run(client: WispClient, program: string, args: string[], o: { hom
   const code = await r.exit;
   process.stdout.write(`  (${r.pid} ran on ${r.host}, exit ${code})\n`);
   return code;
+}
+
+/** Console lines of a process run to its end, and its exit code. */
+async function linesOf(client: WispClient, program: string, args: string[], onLine: (line: string, n: number, pid: string) => void = () => undefined): Promise<{ pid: string; lines: string[]; code: number }> {
+  const lines: string[] = [];
+  let partial = '';
+  let pid = '';
+  const r = await client.run(program, args, {
+    home: 'h1',
+    onOutput: (m) => {
+      const parts = (partial + m.data).split('\n');
+      partial = parts.pop()!;
+      for (const line of parts) {
+        lines.push(line);
+        onLine(line, lines.length, pid);
+      }
+    },
+  });
+  pid = r.pid;
+  return { pid, lines, code: await r.exit };
+}
+
+/**
+ * Runs `life` unmoved for reference, then again moved three times while it runs (every few
+ * generations, a different strategy each), and shows the same checksums came out.
+ */
+async function migrating(client: WispClient): Promise<void> {
+  const args = ['1024', '24', '40'];
+  process.stdout.write(`$ wisp run life ${args.join(' ')} --home h1   (unmoved, for reference)\n`);
+  const reference = await linesOf(client, 'life', args);
+  process.stdout.write(`  ${reference.lines.length} generations, last: ${reference.lines.at(-1)}\n`);
+
+  process.stdout.write(`$ wisp run life ${args.join(' ')} --home h1   (moved while it runs: wisp migrate <pid> <host> --strategy …)\n`);
+  const hops: Array<{ after: number; to: string; strategy: string }> = [
+    { after: 6, to: 'h2', strategy: 'flush' },
+    { after: 12, to: 'h3', strategy: 'lazy' },
+    { after: 18, to: 'h1', strategy: 'precopy' },
+  ];
+  const moves: Array<Promise<void>> = [];
+  const moved = await linesOf(client, 'life', args, (line, n, pid) => {
+    process.stdout.write(`  ${line}\n`);
+    const hop = hops.find((h) => h.after === n);
+    if (!hop) return;
+    // The next move waits for the one before it: a process moves once at a time.
+    const previous = moves.at(-1) ?? Promise.resolve();
+    moves.push(
+      previous.then(async () => {
+        const { record } = await migrateCommand(client, pid, hop.to, hop.strategy);
+        process.stdout.write(`  → moved ${record.from} → ${record.to} (${record.strategy}): freeze ${record.freezeMs} ms, ${record.pages} pages\n`);
+      }),
+    );
+  });
+  await Promise.all(moves);
+  const same = moved.lines.join('\n') === reference.lines.join('\n');
+  process.stdout.write(`  (${moved.pid} exit ${moved.code}; checksums ${same ? 'identical to' : 'DIFFERENT from'} the unmoved run)\n`);
 }
 
 /** The main demo: a local cluster, processes placed on other hosts, calls forwarded home. */
@@ -44,6 +100,9 @@ async function demo(): Promise<void> {
 
     say('primes: CPU-bound, yields between chunks, on h3');
     await run(c.client, 'primes', ['50000'], { home: 'h1', on: 'h3' });
+
+    say('Migration: life (Conway’s Life in a 2 MiB address space, a checksum per generation) moves h1 → h2 → h3 → h1 while it runs');
+    await migrating(c.client);
 
     say('kill routed via home: a sleeper on h3, signalled from the CLI');
     const sleeper = await c.client.run('sleeper', ['60000'], { home: 'h1', on: 'h3', onOutput: (m) => process.stdout.write(`  ${m.data}`) });
