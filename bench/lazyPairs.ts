@@ -1,4 +1,5 @@
 import type { MigrateRunner } from './migrateRuns.js';
+import { median } from './stats.js';
 
 /** Lazy freezes of a small and a big process measured in alternation, under the same conditions. */
 export interface LazyPair {
@@ -12,10 +13,6 @@ export interface LazyPair {
   bigMedianMs: number;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 /**
  * The lazy freeze's growth with size, measured in pairs: a `smallMiB` and a `bigMiB` dirtier run

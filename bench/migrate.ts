@@ -6,7 +6,7 @@ import { evaluateTargets, type Row } from './migrateTargets.js';
 import { MigrateRunner, type Measured } from './migrateRuns.js';
 import { lazyPairs, type LazyPair } from './lazyPairs.js';
 import { natsBaseline, type NatsPeer } from './natsBaseline.js';
-import { percentile, round } from './stats.js';
+import { median, percentile, round } from './stats.js';
 
 const STRATEGIES: Strategy[] = ['flush', 'copy', 'precopy', 'lazy'];
 /** `WISP_BENCH_SIZES=1,16` runs fewer sizes while developing; the issue's table is all four. */
@@ -29,10 +29,6 @@ const RAW_MSG_BYTES = 192 * 4096;
 const RAW_WINDOW = 8;
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 /**
  * `pnpm bench migrate`: a synthetic process (`dirtier`) of each size rewriting a hot set of a

@@ -10,3 +10,9 @@ export function round(x: number, d = 1): number {
   const f = 10 ** d;
   return Math.round(x * f) / f;
 }
+
+/** Median (the mean of the middle two for an even count). */
+export function median(samples: number[]): number {
+  const s = [...samples].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}

@@ -37,11 +37,18 @@ export interface PageStats {
 
 /** Most spare page buffers kept for reuse by copy-on-write and fresh pages. */
 const POOL_LIMIT = 1024;
-/** Runs shorter than this are filled in a loop rather than by a native call. */
+/** Runs shorter than this are filled in a loop: a native call costs more than a few pages. */
 const SHORT_RUN = 64;
 
-/** Index (from `first`) of `value` among `count` bytes of `a` from `first`, or -1. */
-function shortIndexOf(a: Uint8Array, value: number, first: number, count: number): number {
+/** Sets `count` entries of `a` from `first` to `value`. */
+function fillRun<T>(a: { [i: number]: T; fill(value: T, start: number, end: number): unknown }, value: T, first: number, count: number): void {
+  if (count >= SHORT_RUN) a.fill(value, first, first + count);
+  else for (let i = first; i < first + count; i++) a[i] = value;
+}
+
+/** Index (from `first`) of the first of `count` bytes of `a` equal to `value`, or -1. */
+function indexInRun(a: Uint8Array, value: number, first: number, count: number): number {
+  if (count >= SHORT_RUN) return a.subarray(first, first + count).indexOf(value);
   for (let i = 0; i < count; i++) if (a[first + i] === value) return i;
   return -1;
 }
@@ -120,25 +127,19 @@ export class PagedAddressSpace implements AddressSpace {
    */
   static fromDescription(d: AddressSpaceDescription, options: Omit<PagedAddressSpaceOptions, 'pageSize' | 'maxSize'> = {}): PagedAddressSpace {
     const space = new PagedAddressSpace(d.size, { ...options, pageSize: d.pageSize, maxSize: d.maxSize });
-    // Whole runs with native fills, counts from the extents: no per-page work in JavaScript,
-    // since a lazy target of 256 MiB is built inside the freeze.
+    // Run by run and counts from the extents, not page by page: a lazy target of 256 MiB is
+    // built inside the freeze.
     const { states, frames } = space;
     const absent = space.checkExtents(d.pages, 'pages');
-    // (Short runs in a loop: a native call costs more than a few pages.)
     for (const [first, count] of d.pages) {
-      if (count < SHORT_RUN) {
-        for (let p = first; p < first + count; p++) (states[p] = ABSENT), (frames[p] = undefined);
-      } else {
-        states.fill(ABSENT, first, first + count);
-        frames.fill(undefined, first, first + count);
-      }
+      fillRun(states, ABSENT, first, count);
+      fillRun(frames, undefined, first, count);
     }
     const dirty = space.checkExtents(d.dirty, 'dirty');
     for (const [first, count] of d.dirty) {
-      const zero = count < SHORT_RUN ? shortIndexOf(states, ZERO, first, count) : states.subarray(first, first + count).indexOf(ZERO);
+      const zero = indexInRun(states, ZERO, first, count);
       if (zero >= 0) throw new RangeError(`description: dirty page ${first + zero} is not among its pages`);
-      if (count < SHORT_RUN) for (let p = first; p < first + count; p++) states[p] = ABSENT_DIRTY;
-      else states.fill(ABSENT_DIRTY, first, first + count);
+      fillRun(states, ABSENT_DIRTY, first, count);
     }
     space.counts[ZERO]! -= absent;
     space.counts[ABSENT]! += absent - dirty;

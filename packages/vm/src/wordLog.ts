@@ -6,13 +6,11 @@
  * by {@link open} at each transaction's start.
  */
 export class WordLog {
-  /** Transaction generation; `gen[p] === current` means page p was logged in this one. */
-  private current = 0;
+  /** Transactions opened so far: `gen[p] === tx` means page p was logged in the open one. */
+  private tx = 0;
   private gen = new Uint32Array(0);
   private used = new Uint16Array(0);
   private first = new Uint8Array(0);
-  /** Transactions opened so far. */
-  private txs = 0;
   /** Per page: until which transaction it counts as written densely (see {@link markDense}). */
   private dense = new Uint32Array(0);
   /** Pages logged, in first-touch order. */
@@ -26,35 +24,31 @@ export class WordLog {
   /** Starts a transaction over `pages` pages (those grown inside it are never logged here). */
   open(pages: number): void {
     this.clear();
-    if (++this.txs >= 0xffffffff - DENSE_TXS) {
-      this.dense.fill(0);
-      this.txs = 1;
-    }
-    if (++this.current >= 0xffffffff) {
+    if (++this.tx >= 0xffffffff - DENSE_TXS) {
       this.gen.fill(0);
-      this.current = 1;
+      this.dense.fill(0);
+      this.tx = 1;
     }
     if (pages > this.gen.length) {
+      // No page is logged in the new transaction yet: fresh arrays, but dense hints carry over.
       const cap = Math.max(pages, this.gen.length * 2);
-      const gen = new Uint32Array(cap);
-      gen.set(this.gen);
-      this.gen = gen;
-      this.used = new Uint16Array(cap);
-      this.first = new Uint8Array(cap);
       const dense = new Uint32Array(cap);
       dense.set(this.dense);
+      this.gen = new Uint32Array(cap);
+      this.used = new Uint16Array(cap);
+      this.first = new Uint8Array(cap);
       this.dense = dense;
     }
   }
 
   /** Writes to page `p` logged in this transaction. */
   usedIn(p: number): number {
-    return this.gen[p] === this.current ? (this.used[p] as number) : 0;
+    return this.gen[p] === this.tx ? (this.used[p] as number) : 0;
   }
 
   /** Whether page `p` counts as written densely: a recent transaction wrote it past the limit. */
   isDense(p: number): boolean {
-    return (this.dense[p] ?? 0) > this.txs;
+    return (this.dense[p] ?? 0) > this.tx;
   }
 
   /**
@@ -63,7 +57,7 @@ export class WordLog {
    * not in every transition).
    */
   markDense(p: number): void {
-    if (p < this.dense.length) this.dense[p] = this.txs + DENSE_TXS;
+    if (p < this.dense.length) this.dense[p] = this.tx + DENSE_TXS;
   }
 
   /** Page `p`'s state code before this transaction first logged it (valid when {@link usedIn} > 0). */
@@ -73,8 +67,8 @@ export class WordLog {
 
   /** Logs the `len` old bytes of page `p` at `off` in `frame`; `state` is the page's state code now. */
   log(p: number, state: number, frame: Uint8Array, off: number, len: number): void {
-    if (this.gen[p] !== this.current) {
-      this.gen[p] = this.current;
+    if (this.gen[p] !== this.tx) {
+      this.gen[p] = this.tx;
       this.used[p] = 0;
       this.first[p] = state;
       this.touched.push(p);
@@ -103,19 +97,16 @@ export class WordLog {
     this.clear();
   }
 
-  /** Forgets what was logged (the transaction committed). */
+  /**
+   * Forgets what was logged (the transaction committed). The pages' generations stay until the
+   * next {@link open} moves on: the log is only read inside a transaction.
+   */
   clear(): void {
-    if (this.pages.length === 0 && this.touched.length === 0) return;
     this.touched.length = 0;
     this.pages.length = 0;
     this.offsets.length = 0;
     this.lengths.length = 0;
     this.bytes.length = 0;
-    // Generations end with the transaction: bump so nothing logged stays current.
-    if (++this.current >= 0xffffffff) {
-      this.gen.fill(0);
-      this.current = 1;
-    }
   }
 }
 

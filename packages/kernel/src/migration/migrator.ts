@@ -183,7 +183,8 @@ export class Migrator {
     const pcb = this.k.procs.get(req.pid);
     if (!pcb) return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `no process ${req.pid} on ${this.k.hostId}`));
     if (req.to === this.k.hostId) return this.k.answer(caller, this.k.fail(ErrorCode.EINVAL, `${req.pid} already runs on ${req.to}`));
-    if (this.sources.has(req.pid) || pcb.faulting) return this.k.answer(caller, this.k.fail(ErrorCode.EBUSY, `${req.pid} is busy moving or paging`));
+    // (Also while an aborted move's flush of its frames is in flight: that answer is not this move's.)
+    if (this.sources.has(req.pid) || this.thawAfterFlush.has(req.pid) || pcb.faulting) return this.k.answer(caller, this.k.fail(ErrorCode.EBUSY, `${req.pid} is busy moving or paging`));
     const strategy = req.strategy ?? 'flush';
     const s: SourceSession = {
       driver: new MachineDriver(this.machines.source, `migrate-${req.pid}`, { pid: req.pid, to: req.to, strategy }),
