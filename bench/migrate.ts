@@ -20,7 +20,15 @@ const FILES = [0, 1, 4, 16, 64];
 const LAZY_REPEATS = 5;
 /** Measured moves of each size in the paired lazy measurement (see lazyPairs.ts). */
 const LAZY_PAIR_MOVES = 9;
-const NULL_REPEATS = 30;
+const NULL_REPEATS = 60;
+/**
+ * Null-process moves before those measured: a host's migration code takes a few hundred moves
+ * to reach V8's optimising tiers (the median falls from ~2.4 to ~1.5 ms), and the target is a
+ * warm host's figure. The first moves' median is printed too.
+ */
+const NULL_WARMUP = 400;
+/** How many of the first (cold) moves make the cold figure. */
+const NULL_COLD = 30;
 /** Raw round trips taken before each null-process move. */
 const RAW_BESIDE_NULL = 20;
 const FILE_REPEATS = 6;
@@ -55,18 +63,21 @@ export async function migrateBench(): Promise<Record<string, unknown>> {
     // ---- the null process and open files: `opener N` moved back and forth -------------------
     const fileRuns: Array<{ files: number; clientMs: number; totalMs: number; streams: number }> = [];
     let nullRun: { clientMs: number[]; totalMs: number[] } = { clientMs: [], totalMs: [] };
+    const coldNull: number[] = [];
     for (const files of FILES) {
       const s = await r.start('opener', [String(files), `f${files}`]);
       const reps = files === 0 ? NULL_REPEATS : FILE_REPEATS;
+      // At least one warm-up move each way: the hosts' code paths run cold otherwise.
+      const warmup = files === 0 ? NULL_WARMUP : 2;
       const ms: Measured[] = [];
       let at = 'h1';
-      // One warm-up move each way first: the hosts' code paths run cold otherwise.
-      for (let i = 0; i < reps + 2; i++) {
+      for (let i = 0; i < reps + warmup; i++) {
         const to = at === 'h1' ? 'h2' : 'h1';
-        if (files === 0) besideNull.push(...(await raw.rtts(RAW_BESIDE_NULL)));
+        if (files === 0 && i >= warmup) besideNull.push(...(await raw.rtts(RAW_BESIDE_NULL)));
         const m = await r.migrate(s.pid, at, to, 'flush');
         if (m.rec.streams !== files) throw new Error(`opener ${files}: ${m.rec.streams} streams moved`);
-        if (i >= 2) ms.push(m);
+        if (i >= warmup) ms.push(m);
+        else if (files === 0 && i < NULL_COLD) coldNull.push(m.clientMs);
         at = to;
       }
       await r.kill(s);
@@ -161,7 +172,7 @@ export async function migrateBench(): Promise<Record<string, unknown>> {
       '  (lazy: freeze and total are the median of back-and-forth moves, each after the pull ended; MB moved includes the pages',
       '   pulled after commit, by faults and the background pull, reported by the proc.residual event)',
       ...pairs.map((p) => `  lazy, ${p.smallMiB} and ${p.bigMiB} MiB moved in turn (dirty ${p.dirty}, ${p.small.length} moves each): freeze median ${p.smallMedianMs} ms and ${p.bigMedianMs} ms`),
-      `  null process (opener 0), flush: ${nullMigrationMs} ms at the client (median of ${nullRun.clientMs.length}, includes the request's round trip), ${round(mean(nullRun.totalMs), 2)} ms by the source's clock (mean); raw NATS round trip p50 ${rttBesideNullUs} µs between those moves`,
+      `  null process (opener 0), flush: ${nullMigrationMs} ms at the client (median of ${nullRun.clientMs.length}, includes the request's round trip), ${round(mean(nullRun.totalMs), 2)} ms by the source's clock (mean), after ${NULL_WARMUP} warm-up moves (the first ${coldNull.length}: median ${round(median(coldNull), 3)} ms); raw NATS round trip p50 ${rttBesideNullUs} µs between those moves`,
       `  open files (opener N, flush, median ms at the client): ${perFiles.map((p) => `${p.files}: ${p.clientMs}`).join(', ')}; ${perFileMs} ms per extra file`,
       `  Sprite's model over ${fit.points} flush migrations: time = ${round(fit.c0, 3)} ms + ${round(fit.a * 1000, 3)} µs × dirty pages + ${round(fit.b, 4)} ms × open files (R² ${round(fit.r2, 4)})`,
       '  targets:',
@@ -178,6 +189,8 @@ export async function migrateBench(): Promise<Record<string, unknown>> {
       nullMigrationMs,
       natsRttBesideNullUs: rttBesideNullUs,
       nullMigrationRecordMs: round(mean(nullRun.totalMs), 3),
+      nullMigrationColdMs: round(median(coldNull), 3),
+      nullMigrationWarmupMoves: NULL_WARMUP,
       perFileMs,
       openFiles: perFiles,
       fit: { c0Ms: round(fit.c0, 4), aMsPerDirtyPage: fit.a, bMsPerOpenFile: round(fit.b, 5), r2: round(fit.r2, 5), points: fit.points, time: 'client ms of flush migrations' },

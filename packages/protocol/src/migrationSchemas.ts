@@ -84,9 +84,8 @@ export const ProcessImage = z
   })
   .strict();
 
-/** `transfer`: the image; the target builds the PCB and holds it, frozen, until `commit`. */
 /**
- * `transfer`: the image. For strategies that send no pages ahead of it (`flush`, `lazy`) it also
+ * `transfer`: the image; the target builds the PCB and holds it, frozen, until `commit`. For strategies that send no pages ahead of it (`flush`, `lazy`) it also
  * carries the offer: one request where a separate offer would cost the target a message.
  */
 export const TransferRequest = z.object({ image: ProcessImage, offer: OfferRequest.optional() }).strict();

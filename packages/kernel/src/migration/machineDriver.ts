@@ -8,6 +8,13 @@ export interface MachineAction {
 }
 
 const inert = createMachine({});
+// One actor lends its `self` and `system` to every driver: the pure machines never reach
+// either, and creating an actor per migration session cost ~0.1 ms of a ~2 ms move.
+let shared: { system: unknown } | undefined;
+function sharedSelf(): { system: unknown } {
+  shared ??= createActor(inert) as unknown as { system: unknown };
+  return shared;
+}
 
 /**
  * Drives a pure protocol machine the way the kernel drives programs: its own `transition`
@@ -24,7 +31,7 @@ export class MachineDriver {
     id: string,
     input: unknown,
   ) {
-    const self = createActor(inert) as unknown as { system: unknown };
+    const self = sharedSelf();
     this.scope = {
       self,
       system: self.system,

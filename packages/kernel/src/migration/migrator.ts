@@ -380,9 +380,10 @@ export class Migrator {
     this.moved.set(s.pid, { to: s.to, until: this.k.now() + MOVED_MEMORY_MS });
     this.k.release(pcb);
     // The home is the authority on where its processes run.
+    // (A target that is the home updated its record as the process arrived.)
     const home = homeOf(s.pid);
     if (home === this.k.hostId) this.located(s.pid, s.to);
-    else this.k.request(this.k.subjects.host(home, 'located'), { pid: s.pid, host: s.to }, { kind: 'ignore', what: `telling ${home} that ${s.pid} is on ${s.to}` });
+    else if (home !== s.to) this.k.request(this.k.subjects.host(home, 'located'), { pid: s.pid, host: s.to }, { kind: 'ignore', what: `telling ${home} that ${s.pid} is on ${s.to}` });
     this.k.moveEnded(s.pid);
     this.report(s, 'committed', null);
   }
@@ -631,6 +632,7 @@ export class Migrator {
           this.targets.delete(t.pid);
           this.k.disarmSessionTimer(t.timer);
           this.k.adopt(t.pcb!, t.image!);
+          if (homeOf(t.pid) === this.k.hostId) this.located(t.pid, this.k.hostId);
           this.k.event('proc.arrived', { pid: t.pid, from: t.from, host: this.k.hostId, strategy: t.strategy });
           if (t.strategy === 'lazy') this.arrivalOf(t.pcb!);
           break;
