@@ -38,8 +38,8 @@ export class MigrateRunner {
   private readonly sub;
 
   constructor(private readonly c: LocalCluster) {
-    this.sub = clusterEvents(c.client.nc, c.cluster).subscribe((e) => {
-      if (e.kind !== 'proc.residual') return;
+    // Only the event it waits for: every move's other events would wake the bench mid-move.
+    this.sub = clusterEvents(c.client.nc, c.cluster, ['proc.residual']).subscribe((e) => {
       const pid = String(e.data.pid);
       this.released.get(pid)?.(e.data as unknown as Pulled);
       this.released.delete(pid);

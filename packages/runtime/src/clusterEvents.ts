@@ -10,19 +10,25 @@ export interface ClusterEvent {
   data: Record<string, unknown>;
 }
 
-/** Every cluster event published on `wisp.<cluster>.events.>`, as an rxjs stream. */
-export function clusterEvents(nc: NatsConnection, cluster = 'default'): Observable<ClusterEvent> {
+/**
+ * Cluster events published on `wisp.<cluster>.events.>`, as an rxjs stream: every one, or only
+ * those of `kinds` (subscribed one subject each, so the others never reach this process).
+ */
+export function clusterEvents(nc: NatsConnection, cluster = 'default', kinds?: string[]): Observable<ClusterEvent> {
+  const s = subjects(cluster);
   return new Observable<ClusterEvent>((sub) => {
-    const s = nc.subscribe(subjects(cluster).events(), {
-      callback: (err, msg) => {
-        if (err) return sub.error(err);
-        try {
-          sub.next(decode(msg.data) as ClusterEvent);
-        } catch {
-          // A malformed event is someone else's bug; the stream goes on.
-        }
-      },
-    });
-    return () => s.unsubscribe();
+    const subs = (kinds ? kinds.map((k) => s.event(k)) : [s.events()]).map((subject) =>
+      nc.subscribe(subject, {
+        callback: (err, msg) => {
+          if (err) return sub.error(err);
+          try {
+            sub.next(decode(msg.data) as ClusterEvent);
+          } catch {
+            // A malformed event is someone else's bug; the stream goes on.
+          }
+        },
+      }),
+    );
+    return () => subs.forEach((x) => x.unsubscribe());
   });
 }
