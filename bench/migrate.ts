@@ -14,8 +14,8 @@ const SIZES_MIB = (process.env.WISP_BENCH_SIZES ?? '1,16,64,256').split(',').map
 const DIRTY = [0.1, 1.0];
 const FILES = [0, 1, 4, 16, 64];
 /**
- * Lazy moves are repeated (back and forth, each after the pull ended): a freeze of a few ms, read
- * off the hosts' 1 ms clock, needs the median of several.
+ * Lazy moves are repeated (back and forth, each after the pull ended): a freeze of a few ms, as
+ * noisy as this VM, needs the median of several.
  */
 const LAZY_REPEATS = 5;
 /** Measured moves of each size in the paired lazy measurement (see lazyPairs.ts). */

@@ -10,8 +10,10 @@ const failure = { code: 'EIO', message: 'failed' };
 const SOURCE_EVENTS: EventObject[] = [
   { type: 'accepted' },
   { type: 'refused', error: failure } as EventObject,
-  { type: 'roundDone', dirtyPages: 0 } as EventObject,
-  { type: 'roundDone', dirtyPages: 100 } as EventObject,
+  { type: 'roundDone', dirtyPages: 0, sentPages: 100 } as EventObject,
+  // Converging (a tenth re-dirtied) and not (nearly all).
+  { type: 'roundDone', dirtyPages: 100, sentPages: 1000 } as EventObject,
+  { type: 'roundDone', dirtyPages: 100, sentPages: 120 } as EventObject,
   { type: 'frozen' },
   { type: 'flushed' },
   { type: 'prepared' },
@@ -41,6 +43,13 @@ export function sourceSpec(strategy: Strategy, machine: AnyStateMachine = source
       {
         name: 'committed never resumes here',
         edge: (e) => (state(e.from) === 'awaitingCommit' && e.event.type === 'committed' && (state(e.to) !== 'done' || e.actions.includes('thaw')) ? `committed led to ${state(e.to)} with ${e.actions.join(',')}` : null),
+      },
+      {
+        name: 'precopy stops when a round does not converge',
+        edge: (e) => {
+          const ev = e.event as { type: string; dirtyPages?: number; sentPages?: number };
+          return state(e.from) === 'precopying' && ev.type === 'roundDone' && ev.dirtyPages! * 2 > ev.sentPages! && state(e.to) !== 'freezing' ? `round that re-dirtied ${ev.dirtyPages} of ${ev.sentPages} led to ${state(e.to)}` : null;
+        },
       },
       { name: 'precopy rounds bounded', state: (s) => ((s.context as { rounds: number; maxRounds: number }).rounds > (s.context as { maxRounds: number }).maxRounds ? `${(s.context as { rounds: number }).rounds} rounds` : null) },
     ],

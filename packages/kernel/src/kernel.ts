@@ -904,7 +904,8 @@ export class Kernel {
     const rec = this.home.records.get(pid);
     switch (call) {
       case 'time':
-        return this.answer(caller, { ok: true, value: this.now });
+        // Whole ms since the epoch, as Date.now() gives (the runtime's clock reads finer).
+        return this.answer(caller, { ok: true, value: Math.floor(this.now) });
       case 'write': {
         const [fd, data] = args as [number, string];
         if (fd === 0) return this.answer(caller, { ok: false, error: { code: ErrorCode.EBADF, message: 'fd 0 is read-only' } });

@@ -10,9 +10,14 @@ export interface Timers {
   clear(handle: unknown): void;
 }
 
-/** The system clock shifted by `skewMs` (hosts may be configured with skewed clocks). */
+/**
+ * The system clock shifted by `skewMs` (hosts may be configured with skewed clocks), read to a
+ * fraction of a ms: a lazy move freezes a process for 2–3 ms, which `Date.now()` would round
+ * to whole ms. (Programs still read whole ms: see the kernel's `time`.)
+ */
 export function systemClock(skewMs = 0): Clock {
-  return { now: () => Date.now() + skewMs };
+  const origin = performance.timeOrigin + skewMs;
+  return { now: () => origin + performance.now() };
 }
 
 /** Node fires a timer longer than this after 1 ms, so longer ones are chained. */

@@ -46,6 +46,8 @@ interface SourceSession {
   bytes: number;
   pages: number;
   rounds: number;
+  /** Pages the current precopy round sends. */
+  roundPages: number;
   /** Streams handed to the target (moved back on abort). */
   moved: string[];
   /** Pages precopy took (marked clean) without writing them to the backing file. */
@@ -150,7 +152,7 @@ export class Migrator {
   }
 
   private evicted(e: (typeof this.evictions)[number]): void {
-    const ms = this.k.now() - e.startedAt;
+    const ms = hundredths(this.k.now() - e.startedAt);
     this.k.event('host.evicted', { host: this.k.hostId, moved: e.moved, stayed: e.stayed, ms });
     this.k.answer(e.caller, { ok: true, value: { moved: e.moved, stayed: e.stayed, ms } });
   }
@@ -199,6 +201,7 @@ export class Migrator {
       bytes: 0,
       pages: 0,
       rounds: 0,
+      roundPages: 0,
       moved: [],
       precopied: new Set(),
       commitTries: 0,
@@ -250,10 +253,13 @@ export class Migrator {
           if (s.strategy !== 'precopy') this.sendSource(s, { type: 'offerSent' });
           break;
         }
-        case 'precopyRound':
+        case 'precopyRound': {
           s.rounds++;
-          this.sendPages(s, pcb!, pcb!.memory.takeDirty(), true);
+          const dirty = pcb!.memory.takeDirty();
+          s.roundPages = dirty.length;
+          this.sendPages(s, pcb!, dirty, true);
           break;
+        }
         case 'freeze':
           this.k.freeze(pcb!);
           s.frozenAt = this.k.now();
@@ -328,7 +334,7 @@ export class Migrator {
   private pagesSent(s: SourceSession, count: number): void {
     switch (s.driver.state) {
       case 'precopying':
-        return this.sendSource(s, { type: 'roundDone', dirtyPages: count });
+        return this.sendSource(s, { type: 'roundDone', dirtyPages: count, sentPages: s.roundPages });
       case 'flushing':
         return this.sendSource(s, { type: 'flushed' });
       case 'transferring':
@@ -421,8 +427,8 @@ export class Migrator {
       strategy: s.strategy,
       outcome,
       ...(error ? { error } : {}),
-      freezeMs: s.frozenAt > 0 ? now - s.frozenAt : 0,
-      totalMs: now - s.startedAt,
+      freezeMs: s.frozenAt > 0 ? hundredths(now - s.frozenAt) : 0,
+      totalMs: hundredths(now - s.startedAt),
       bytes: s.bytes,
       pages: s.pages,
       precopyRounds: s.rounds,
@@ -752,7 +758,7 @@ export class Migrator {
     const a = this.arrivals.get(pcb.pid);
     this.arrivals.delete(pcb.pid);
     this.k.request(this.k.subjects.host(from, 'release'), { pid: pcb.pid }, { kind: 'ignore', what: `release of ${pcb.pid}'s pages on ${from}` });
-    const pulled = a ? { pages: a.pages, bytes: a.pages * pcb.memory.pageSize, pulledPages: a.pulledPages, faultPages: a.faultPages, ms: this.k.now() - a.arrivedAt } : {};
+    const pulled = a ? { pages: a.pages, bytes: a.pages * pcb.memory.pageSize, pulledPages: a.pulledPages, faultPages: a.faultPages, ms: hundredths(this.k.now() - a.arrivedAt) } : {};
     this.k.event('proc.residual', { pid: pcb.pid, host: this.k.hostId, residual: [], from, ...pulled });
   }
 
@@ -773,6 +779,11 @@ export class Migrator {
     const rec = this.k.home.records.get(pid);
     if (rec && rec.state !== 'exited') rec.host = host;
   }
+}
+
+/** Ms to 0.01 ms: what a migration record reports (the clock may read finer). */
+function hundredths(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }
 
 /** Whether `strategy` sends the offer with the image (nothing goes to the target before it). */

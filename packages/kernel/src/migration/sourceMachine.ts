@@ -19,7 +19,8 @@ export type SourceEvent =
   /** The offer is on its way and this strategy sends nothing the target needs first: go on without its answer. */
   | { type: 'offerSent' }
   | { type: 'refused'; error: { code: string; message: string } }
-  | { type: 'roundDone'; dirtyPages: number }
+  /** A precopy round's pages are at the target: how many it sent, and how many were dirtied meanwhile. */
+  | { type: 'roundDone'; dirtyPages: number; sentPages: number }
   | { type: 'frozen' }
   | { type: 'flushed' }
   | { type: 'prepared' }
@@ -53,8 +54,11 @@ export const sourceMachine = setup({
   },
   guards: {
     precopy: ({ context }) => context.strategy === 'precopy',
-    // Another round while rounds remain and the last one still left a lot re-dirtied.
-    anotherRound: ({ context, event }) => context.rounds < context.maxRounds && event.type === 'roundDone' && event.dirtyPages > 16,
+    // Another round while rounds remain, the last one left a lot re-dirtied, and the rounds
+    // converge: one that did not halve what it sent (the process dirties pages about as fast
+    // as they go) would only send the same pages again.
+    anotherRound: ({ context, event }) =>
+      context.rounds < context.maxRounds && event.type === 'roundDone' && event.dirtyPages > 16 && event.dirtyPages * 2 <= event.sentPages,
   },
 }).createMachine({
   id: 'migration.source',
