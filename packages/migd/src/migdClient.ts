@@ -92,8 +92,7 @@ export class MigdClient {
 
 /** Every `migd.reclaim` cluster event: the hook eviction listens to (reason `owner`: send its foreign processes home). */
 export function reclaimEvents(nc: NatsConnection, cluster = 'default'): Observable<Reclaim> {
-  return clusterEvents(nc, cluster).pipe(
-    filter((e) => e.kind === 'migd.reclaim'),
+  return clusterEvents(nc, cluster, ['migd.reclaim']).pipe(
     map((e) => {
       const d = ReclaimEventData.safeParse(e.data);
       return d.success ? { host: e.host, ...d.data } : null;
