@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCluster, type LocalCluster } from '@wisp/cli';
+import { spawn } from 'node:child_process';
+import { startLocalCluster, wispArgs, type LocalCluster } from '@wisp/cli';
 import { ErrorCode, WispError, hostCommands } from '@wisp/protocol';
 import { runToEnd, waitForLine } from './runProgram.js';
 
@@ -121,6 +122,35 @@ describe('a cluster of hosts as OS processes', () => {
     const missing = await runToEnd(c.client, 'wc', ['/nope.txt'], { home: 'h2' });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('ENOENT');
+  });
+
+  it('wisp run: its standard input is the console input of the process, in order, across a migration', async () => {
+    const cli = spawn(process.execPath, wispArgs(['run', 'tee', '/typed.txt', '--home', 'h1'], c), { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const seen = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => out.includes(text) && (cli.stdout.off('data', check), resolve());
+        cli.stdout.on('data', check);
+        cli.once('exit', (code) => reject(new Error(`wisp run exited ${code} before printing ${JSON.stringify(text)}: ${err}`)));
+        check();
+      });
+    cli.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    cli.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const exited = new Promise<number | null>((resolve) => cli.once('exit', resolve));
+    cli.stdin.write('first line\n');
+    await seen('first line\n');
+    // It waits in its next console read; it moves, and the read follows it to h3.
+    const tee = (await c.client.ps()).find((p) => p.program === 'tee' && p.state !== 'exited' && p.host === 'h1')!;
+    expect((await c.client.migrate(tee.pid, 'h3')).outcome).toBe('committed');
+    cli.stdin.write('sécond line\n');
+    await seen('sécond line\n');
+    cli.stdin.end();
+    expect(await exited).toBe(0);
+    expect(out).toBe('first line\nsécond line\n');
+    expect(err).toBe('');
+    const wc = await runToEnd(c.client, 'wc', ['/typed.txt'], { home: 'h2' });
+    expect(wc.stdout).toBe('2 4 24 /typed.txt\n');
   });
 
   it('a CPU-bound program yields and still finishes', async () => {

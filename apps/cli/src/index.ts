@@ -1,4 +1,4 @@
-export { startLocalCluster, startHostProcess, startFileServerProcess, type LocalCluster, type LocalClusterOptions, type HostProcess } from './localCluster.js';
+export { startLocalCluster, startHostProcess, startFileServerProcess, wispArgs, type LocalCluster, type LocalClusterOptions, type HostProcess } from './localCluster.js';
 export { fsCommand } from './commands/fs.js';
 export { readClusterFile } from './clusterFile.js';
 export { startMigdProcess, waitForMigd, type MigdProcessOptions } from './localCluster.js';

@@ -79,8 +79,13 @@ export function startFileServerProcess(o: { id: string; url: string; cluster?: s
   return startWispProcess(o.id, ['fileserver', '--id', o.id, '--storage', o.storage ?? 'memory'], o);
 }
 
+/** Node's arguments that run `wisp <command…>` against the cluster at `url` (as `pnpm wisp` would). */
+export function wispArgs(command: string[], o: { url: string; cluster?: string }): string[] {
+  return ['--import', tsxLoader, mainPath, ...command, '--nats', o.url, '--cluster', o.cluster ?? 'default'];
+}
+
 function startWispProcess(id: string, command: string[], o: { url: string; cluster?: string; inherit?: boolean; logLevel?: string }): HostProcess {
-  const args = ['--import', tsxLoader, mainPath, ...command, '--nats', o.url, '--cluster', o.cluster ?? 'default'];
+  const args = wispArgs(command, o);
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, WISP_LOG_LEVEL: o.logLevel ?? process.env.WISP_LOG_LEVEL ?? 'warn' },

@@ -8,7 +8,7 @@ commands:
   up [--hosts N] [--nats URL] [--skew HOST=MS] [--storage S] [--programs MODULE]
                                                   start a local cluster: a file server fs1 and hosts,
                                                   each its own OS process (S: memory, dir:<path>, jetstream)
-  run <program> [args…] [--on HOST] [--home HOST] run a program; prints its console output, exits with its code
+  run <program> [args…] [--on HOST] [--home HOST] run a program; stdin is its console input, its output printed, exits with its code
   run --anywhere <program> [args…]                run it on an idle host granted by migd (locally if none)
   input <host>                                    a keystroke from the host's owner: it is no longer idle
   ps                                              processes: pid, program, home, current host, state

@@ -22,8 +22,8 @@ const failure = (path: string, event: unknown): string => fileError('tee', path,
  * stdout until end of file, then writes the remaining args joined by spaces plus '\n' (when
  * there are any) to both, closes the file and exits 0. Each chunk goes to the file first,
  * then to stdout. On a file error prints `tee: <path>: <code> <message>` on stderr and
- * exits 1. (No console input is attached yet, so stdin reads as end of file at once and the
- * args are the practical input.)
+ * exits 1. (`wisp run tee …` gives it the CLI's standard input; started otherwise, stdin reads
+ * as end of file at once.)
  */
 export const tee = defineProgram({
   name: 'tee',

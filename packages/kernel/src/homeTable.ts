@@ -1,3 +1,4 @@
+import { ErrorCode, WispError } from '@wisp/protocol';
 import type { Caller } from './caller.js';
 import type { Grant } from './placement.js';
 
@@ -21,6 +22,26 @@ export interface HomeRecord {
   waiter?: { target: string | null; caller: Caller; callId?: number };
   /** The last wait answered, kept so the same call re-issued after a migration gets the same child. */
   lastWait?: { callId: number; reaped: Reaped };
+  /** Console input (`input` requests), when it was started with it; fd 0 reads as end of file otherwise. */
+  stdin?: ConsoleInput;
+}
+
+/** A process's console input at its home: what came and was not read yet, and who waits for it. */
+export interface ConsoleInput {
+  buffered: string;
+  /** The sender closed it: reads return '' once `buffered` is empty. */
+  closed: boolean;
+  /** A pending console read (`callId`: the process's id for the call). */
+  reader?: ConsoleRead;
+  /** The last read answered, kept so the same call re-issued after a migration gets the same text (input is taken once). */
+  lastRead?: { callId: number; text: string };
+}
+
+/** A console read: who asked, for at most how many characters. */
+export interface ConsoleRead {
+  caller: Caller;
+  max: number;
+  callId?: number;
 }
 
 /** A reaped child: what `wait` returns. */
@@ -106,6 +127,53 @@ export class HomeTable {
     }
     rec.waiter = { target, caller, ...(callId !== undefined ? { callId } : {}) };
     return 'wait';
+  }
+
+  /**
+   * A console read by `pid`: the text to answer now, or 'wait' until input comes (it was
+   * recorded as the reader). The same call again (re-issued where the process migrated to)
+   * gets the same text. `replaced`: an earlier, different read still pending, to fail.
+   */
+  read(pid: string, r: ConsoleRead): { text: string | 'wait'; replaced?: Caller } {
+    const input = this.records.get(pid)?.stdin;
+    if (!input) return { text: '' };
+    if (r.callId !== undefined && input.lastRead?.callId === r.callId) return { text: input.lastRead.text };
+    const stale = input.reader;
+    input.reader = undefined;
+    const replaced = stale && (r.callId === undefined || stale.callId !== r.callId) ? stale.caller : undefined;
+    const text = this.take(input, r);
+    if (text === 'wait') input.reader = r;
+    return { text, ...(replaced ? { replaced } : {}) };
+  }
+
+  /**
+   * Console input for `pid` (`text`, then maybe the end of it). Returns the pending read it
+   * answers, if any. Throws (ESRCH, EINVAL) when the process takes no input: unknown, exited,
+   * started without it, or its input already closed.
+   */
+  input(pid: string, text: string, close: boolean): { reader: Caller; text: string } | null {
+    const rec = this.records.get(pid);
+    if (!rec || rec.state === 'exited') throw new WispError(ErrorCode.ESRCH, `no running process ${pid} is homed here`);
+    const input = rec.stdin;
+    if (!input) throw new WispError(ErrorCode.EINVAL, `${pid} was not started with console input`);
+    if (input.closed) throw new WispError(ErrorCode.EINVAL, `the console input of ${pid} is closed`);
+    input.buffered += text;
+    input.closed = close;
+    const r = input.reader;
+    if (!r) return null;
+    const answer = this.take(input, r);
+    if (answer === 'wait') return null;
+    input.reader = undefined;
+    return { reader: r.caller, text: answer };
+  }
+
+  /** Takes what `r` gets from `input` now: buffered text, '' at the end, or 'wait'. */
+  private take(input: ConsoleInput, r: ConsoleRead): string | 'wait' {
+    if (input.buffered.length === 0 && !input.closed) return 'wait';
+    const text = input.buffered.slice(0, r.max);
+    input.buffered = input.buffered.slice(text.length);
+    if (r.callId !== undefined) input.lastRead = { callId: r.callId, text };
+    return text;
   }
 
   /** Removes and returns the pending wait of `pid`, if any. */

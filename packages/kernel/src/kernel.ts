@@ -74,6 +74,11 @@ export const CRASH_EXIT_CODE = 70;
 /** A wait has no natural bound; this is the longest a forwarded wait is allowed to take. */
 const WAIT_TIMEOUT_MS = 2_147_483_647;
 
+/** Calls served at home that may block for any time (a wait, a console read): re-issued on a migration's target. */
+function isBlockingHomeCall(c: { call: string; args: readonly unknown[] }): boolean {
+  return c.call === 'wait' || (c.call === 'read' && c.args[0] === 0);
+}
+
 /**
  * The host kernel: process table, round-robin scheduler, syscall dispatch, kernel timers and
  * the home host's duties. It is pure — no I/O, no clock: {@link handle} takes an event and
@@ -216,6 +221,13 @@ export class Kernel {
           return this.migrator.commit(parseRequest(verb, body).pid, caller);
         case 'abort':
           return this.migrator.abort(parseRequest(verb, body).pid, caller);
+        case 'input': {
+          const req = parseRequest(verb, body);
+          if (homeOf(req.pid) !== this.hostId) throw new WispError(ErrorCode.EINVAL, `${req.pid} is not homed here`);
+          const served = this.home.input(req.pid, req.text, req.close ?? false);
+          if (served) this.answer(served.reader, { ok: true, value: served.text });
+          return this.answer(caller, { ok: true, value: {} });
+        }
         case 'located': {
           const req = parseRequest(verb, body);
           if (homeOf(req.pid) !== this.hostId) throw new WispError(ErrorCode.EINVAL, `${req.pid} is not homed here`);
@@ -274,7 +286,7 @@ export class Kernel {
   }
 
   private onSpawn(req: SpawnRequest, caller: Caller): void {
-    this.spawnAt({ parent: null, program: req.program, version: req.version, args: req.args, on: req.on, tty: req.tty, root: true }, caller);
+    this.spawnAt({ parent: null, program: req.program, version: req.version, args: req.args, on: req.on, tty: req.tty, root: true, stdin: req.stdin }, caller);
   }
 
   private onCreate(req: CreateRequest, caller: Caller): void {
@@ -892,7 +904,7 @@ export class Kernel {
       return this.homeCall(pcb.pid, call, args, caller ?? { kind: 'remote', replyTo: null });
     }
     const body = { pid: pcb.pid, call, args, ...(caller?.kind === 'proc' ? { callId: caller.callId } : {}) };
-    const timeoutMs = call === 'wait' ? WAIT_TIMEOUT_MS : this.callTimeout;
+    const timeoutMs = isBlockingHomeCall({ call, args }) ? WAIT_TIMEOUT_MS : this.callTimeout;
     const k: Continuation = caller ? { kind: 'relay', caller, unreachable: ErrorCode.EHOSTUNREACH } : { kind: 'ignore', what: `forwarded ${call} of ${pcb.pid}` };
     const token = this.request(this.subjects.host(pcb.home, 'syscall'), body, k, { timeoutMs });
     const open = caller?.kind === 'proc' ? pcb.calls.get(caller.callId) : undefined;
@@ -914,10 +926,13 @@ export class Kernel {
         return this.answer(caller, { ok: true, value: data.length });
       }
       case 'read': {
-        const fd = args[0] as number;
+        const [fd, max] = args as [number, number];
         if (fd !== 0) return this.answer(caller, { ok: false, error: { code: ErrorCode.EBADF, message: `fd ${fd} is write-only` } });
-        // No console input is attached yet: stdin reads as end of file.
-        return this.answer(caller, { ok: true, value: '' });
+        // Blocks until input comes (a process started without console input reads end of file).
+        const r = this.home.read(pid, { caller, max, ...(callId !== undefined ? { callId } : {}) });
+        if (r.replaced) this.answer(r.replaced, { ok: false, error: { code: ErrorCode.EINVAL, message: 'replaced by a later read' } });
+        if (r.text !== 'wait') this.answer(caller, { ok: true, value: r.text });
+        return;
       }
       case 'spawn': {
         const [program, spawnArgs, opts] = args as [string, string[], { on?: string; fds?: Record<string, string>; grant?: string }];
@@ -960,7 +975,7 @@ export class Kernel {
   }
 
   private spawnAt(
-    p: { parent: string | null; program: string; version?: string; args: string[]; on?: string; fds?: Record<string, string>; tty?: string; root: boolean; grant?: Grant },
+    p: { parent: string | null; program: string; version?: string; args: string[]; on?: string; fds?: Record<string, string>; tty?: string; root: boolean; grant?: Grant; stdin?: boolean },
     caller: Caller,
   ): void {
     const on = p.on ?? this.hostId;
@@ -971,6 +986,7 @@ export class Kernel {
     }
     const pid = makePid(this.hostId, this.home.allocate());
     const rec: HomeRecord = { pid, program: p.program, parent: p.parent, host: on, state: on === this.hostId ? 'running' : 'starting', tty: p.tty, root: p.root, children: new Set() };
+    if (p.stdin) rec.stdin = { buffered: '', closed: false };
     this.home.add(rec);
     // Held from now: the child may exit before its host's answer to `create` arrives.
     if (p.grant && on !== this.hostId) this.holdGrant(rec, p.grant);
@@ -1111,8 +1127,8 @@ export class Kernel {
         this.emit({ type: 'subscribe', pid: pcb.pid });
         this.schedule(pcb);
       },
-      blockingCalls: (pcb) => [...pcb.calls].filter(([, c]) => c.call === 'wait').map(([callId, c]) => ({ callId, call: 'wait' as const, args: c.args })),
-      quickCallsOpen: (pcb) => [...pcb.calls.values()].filter((c) => c.call !== 'wait' && c.call !== 'sleep').length,
+      blockingCalls: (pcb) => [...pcb.calls].filter(([, c]) => isBlockingHomeCall(c)).map(([callId, c]) => ({ callId, call: c.call as 'wait' | 'read', args: c.args })),
+      quickCallsOpen: (pcb) => [...pcb.calls.values()].filter((c) => !isBlockingHomeCall(c) && c.call !== 'sleep').length,
       timerImages: (pcb) => this.timerImages(pcb),
       release: (pcb) => this.release(pcb),
       rebuild: (image) => {

@@ -242,7 +242,7 @@ export class SimCluster {
    * Starts `program` with `home` as its home (on host `opts.on` when given), with a fresh tty
    * subject, and runs until quiet (the clock does not move). Throws when the spawn fails.
    */
-  spawn(home: string, program: string, args: string[] = [], opts: { on?: string; version?: string } = {}): SimProc {
+  spawn(home: string, program: string, args: string[] = [], opts: { on?: string; version?: string; stdin?: boolean } = {}): SimProc {
     const tty = `tty.${++this.ttySeq}`;
     const answer = this.call(home, 'spawn', { program, args, tty, ...opts });
     if (!answer.ok) throw new SimRequestError(answer.error);

@@ -15,6 +15,7 @@ export const hostCommands = {
   syscall: { request: S.SyscallRequest, reply: null, summary: 'a call forwarded home' },
   kill: { request: S.KillRequest, reply: S.Empty, summary: 'signal a process, via its home' },
   signal: { request: S.SignalRequest, reply: S.Empty, summary: 'deliver a signal where the process runs' },
+  input: { request: S.InputRequest, reply: S.Empty, summary: 'console input for a process homed here' },
   deliver: { request: S.DeliverRequest, reply: S.Empty, summary: 'a message to a process' },
   migrate: { request: M.MigrateRequest, reply: M.MigrationRecord, summary: 'move a process running here to another host' },
   offer: { request: M.OfferRequest, reply: S.Empty, summary: 'may this process come to you (target checks)' },

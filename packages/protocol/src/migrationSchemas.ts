@@ -41,7 +41,7 @@ export const TimerImage = z.discriminatedUnion('kind', [
 ]);
 
 /** A call the process was blocked in at the freeze, issued again on the target. */
-export const ReissueImage = z.object({ callId: z.number().int().min(1), call: z.enum(['wait']), args: z.array(z.unknown()).max(8) }).strict();
+export const ReissueImage = z.object({ callId: z.number().int().min(1), call: z.enum(['wait', 'read']), args: z.array(z.unknown()).max(8) }).strict();
 
 const extents = z.array(z.tuple([pageNo, z.number().int().min(1)]));
 

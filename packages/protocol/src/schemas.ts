@@ -58,8 +58,12 @@ export const SpawnRequest = z
     on: hostId.optional(),
     /** Subject the home publishes console output and the exit status to. */
     tty: z.string().min(1).max(256).optional(),
+    /** Console input comes with `input` requests (fd 0 reads block until it does); without it fd 0 reads as end of file. */
+    stdin: z.boolean().optional(),
   })
   .strict();
+/** `input`: console input for a process started with `stdin`, sent to its home; `close` ends it (reads then return ''). */
+export const InputRequest = z.object({ pid, text: z.string().max(1 << 16), close: z.boolean().optional() }).strict();
 /** Reply to `spawn` and `create`. */
 export const SpawnReply = z.object({ pid, host: hostId });
 

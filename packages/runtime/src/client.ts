@@ -21,6 +21,9 @@ import {
 } from '@wisp/protocol';
 import { requestFailure } from './natsErrors.js';
 
+/** Characters per `input` request (the schema's limit). */
+const INPUT_PIECE = 1 << 16;
+
 /** Console output or exit status of a process started by {@link WispClient.run}. */
 export type TtyEvent = TtyMessage;
 
@@ -103,12 +106,13 @@ export class WispClient {
 
   /**
    * Starts `program` with `home` as its home host, running on `on` (exec-time remote
-   * creation) when given. Console output is passed to `onOutput` as it arrives.
+   * creation) when given. Console output is passed to `onOutput` as it arrives. With `stdin`,
+   * its console reads wait for {@link input}; without, they read end of file.
    */
   async run(
     program: string,
     args: string[],
-    opts: { home: string; on?: string; version?: string; onOutput?: (e: TtyEvent & { kind: 'out' }) => void },
+    opts: { home: string; on?: string; version?: string; stdin?: boolean; onOutput?: (e: TtyEvent & { kind: 'out' }) => void },
   ): Promise<RunHandle> {
     const tty = createInbox();
     let settle!: (code: number) => void;
@@ -132,7 +136,7 @@ export class WispClient {
     let reply: { pid: string; host: string };
     try {
       reply = SpawnReply.parse(
-        await this.request(opts.home, 'spawn', { program, args, tty, ...(opts.on ? { on: opts.on } : {}), ...(opts.version ? { version: opts.version } : {}) }),
+        await this.request(opts.home, 'spawn', { program, args, tty, ...(opts.on ? { on: opts.on } : {}), ...(opts.version ? { version: opts.version } : {}), ...(opts.stdin ? { stdin: true } : {}) }),
       );
     } catch (err) {
       sub.unsubscribe();
@@ -142,6 +146,18 @@ export class WispClient {
     if (earlyExit !== null) settle(earlyExit);
     void exit.then(() => sub.unsubscribe());
     return { pid: reply.pid, host: reply.host, home: opts.home, exit, detach: () => sub.unsubscribe() };
+  }
+
+  /**
+   * Console input for `pid` (started with `stdin`), in pieces of at most 64 KiB, in order;
+   * `close` ends it. Sent to its home, which keeps it until the process reads, wherever it runs.
+   */
+  async input(pid: string, text: string, close = false): Promise<void> {
+    if (!isPid(pid)) throw new WispError(ErrorCode.EINVAL, `invalid pid '${pid}' (pids look like h1-7)`);
+    for (let i = 0; i === 0 || i < text.length; i += INPUT_PIECE) {
+      const last = i + INPUT_PIECE >= text.length;
+      await this.request(homeOf(pid), 'input', { pid, text: text.slice(i, i + INPUT_PIECE), ...(close && last ? { close: true } : {}) });
+    }
   }
 
   /** Sends a signal to a process, via its home host. */
