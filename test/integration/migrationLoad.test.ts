@@ -30,8 +30,11 @@ const CHUNK_ROWS = 8;
 const ALARM_SLACK_MS = 2500;
 /** The moves start once the peer has sent this many (it prints its count every 1000). */
 const MOVE_AT = [2000, 5000, 8000];
-/** The alarm's delay: after the last move (about 8000 messages in) on this machine, by a margin. */
-const ALARM_MS = 18_000;
+/**
+ * The alarm's delay: after the last move (8000 messages in) on this machine, by a margin. Flush
+ * is the slowest to get there (each move's target faults its 64 MiB back in): 11–15 s, once 21 s.
+ */
+const ALARM_MS = 26_000;
 
 let c: LocalCluster;
 /** `gen N checksum C` lines of an unmoved `life` run of the same size. */
