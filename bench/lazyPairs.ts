@@ -17,8 +17,9 @@ export interface LazyPair {
 /**
  * The lazy freeze's growth with size, measured in pairs: a `smallMiB` and a `bigMiB` dirtier run
  * side by side and are moved lazily in turn, h1 ↔ h2, each move once the previous one's pull has
- * ended. A freeze is a few ms and this VM's load drifts from minute to minute: alternating puts both sizes under the same drift (as the forward bench
- * alternates with raw NATS), and the medians of `moves` each are compared.
+ * ended. A freeze is a few ms and this VM's load drifts from minute to minute: alternating puts
+ * both sizes under the same drift (as the forward bench alternates with raw NATS), and the
+ * medians of `moves` each are compared.
  */
 export async function lazyPairs(r: MigrateRunner, o: { dirty: number; smallMiB: number; bigMiB: number; moves: number }): Promise<LazyPair> {
   const procs = [await r.start('dirtier', [String(o.smallMiB), String(o.dirty)]), await r.start('dirtier', [String(o.bigMiB), String(o.dirty)])];

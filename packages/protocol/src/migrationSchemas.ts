@@ -85,8 +85,9 @@ export const ProcessImage = z
   .strict();
 
 /**
- * `transfer`: the image; the target builds the PCB and holds it, frozen, until `commit`. For strategies that send no pages ahead of it (`flush`, `lazy`) it also
- * carries the offer: one request where a separate offer would cost the target a message.
+ * `transfer`: the image; the target builds the PCB and holds it, frozen, until `commit`. For
+ * strategies that send no pages ahead of it (`flush`, `lazy`) it also carries the offer: one
+ * request where a separate offer would cost the target a message.
  */
 export const TransferRequest = z.object({ image: ProcessImage, offer: OfferRequest.optional() }).strict();
 /** `commit` / `abort` of the migration of `pid` (sent by the source to the target). */

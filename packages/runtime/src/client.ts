@@ -149,7 +149,7 @@ export class WispClient {
   }
 
   /**
-   * Console input for `pid` (started with `stdin`), in pieces of at most 64 KiB, in order;
+   * Console input for `pid` (started with `stdin`), in pieces of at most 64 Ki characters, in order;
    * `close` ends it. Sent to its home, which keeps it until the process reads, wherever it runs.
    */
   async input(pid: string, text: string, close = false): Promise<void> {
