@@ -1,5 +1,4 @@
 import { describe, expect, test } from 'vitest';
-import { ErrorCode } from '@wisp/protocol';
 import { memFs } from '../../../packages/kernel/test/memFs.js';
 import { SimCluster, type SimFs } from '../../../packages/kernel/test/simCluster.js';
 import { USAGE_EXIT_CODE, WC_CHUNK, exampleRegistry } from '../src/index.js';

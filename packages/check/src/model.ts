@@ -476,7 +476,7 @@ export class Model {
   }
 
   /** Sends a request: to the host(s) its subject leads to, or an immediate no-responders answer. */
-  private request(d: Draft, from: string, inc: number, replyTo: string, requester: Inflight['requester'], subject: string, body: unknown, timeoutMs: number, bytes?: Uint8Array): void {
+  private request(d: Draft, from: string, _inc: number, replyTo: string, requester: Inflight['requester'], subject: string, body: unknown, timeoutMs: number, bytes?: Uint8Array): void {
     const targets: Array<{ host: string; verb: string; body: unknown }> = [];
     if (subject.startsWith(this.procPrefix)) {
       const pid = subject.slice(this.procPrefix.length);

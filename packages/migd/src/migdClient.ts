@@ -1,4 +1,4 @@
-import { Observable, filter, map } from 'rxjs';
+import { type Observable, filter, map } from 'rxjs';
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
   ErrorCode,

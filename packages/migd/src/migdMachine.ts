@@ -120,7 +120,7 @@ function handle(ctx: MigdContext, verb: string, body: unknown, now: number): Ste
   }
 }
 
-type Enqueue = { (a: { type: 'notify'; params: NotifyParams } | { type: 'log'; params: LogParams }): void };
+type Enqueue = (a: { type: 'notify'; params: NotifyParams } | { type: 'log'; params: LogParams }) => void;
 
 function announce(notices: Notice[], enqueue: Enqueue): void {
   for (const n of notices) {

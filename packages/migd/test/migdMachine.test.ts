@@ -22,7 +22,7 @@ class Driver {
   /** Sends a request and returns its reply value, or throws the error code. */
   ask(verb: string, body: unknown, now: number): any {
     const r = this.send(verb, body, now).find((e) => e.type === 'reply');
-    if (!r || r.type !== 'reply') throw new Error('no reply');
+    if (r?.type !== 'reply') throw new Error('no reply');
     if (!r.params.ok) throw new Error(r.params.error.code);
     return r.params.value;
   }

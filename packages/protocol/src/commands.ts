@@ -24,7 +24,7 @@ export const hostCommands = {
   commit: { request: M.PidOnly, reply: S.Empty, summary: 'the migration is committed: run the process' },
   abort: { request: M.PidOnly, reply: S.Empty, summary: 'the migration is aborted: drop what was received' },
   located: { request: M.LocatedRequest, reply: S.Empty, summary: 'tell a home where its process runs now' },
-  fetch: { request: M.FetchRequest, reply: S.Empty, bytes: 'reply', summary: 'pages of a process that left lazily (binary reply)' },
+  fetch: { request: M.FetchRequest, reply: M.PagesMeta, bytes: 'reply', summary: 'pages of a process that left lazily (binary reply)' },
   release: { request: M.PidOnly, reply: S.Empty, summary: 'the target has every page: drop the residual address space' },
   evict: { request: M.EvictRequest, reply: M.EvictReply, summary: 'send every foreign process here home' },
 } as const;
@@ -43,7 +43,7 @@ export type RequestOf<V extends HostVerb> = z.infer<(typeof hostCommands)[V]['re
 
 /** True when `verb` names a host command. */
 export function isHostVerb(verb: string): verb is HostVerb {
-  return Object.prototype.hasOwnProperty.call(hostCommands, verb);
+  return Object.hasOwn(hostCommands, verb);
 }
 
 /** Validates a decoded body for `verb`; throws `EINVAL` with a readable reason. */

@@ -200,7 +200,7 @@ export type CacheDisableRequest = z.infer<typeof CacheDisableRequest>;
 
 /** True when `verb` names a file-server command. */
 export function isFsVerb(verb: string): verb is FsVerb {
-  return Object.prototype.hasOwnProperty.call(fsCommands, verb);
+  return  Object.hasOwn(fsCommands, verb);
 }
 
 function parseWith<T>(schema: z.ZodType<T>, body: unknown, what: string): T {

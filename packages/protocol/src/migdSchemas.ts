@@ -114,7 +114,7 @@ export type MigdRequestOf<V extends MigdVerb> = z.infer<(typeof migdCommands)[V]
 
 /** True when `verb` names a migd command. */
 export function isMigdVerb(verb: string): verb is MigdVerb {
-  return Object.prototype.hasOwnProperty.call(migdCommands, verb);
+  return  Object.hasOwn(migdCommands, verb);
 }
 
 /** Validates a decoded body for a migd `verb`; throws `EINVAL` with a readable reason. */
