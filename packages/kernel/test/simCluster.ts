@@ -1,4 +1,4 @@
-import { ErrorCode, errorReply, isPid, okReply, parseHostSubject, type TtyMessage, type WireError } from '@wisp/protocol';
+import { ErrorCode, errorReply, hostCommands, isHostVerb, isPid, okReply, parseHostSubject, type TtyMessage, type WireError } from '@wisp/protocol';
 import type { ProgramRegistry } from '@wisp/proc';
 import { Kernel, type Effect, type KernelEvent } from '../src/index.js';
 
@@ -40,6 +40,8 @@ export class SimCluster {
   private readonly subscriptions = new Map<string, string>();
   private readonly queue: Delivery[] = [];
   private readonly inflight = new Map<string, Inflight>();
+  /** The verb each delivered request was for, by reply subject: its reply is checked against the verb's declared schema. */
+  private readonly replyVerbs = new Map<string, string>();
   private readonly timers = new Map<string, SimTimer>();
   private readonly maxSteps: number;
   private readonly defaultRegistry: ProgramRegistry;
@@ -366,6 +368,7 @@ export class SimCluster {
     const h = this.hosts.get(d.host);
     if (!h) return;
     const now = this.time + h.skewMs;
+    if (d.kind === 'request') this.replyVerbs.set(d.replyTo, d.verb);
     const event: KernelEvent =
       d.kind === 'request'
         ? { type: 'request', verb: d.verb, body: d.body, replyTo: d.replyTo, now, ...(d.bytes ? { bytes: d.bytes } : {}) }
@@ -400,6 +403,16 @@ export class SimCluster {
     return next;
   }
 
+  /** A host's reply must match what `hostCommands` declares for its verb (the declarations are the contract). */
+  private checkReply(host: string, to: string, value: unknown): void {
+    const verb = this.replyVerbs.get(to);
+    this.replyVerbs.delete(to);
+    if (!verb || !isHostVerb(verb)) return;
+    const schema = hostCommands[verb].reply;
+    const res = schema?.safeParse(wire(value ?? {}));
+    if (res && !res.success) throw new Error(`${host}: ${verb} reply does not match its declared schema: ${res.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+
   /** Performs a host's queued effects. */
   private drain(host: string): void {
     const h = this.hosts.get(host);
@@ -410,6 +423,7 @@ export class SimCluster {
   private perform(host: string, e: Effect): void {
     switch (e.type) {
       case 'reply':
+        if (e.ok) this.checkReply(host, e.to, e.value);
         if (!this.settleInflight(e.to, e.ok ? { ok: true, value: e.value, ...(e.bytes ? { bytes: concat(e.bytes) } : {}) } : { ok: false, error: e.error })) this.strayReplies.push(e);
         return;
       case 'request': {
