@@ -153,7 +153,7 @@ export class PagedAddressSpace implements AddressSpace {
    */
   static fromImage(img: AddressSpaceImage, options: Omit<PagedAddressSpaceOptions, 'pageSize' | 'maxSize'> = {}): PagedAddressSpace {
     const space = PagedAddressSpace.fromDescription(img.description, options);
-    space.installMany(img.pages);
+    for (const [p, b] of img.pages) space.install(p, b);
     return space;
   }
 
@@ -472,11 +472,6 @@ export class PagedAddressSpace implements AddressSpace {
     this.frames[page] = frame;
     this.setState(page, (dirty ?? state === ABSENT_DIRTY) ? DIRTY : CLEAN);
     this.writeEpoch[page] = 0;
-  }
-
-  /** {@link install} for several pages. */
-  installMany(pages: Iterable<readonly [page: number, bytes: Uint8Array]>): void {
-    for (const [p, b] of pages) this.install(p, b);
   }
 
   /**
