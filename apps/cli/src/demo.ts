@@ -1,3 +1,4 @@
+import { exitOnBrokenPipe, exitWhenWritten } from './exit.js';
 import { startLocalCluster } from './localCluster.js';
 import { hostsCommand } from './commands/hosts.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -116,10 +117,11 @@ async function demo(): Promise<void> {
   }
 }
 
+exitOnBrokenPipe();
 demo().then(
-  () => process.exit(0),
+  () => exitWhenWritten(0),
   (err: unknown) => {
     process.stderr.write(`demo failed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
+    return exitWhenWritten(1);
   },
 );
