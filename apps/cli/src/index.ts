@@ -4,3 +4,4 @@ export { readClusterFile } from './clusterFile.js';
 export { startMigdProcess, waitForMigd, type MigdProcessOptions } from './localCluster.js';
 export { evictCommand } from './commands/evict.js';
 export { inputCommand } from './commands/input.js';
+export { escapesFor, styleFor, type Style, type OutputStream } from './style.js';

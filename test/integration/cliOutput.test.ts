@@ -7,7 +7,7 @@ import { clusterEvents } from '@wisp/runtime';
 import { spewLine } from './programs/pipePrograms.js';
 
 /**
- * The CLI's output through a pipe: all of it arrives, even when there is far more than a pipe
+ * The CLI's output as a pipe or a file sees it. All of it arrives, even when there is far more than a pipe
  * holds (64 KiB) when the command is done. Each run is the real CLI as its own process, its
  * stdout a shell pipe into a slow reader; what it reads is compared byte for byte.
  */
@@ -16,7 +16,7 @@ const PROGRAMS = fileURLToPath(new URL('./programs/pipePrograms.ts', import.meta
 let c: LocalCluster;
 
 beforeAll(async () => {
-  c = await startLocalCluster({ hosts: 1, cluster: 'pipes', programs: [PROGRAMS] });
+  c = await startLocalCluster({ hosts: 1, cluster: 'clioutput', programs: [PROGRAMS] });
 });
 
 afterAll(async () => {
@@ -95,5 +95,39 @@ describe('output through a pipe', () => {
     const r = await wispThroughPipe(['fs', 'cat', '/no-such-file']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^wisp: .*ENOENT/);
+  });
+});
+
+/** Runs `wisp <command…>` with stdout on a terminal (a pty from `script`); what the terminal showed. */
+function wispOnTerminal(command: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  const quoted = [process.execPath, ...wispArgs(command, c)].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const child = spawn('script', ['-qec', quoted, '/dev/null'], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, out }));
+  });
+}
+
+describe('escape codes only on a terminal', () => {
+  const withoutNoColor = { ...process.env };
+  delete withoutNoColor.NO_COLOR;
+
+  it('wisp hosts through a pipe is plain text', async () => {
+    const r = await wispThroughPipe(['hosts']);
+    expect(r.code).toBe(0);
+    expect(r.out.toString('utf8')).toMatch(/^HOST +OWNER/);
+    expect(r.out.includes(0x1b)).toBe(false);
+  });
+
+  it('wisp hosts on a terminal has a bold header, and none with NO_COLOR set', async () => {
+    const tty = await wispOnTerminal(['hosts'], withoutNoColor);
+    expect(tty.code).toBe(0);
+    expect(tty.out).toMatch(/^\x1b\[1mHOST +OWNER.*\x1b\[22m\r?\n/);
+    const noColor = await wispOnTerminal(['hosts'], { ...withoutNoColor, NO_COLOR: '1' });
+    expect(noColor.code).toBe(0);
+    expect(noColor.out).toMatch(/^HOST +OWNER/);
+    expect(noColor.out).not.toContain('\x1b');
   });
 });
