@@ -5,3 +5,4 @@ export { startMigdProcess, waitForMigd, type MigdProcessOptions } from './localC
 export { evictCommand } from './commands/evict.js';
 export { inputCommand } from './commands/input.js';
 export { escapesFor, styleFor, type Style, type OutputStream } from './style.js';
+export { exitWhenWritten, exitOnBrokenPipe, written, EXIT_BROKEN_PIPE } from './exit.js';
