@@ -1,4 +1,6 @@
+import { exitOnBrokenPipe, exitWhenWritten } from './exit.js';
 import { startLocalCluster } from './localCluster.js';
+import { styleFor } from './style.js';
 import { hostsCommand } from './commands/hosts.js';
 import { migrateCommand } from './commands/migrate.js';
 import { psCommand } from './commands/ps.js';
@@ -6,8 +8,10 @@ import type { WispClient } from '@wisp/runtime';
 
 const HOUR = 3_600_000;
 
+const style = styleFor(process.stdout);
+
 function say(s: string): void {
-  process.stdout.write(`\n\x1b[1m# ${s}\x1b[0m\n`);
+  process.stdout.write(`\n${style.bold(`# ${s}`)}\n`);
 }
 
 async function run(client: WispClient, program: string, args: string[], o: { home: string; on?: string }): Promise<number> {
@@ -116,10 +120,11 @@ async function demo(): Promise<void> {
   }
 }
 
+exitOnBrokenPipe();
 demo().then(
-  () => process.exit(0),
+  () => exitWhenWritten(0),
   (err: unknown) => {
     process.stderr.write(`demo failed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
+    return exitWhenWritten(1);
   },
 );

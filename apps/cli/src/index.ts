@@ -4,3 +4,5 @@ export { readClusterFile } from './clusterFile.js';
 export { startMigdProcess, waitForMigd, type MigdProcessOptions } from './localCluster.js';
 export { evictCommand } from './commands/evict.js';
 export { inputCommand } from './commands/input.js';
+export { escapesFor, styleFor, type Style, type OutputStream } from './style.js';
+export { exitWhenWritten, exitOnBrokenPipe, written, EXIT_BROKEN_PIPE } from './exit.js';

@@ -14,6 +14,7 @@ import { upCommand } from './commands/up.js';
 import { anywhereCommand } from './commands/anywhere.js';
 import { inputCommand } from './commands/input.js';
 import { migdCommand } from './commands/migd.js';
+import { exitOnBrokenPipe, exitWhenWritten } from './exit.js';
 import { hostRegistry } from './programModules.js';
 import { UsageError, usage } from './usage.js';
 
@@ -155,15 +156,13 @@ function reportMs(v: { 'report-ms'?: string }): number {
   return intOption('--report-ms', v['report-ms']!, 10, 3_600_000);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      process.stderr.write(`wisp: ${(err as Error).message}\n\n${usage}`);
-      process.exit(2);
-    }
-    const code = err instanceof WispError ? ` (${err.code})` : '';
-    process.stderr.write(`wisp: ${(err as Error).message}${code}\n`);
-    process.exit(1);
-  },
-);
+exitOnBrokenPipe();
+main(process.argv.slice(2)).then(exitWhenWritten, (err: unknown) => {
+  if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    process.stderr.write(`wisp: ${(err as Error).message}\n\n${usage}`);
+    return exitWhenWritten(2);
+  }
+  const code = err instanceof WispError ? ` (${err.code})` : '';
+  process.stderr.write(`wisp: ${(err as Error).message}${code}\n`);
+  return exitWhenWritten(1);
+});
