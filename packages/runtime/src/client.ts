@@ -1,5 +1,5 @@
 import { connect } from '@nats-io/transport-node';
-import { createInbox, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import {
   ErrorCode,
   HostInfo,
@@ -13,6 +13,7 @@ import {
   encode,
   homeOf,
   isPid,
+  NatsEdge,
   subjects,
   unwrapReply,
   type Strategy,
@@ -46,11 +47,15 @@ export class WispClient {
   readonly nc: NatsConnection;
   readonly subjects: Subjects;
   private readonly owned: boolean;
+  /** Guards the client's own subscriptions (a throwing `onOutput` must not stop the connection's reader). */
+  private readonly edge: NatsEdge;
 
   private constructor(nc: NatsConnection, cluster: string, owned: boolean) {
     this.nc = nc;
     this.subjects = subjects(cluster);
     this.owned = owned;
+    const quiet = () => {};
+    this.edge = new NatsEdge(nc, { info: quiet, warn: quiet, error: (o, m) => process.stderr.write(`wisp: ${m} ${JSON.stringify(o)}\n`) });
   }
 
   /** Connects to the NATS server at `url`. */
@@ -120,7 +125,7 @@ export class WispClient {
     let rootPid: string | null = null;
     let earlyExit: number | null = null;
     const sub: Subscription = this.nc.subscribe(tty, {
-      callback: (_err, msg) => {
+      callback: this.edge.callback('console', (msg: Msg) => {
         const parsed = TtyMessage.safeParse(safeDecode(msg.data));
         if (!parsed.success) return;
         const m = parsed.data;
@@ -130,7 +135,7 @@ export class WispClient {
           if (rootPid === null) earlyExit = m.code;
           else if (m.pid === rootPid) settle(m.code);
         }
-      },
+      }),
     });
     await this.nc.flush();
     let reply: { pid: string; host: string };
@@ -188,6 +193,7 @@ export class WispClient {
 
   /** Closes the connection if this client opened it. */
   async close(): Promise<void> {
+    this.edge.close();
     if (this.owned) await this.nc.close();
   }
 

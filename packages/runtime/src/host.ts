@@ -12,6 +12,7 @@ import {
   type HostVerb,
   errorReply,
   isHostVerb,
+  NatsEdge,
   okReply,
   toWireError,
   unwrapReply,
@@ -88,6 +89,8 @@ export class Host {
   private readonly consoleOut: (pid: string, fd: number, data: string) => void;
   private readonly budget: number;
   private readonly inbox: ReplyInbox;
+  /** Where every subscription callback and publish of this host goes through (never throws). */
+  readonly edge: NatsEdge;
   private readonly fs: HostFs | undefined;
   private pumping = false;
   private pumpQueued = false;
@@ -111,7 +114,12 @@ export class Host {
       startedAt: this.clock.now(),
     });
     this.events$ = this.events.asObservable();
-    this.inbox = new ReplyInbox(this.nc);
+    this.edge = new NatsEdge(this.nc, this.log, {
+      onChange: (up, downMs) => {
+        if (up) this.publishEvent('host.reconnected', { downMs });
+      },
+    });
+    this.inbox = new ReplyInbox(this.nc, this.edge);
     this.fs = opts.fs;
   }
 
@@ -119,15 +127,12 @@ export class Host {
   static async start(opts: HostOptions): Promise<Host> {
     const host = new Host(opts);
     const s = host.kernel.subjects;
-    const onHostMsg = (err: Error | null, msg: Msg) => {
-      if (err) return host.log.error({ err }, 'subscription failed');
-      host.onMessage(msg);
-    };
+    const onHostMsg = host.edge.callback('host', (msg: Msg) => host.onMessage(msg));
     host.subs.push(host.nc.subscribe(s.hostAll(host.id), { callback: onHostMsg }));
     host.subs.push(host.nc.subscribe(s.hosts('*'), { callback: onHostMsg }));
     await host.nc.flush();
     if (opts.owner) {
-      host.owner = await OwnerActivity.start({ host: host.id, nc: host.nc, subjects: s, clock: host.clock, log: host.log }, opts.owner);
+      host.owner = await OwnerActivity.start({ host: host.id, nc: host.nc, subjects: s, clock: host.clock, log: host.log, edge: host.edge }, opts.owner);
       // The owner is back: every foreign process goes home (DESIGN §7), each a normal migration.
       host.owner.input$.subscribe(() => {
         if (host.kernel.foreignCount > 0) host.feed({ type: 'request', verb: 'evict', body: {}, replyTo: null, now: host.clock.now() });
@@ -146,6 +151,7 @@ export class Host {
     this.stopped = true;
     for (const s of [...this.subs, ...this.procSubs.values()]) s.unsubscribe();
     this.inbox.close();
+    this.edge.close();
     for (const h of this.armed.values()) this.timers.clear(h);
     this.armed.clear();
     this.events.complete();
@@ -179,10 +185,11 @@ export class Host {
     } catch (err) {
       const error = toWireError(err);
       this.log.warn({ subject: msg.subject, code: error.code }, `rejected message: ${error.message}`);
-      if (msg.reply) msg.respond(encode(errorReply(error)));
+      this.edge.respond(msg, encode(errorReply(error)));
       return;
     }
-    this.feed({ type: 'request', verb, body: shape(body), replyTo: msg.reply ?? null, now: this.clock.now(), ...(bytes ? { bytes } : {}) });
+    // nats.js gives '' for "no reply subject": such a request is processed and counted, never answered.
+    this.feed({ type: 'request', verb, body: shape(body), replyTo: this.edge.replyOf(msg), now: this.clock.now(), ...(bytes ? { bytes } : {}) });
   }
 
   private feed(event: KernelEvent): void {
@@ -191,7 +198,7 @@ export class Host {
     } catch (err) {
       // The kernel answers bad input itself; reaching here is a kernel bug. Keep serving.
       this.log.error({ err, event: event.type }, 'kernel failed on an event');
-      if (event.type === 'request' && event.replyTo) this.nc.publish(event.replyTo, encode(errorReply(toWireError(err))));
+      if (event.type === 'request' && event.replyTo) this.edge.answer(event.replyTo, encode(errorReply(toWireError(err))));
     }
     this.pump();
   }
@@ -222,18 +229,18 @@ export class Host {
     for (const e of effects) {
       switch (e.type) {
         case 'reply':
-          this.nc.publish(e.to, e.ok && e.bytes ? encodeFrame(okReply(e.value), e.bytes) : encode(e.ok ? okReply(e.value) : errorReply(e.error)));
+          this.edge.answer(e.to, e.ok && e.bytes ? encodeFrame(okReply(e.value), e.bytes) : encode(e.ok ? okReply(e.value) : errorReply(e.error)));
           break;
         case 'request':
           this.request(e.token, e.subject, e.bytes ? encodeFrame(e.body, e.bytes) : encode(e.body), e.timeoutMs, e.framedReply ?? false);
           break;
         case 'publish':
-          this.nc.publish(e.subject, encode(e.body));
+          this.edge.publish(e.subject, encode(e.body));
           break;
         case 'subscribe': {
           const pid = e.pid;
           if (this.procSubs.has(pid)) break;
-          this.procSubs.set(pid, this.nc.subscribe(this.kernel.subjects.proc(pid), { callback: (_err, msg) => this.onProcMessage(pid, msg) }));
+          this.procSubs.set(pid, this.nc.subscribe(this.kernel.subjects.proc(pid), { callback: this.edge.callback('process', (msg: Msg) => this.onProcMessage(pid, msg)) }));
           break;
         }
         case 'unsubscribe':
@@ -319,7 +326,7 @@ export class Host {
   private publishEvent(kind: string, data: Record<string, unknown>): void {
     const ev: ClusterEvent = { kind, host: this.id, at: this.clock.now(), data };
     if (!this.stopped) this.events.next(ev);
-    if (!this.nc.isClosed()) this.nc.publish(this.kernel.subjects.event(kind), encode(ev));
+    this.edge.publish(this.kernel.subjects.event(kind), encode(ev));
   }
 }
 
