@@ -5,8 +5,8 @@ import { encode } from '@wisp/protocol';
 let c: LocalCluster;
 
 beforeAll(async () => {
-  c = await startLocalCluster({ hosts: 2, migd: true });
-}, 60_000);
+  c = await startLocalCluster({ hosts: 2, migd: true, readyTimeoutMs: 45_000 });
+}, 90_000);
 
 afterAll(async () => {
   await c?.stop();

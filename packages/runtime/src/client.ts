@@ -1,4 +1,3 @@
-import { connect } from '@nats-io/transport-node';
 import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import {
   ErrorCode,
@@ -20,6 +19,7 @@ import {
   type Signal,
   type Subjects,
 } from '@wisp/protocol';
+import { connectNats, type ConnectionLog } from './natsConnect.js';
 import { requestFailure } from './natsErrors.js';
 
 /** Characters per `input` request (the schema's limit). */
@@ -58,10 +58,10 @@ export class WispClient {
     this.edge = new NatsEdge(nc, { info: quiet, warn: quiet, error: (o, m) => process.stderr.write(`wisp: ${m} ${JSON.stringify(o)}\n`) });
   }
 
-  /** Connects to the NATS server at `url`. */
-  static async connect(url: string, cluster = 'default'): Promise<WispClient> {
+  /** Connects to the NATS server at `url` (reconnecting forever; `log` hears of outages). */
+  static async connect(url: string, cluster = 'default', opts: { log?: ConnectionLog; reconnectWaitMs?: number } = {}): Promise<WispClient> {
     try {
-      return new WispClient(await connect({ servers: url, name: 'wisp-client' }), cluster, true);
+      return new WispClient(await connectNats(url, { name: 'wisp-client', ...opts }), cluster, true);
     } catch (err) {
       throw new WispError(ErrorCode.EHOSTUNREACH, `cannot reach NATS at ${url}: ${(err as Error).message}`);
     }

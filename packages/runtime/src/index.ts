@@ -6,3 +6,4 @@ export { requestFailure } from './natsErrors.js';
 export { startNatsServer, findNatsServerBinary, type NatsServerHandle, type NatsServerOptions } from './natsServer.js';
 export { WispClient, type RunHandle, type TtyEvent } from './client.js';
 export { OwnerActivity, type OwnerActivityOptions, type OwnerInput, type OwnerInputSource } from './ownerActivity.js';
+export { connectNats, reconnectWaitMs, type ConnectNatsOptions, type ConnectionLog } from './natsConnect.js';

@@ -1,13 +1,12 @@
-import { connect } from '@nats-io/transport-node';
 import { FsClient } from '@wisp/fs';
-import { Host, createLogger } from '@wisp/runtime';
+import { Host, connectNats, createLogger } from '@wisp/runtime';
 import { hostRegistry } from '../programModules.js';
 
 /** `wisp host`: runs one host in this process until SIGTERM/SIGINT. */
 export async function hostCommand(o: { id: string; url: string; cluster: string; skewMs: number; fs: string; programs: string[]; reportMs?: number }): Promise<void> {
   const registry = await hostRegistry(o.programs);
   const logger = createLogger('wisp-host');
-  const nc = await connect({ servers: o.url, name: `wisp-host-${o.id}`, noAsyncTraces: true });
+  const nc = await connectNats(o.url, { name: `wisp-host-${o.id}`, log: logger.child({ host: o.id }) });
   // The host's file-system client: prefix table, block cache, and the cache.disable callbacks.
   const fs = await FsClient.start({ nc, host: o.id, prefixes: o.fs, cluster: o.cluster });
   const host = await Host.start({ id: o.id, nc, registry, cluster: o.cluster, clockSkewMs: o.skewMs, logger, fs, owner: { reportMs: o.reportMs } });
