@@ -25,6 +25,8 @@ export interface WispProcessOptions {
   logLevel?: string;
   /** Ms between NATS reconnect attempts (`WISP_NATS_RECONNECT_MS`). */
   reconnectWaitMs?: number;
+  /** Length of a host's lease on its id, ms (`WISP_HOST_LEASE_MS`; default 5000). */
+  hostLeaseMs?: number;
 }
 
 /** Options for {@link startHostProcess}. */
@@ -91,6 +93,7 @@ function startWispProcess(id: string, command: string[], o: WispProcessOptions):
   const args = wispArgs(command, o);
   const env: NodeJS.ProcessEnv = { ...process.env, WISP_LOG_LEVEL: o.logLevel ?? process.env.WISP_LOG_LEVEL ?? 'warn' };
   if (o.reconnectWaitMs) env.WISP_NATS_RECONNECT_MS = String(o.reconnectWaitMs);
+  if (o.hostLeaseMs) env.WISP_HOST_LEASE_MS = String(o.hostLeaseMs);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const output: string[] = [];
   const log: string[] = [];
@@ -153,6 +156,8 @@ export interface LocalClusterOptions {
   reconnectWaitMs?: number;
   /** Hears of the client's NATS outages. */
   clientLog?: ConnectionLog;
+  /** Length of each host's lease on its id, ms (default 5000). */
+  hostLeaseMs?: number;
 }
 
 /** Starts an embedded `nats-server` (unless `url` is given) and `hosts` host processes h1…hN. */
@@ -163,7 +168,7 @@ export async function startLocalCluster(o: LocalClusterOptions = {}): Promise<Lo
   const url = o.url ?? nats!.url;
   const hosts: HostProcess[] = [];
   let client: WispClient | null = null;
-  const common: WispProcessOptions = { url, cluster, inherit: o.inherit, logLevel: o.logLevel, reconnectWaitMs: o.reconnectWaitMs };
+  const common: WispProcessOptions = { url, cluster, inherit: o.inherit, logLevel: o.logLevel, reconnectWaitMs: o.reconnectWaitMs, hostLeaseMs: o.hostLeaseMs };
   const fsOptions = { ...common, id: 'fs1', storage: o.storage };
   let fileServer = startFileServerProcess(fsOptions);
   const migd = o.migd ? startMigdProcess({ ...common, ...(o.migd === true ? {} : o.migd) }) : null;

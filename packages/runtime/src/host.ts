@@ -21,7 +21,9 @@ import type { ProgramRegistry } from '@wisp/proc';
 import { Kernel, type Effect, type FsOp, type KernelEvent } from '@wisp/kernel';
 import { systemClock, systemTimers, type Clock, type Timers } from './clock.js';
 import type { ClusterEvent } from './clusterEvents.js';
+import { HostLease } from './hostLease.js';
 import { createLogger, type Logger } from './logger.js';
+import { PidBlocks } from './pidBlocks.js';
 import { OwnerActivity, type OwnerActivityOptions } from './ownerActivity.js';
 import { ReplyInbox } from './replyInbox.js';
 
@@ -49,11 +51,24 @@ export interface HostOptions {
   /**
    * The file-system client (an `FsClient` from `@wisp/fs`, ideally on the same connection, with
    * its default `serveCallbacks`) that performs the kernel's `fs` effects. Without one, file
-   * calls fail with `ENOSYS`.
+   * calls fail with `ENOSYS`. A function is called once the lease is taken, so a duplicate host
+   * never starts a client that answers the real one's callbacks.
    */
-  fs?: HostFs;
+  fs?: HostFs | (() => Promise<HostFs>);
   /** Report owner idle time, load and foreign processes to migd (and take `wisp input`); off when absent. */
   owner?: OwnerActivityOptions;
+  /**
+   * Hold a lease on the host id — refusing to start (`EEXIST`) while another live host holds it —
+   * and take pids from the cluster's durable counter, so none is reused after a restart. Both
+   * need JetStream. Off when absent (in-process hosts of tests and benches).
+   */
+  lease?: { ttlMs?: number };
+}
+
+/** What a host holds in the cluster's KV store when {@link HostOptions.lease} is on. */
+interface Durable {
+  lease: HostLease;
+  pids: PidBlocks;
 }
 
 /**
@@ -92,12 +107,14 @@ export class Host {
   /** Where every subscription callback and publish of this host goes through (never throws). */
   readonly edge: NatsEdge;
   private readonly fs: HostFs | undefined;
+  private readonly durable: Durable | null;
   private pumping = false;
   private pumpQueued = false;
   private stopped = false;
 
-  private constructor(opts: HostOptions) {
+  private constructor(opts: HostOptions & { fs?: HostFs }, durable: Durable | null) {
     this.id = assertHostId(opts.id);
+    this.durable = durable;
     this.nc = opts.nc;
     this.clock = opts.clock ?? systemClock(opts.clockSkewMs ?? 0);
     this.timers = opts.timers ?? systemTimers;
@@ -112,6 +129,7 @@ export class Host {
       clockSkewMs: opts.clockSkewMs ?? 0,
       osPid: process.pid,
       startedAt: this.clock.now(),
+      ...(durable ? { allocatePid: () => durable.pids.allocate() } : {}),
     });
     this.events$ = this.events.asObservable();
     this.edge = new NatsEdge(this.nc, this.log, {
@@ -125,7 +143,28 @@ export class Host {
 
   /** Starts a host and waits until the server has its subscriptions. */
   static async start(opts: HostOptions): Promise<Host> {
-    const host = new Host(opts);
+    let host: Host | null = null;
+    let durable: Durable | null = null;
+    if (opts.lease) {
+      const nc = opts.nc;
+      const cluster = opts.cluster ?? 'default';
+      const log = (opts.logger ?? createLogger()).child({ host: assertHostId(opts.id) });
+      const lease = await HostLease.acquire({ nc, cluster, host: opts.id, log, ttlMs: opts.lease.ttlMs, onLost: (h) => host?.publishEvent('host.leaseLost', { boot: h.boot }) });
+      try {
+        durable = { lease, pids: await PidBlocks.open({ nc, cluster, host: opts.id, log }) };
+      } catch (err) {
+        await lease.release();
+        throw err;
+      }
+    }
+    let fs: HostFs | undefined;
+    try {
+      fs = typeof opts.fs === 'function' ? await opts.fs() : opts.fs;
+    } catch (err) {
+      await durable?.lease.release();
+      throw err;
+    }
+    host = new Host({ ...opts, fs }, durable);
     const s = host.kernel.subjects;
     const onHostMsg = host.edge.callback('host', (msg: Msg) => host.onMessage(msg));
     host.subs.push(host.nc.subscribe(s.hostAll(host.id), { callback: onHostMsg }));
@@ -156,6 +195,7 @@ export class Host {
     this.armed.clear();
     this.events.complete();
     await this.nc.flush().catch(() => undefined);
+    await this.durable?.lease.release();
   }
 
   private onMessage(msg: Msg): void {

@@ -8,14 +8,17 @@ export async function hostCommand(o: { id: string; url: string; cluster: string;
   const logger = createLogger('wisp-host');
   const nc = await connectNats(o.url, { name: `wisp-host-${o.id}`, log: logger.child({ host: o.id }) });
   // The host's file-system client: prefix table, block cache, and the cache.disable callbacks.
-  const fs = await FsClient.start({ nc, host: o.id, prefixes: o.fs, cluster: o.cluster });
-  const host = await Host.start({ id: o.id, nc, registry, cluster: o.cluster, clockSkewMs: o.skewMs, logger, fs, owner: { reportMs: o.reportMs } });
+  // Started once the host holds the lease on its id: a duplicate must not answer the real one's callbacks.
+  let fs: FsClient | null = null;
+  const startFs = async () => (fs = await FsClient.start({ nc, host: o.id, prefixes: o.fs, cluster: o.cluster }));
+  const leaseMs = Number(process.env.WISP_HOST_LEASE_MS) || undefined;
+  const host = await Host.start({ id: o.id, nc, registry, cluster: o.cluster, clockSkewMs: o.skewMs, logger, fs: startFs, owner: { reportMs: o.reportMs }, lease: { ttlMs: leaseMs } });
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
     void nc.closed().then(() => resolve());
   });
   await host.stop();
-  await fs.stop();
+  await (fs as FsClient | null)?.stop();
   await nc.drain().catch(() => undefined);
 }
