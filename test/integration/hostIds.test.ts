@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHostProcess, startLocalCluster, type HostProcess, type LocalCluster } from '@wisp/cli';
+import { hostsCommand } from '../../apps/cli/src/commands/hosts.js';
+import { psCommand } from '../../apps/cli/src/commands/ps.js';
 import { PID_BLOCK } from '@wisp/runtime';
 import { runToEnd } from './runProgram.js';
 
@@ -51,5 +53,27 @@ describe('host ids', () => {
     expect(pidNumber(r.pid)).toBeGreaterThan(PID_BLOCK);
     expect((await c.client.ps()).find((p) => p.pid === old.pid)).toMatchObject({ host: 'h2' });
     await c.client.request('h2', 'kill', { pid: old.pid, signal: 'KILL' }).catch(() => undefined);
+  }, 60_000);
+
+  it('a host that does not answer in time (SIGSTOPped) is listed as slow, not dropped, and the commands return', async () => {
+    const h2 = c.hosts.find((h) => h.id === 'h2' && h.child.exitCode === null)!;
+    const run = await c.client.run('sleeper', ['600000'], { home: 'h2' });
+    h2.child.kill('SIGSTOP');
+    try {
+      // Asked within its lease (renewed every LEASE_MS / 3): it holds one, so it is waited for.
+      const t0 = Date.now();
+      const [hosts, ps] = await Promise.all([hostsCommand(c.client), psCommand(c.client)]);
+      expect(Date.now() - t0).toBeLessThan(15_000);
+      expect(hosts).toMatch(/^h1 /m);
+      expect(hosts).toContain('h2 slow: holds its lease but did not answer within 5 s');
+      expect(ps).toContain('processes on h2 are not listed');
+      expect(ps).not.toContain(run.pid);
+    } finally {
+      h2.child.kill('SIGCONT');
+    }
+    // Awake again, it takes its lapsed lease back and is listed with its process.
+    await expect.poll(async () => (await c.client.hosts()).map((h) => h.id), { timeout: 20_000, interval: 200 }).toEqual(['h1', 'h2']);
+    expect((await c.client.ps()).find((p) => p.pid === run.pid)).toMatchObject({ host: 'h2' });
+    await c.client.kill(run.pid, 'KILL');
   }, 60_000);
 });

@@ -156,22 +156,16 @@ export class HostLease {
   }
 }
 
-/** Hosts of `cluster` holding a live lease, by id (empty when the bucket does not exist yet). */
-export async function leasedHosts(nc: NatsConnection, cluster: string): Promise<Map<string, LeaseHolder>> {
-  const out = new Map<string, LeaseHolder>();
+/** Ids of the hosts of `cluster` holding a live lease (none when the bucket does not exist yet). */
+export async function leasedHosts(nc: NatsConnection, cluster: string): Promise<string[]> {
   let kv: KV;
   try {
     kv = await new Kvm(nc).open(hostLeaseBucket(cluster));
   } catch {
-    return out;
+    return [];
   }
-  const keys: string[] = [];
-  for await (const k of await kv.keys()) keys.push(k);
-  await Promise.all(
-    keys.map(async (k) => {
-      const e = await kv.get(k);
-      if (e?.operation === 'PUT') out.set(k, e.json() as LeaseHolder);
-    }),
-  );
-  return out;
+  const ids: string[] = [];
+  // Released (deleted) leases are left out; lapsed ones are gone from the bucket.
+  for await (const k of await kv.keys()) ids.push(k);
+  return ids;
 }

@@ -4,7 +4,7 @@ export { systemClock, systemTimers, type Clock, type Timers } from './clock.js';
 export { createLogger, type Logger } from './logger.js';
 export { requestFailure } from './natsErrors.js';
 export { startNatsServer, findNatsServerBinary, type NatsServerHandle, type NatsServerOptions } from './natsServer.js';
-export { WispClient, type RunHandle, type TtyEvent } from './client.js';
+export { WispClient, LEASED_WAIT_MS, type AbsentHost, type SurveyOptions, type RunHandle, type TtyEvent } from './client.js';
 export { OwnerActivity, type OwnerActivityOptions, type OwnerInput, type OwnerInputSource } from './ownerActivity.js';
 export { connectNats, reconnectWaitMs, type ConnectNatsOptions, type ConnectionLog } from './natsConnect.js';
 export { HostLease, leasedHosts, hostLeaseBucket, DEFAULT_HOST_LEASE_MS, type LeaseHolder } from './hostLease.js';
