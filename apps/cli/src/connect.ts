@@ -13,5 +13,8 @@ export async function connectClient(o: ClientOptions): Promise<WispClient> {
   if (!url) {
     throw new Error(`no cluster '${o.cluster}' is running: start one with 'pnpm wisp up' (or pass --nats URL)`);
   }
-  return WispClient.connect(url, o.cluster);
+  return WispClient.connect(url, o.cluster, { log: stderrLog });
 }
+
+/** NATS outages as `wisp: …` lines on stderr (a long `wisp run` waits them out). */
+export const stderrLog = { warn: (_fields: object, msg?: string) => void process.stderr.write(`wisp: ${msg}\n`) };

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startNatsServer, WispClient, type NatsServerHandle } from '@wisp/runtime';
+import { startNatsServer, WispClient, type ConnectionLog, type NatsServerHandle } from '@wisp/runtime';
 
 const mainPath = fileURLToPath(new URL('./main.ts', import.meta.url));
 const tsxLoader = createRequire(import.meta.url).resolve('tsx');
@@ -13,17 +13,26 @@ export interface HostProcess {
   child: ChildProcess;
   /** Lines it printed on stdout (its home console), for tests. */
   output: string[];
+  /** Lines it printed on stderr (its log), for tests. */
+  log: string[];
+}
+
+/** How every Wisp process started here runs. */
+export interface WispProcessOptions {
+  url: string;
+  cluster?: string;
+  inherit?: boolean;
+  logLevel?: string;
+  /** Ms between NATS reconnect attempts (`WISP_NATS_RECONNECT_MS`). */
+  reconnectWaitMs?: number;
+  /** Length of a host's lease on its id, ms (`WISP_HOST_LEASE_MS`; default 5000). */
+  hostLeaseMs?: number;
 }
 
 /** Options for {@link startHostProcess}. */
-export interface HostProcessOptions {
+export interface HostProcessOptions extends WispProcessOptions {
   id: string;
-  url: string;
-  cluster?: string;
   skewMs?: number;
-  /** Copy the host's stdout/stderr to ours (default: capture only). */
-  inherit?: boolean;
-  logLevel?: string;
   /** Modules of extra programs (`--programs`), absolute paths or relative to our cwd. */
   programs?: readonly string[];
   /** Ms between the host's reports to migd (`--report-ms`). */
@@ -40,11 +49,7 @@ export function startHostProcess(o: HostProcessOptions): HostProcess {
 }
 
 /** migd's thresholds on its command line. */
-export interface MigdProcessOptions {
-  url: string;
-  cluster?: string;
-  inherit?: boolean;
-  logLevel?: string;
+export interface MigdProcessOptions extends WispProcessOptions {
   idleMs?: number;
   loadBelow?: number;
   leaseMs?: number;
@@ -75,7 +80,7 @@ export async function waitForMigd(client: WispClient, migd: HostProcess, timeout
 }
 
 /** Starts `wisp fileserver` as a separate OS process. */
-export function startFileServerProcess(o: { id: string; url: string; cluster?: string; storage?: string; inherit?: boolean; logLevel?: string }): HostProcess {
+export function startFileServerProcess(o: WispProcessOptions & { id: string; storage?: string }): HostProcess {
   return startWispProcess(o.id, ['fileserver', '--id', o.id, '--storage', o.storage ?? 'memory'], o);
 }
 
@@ -84,24 +89,28 @@ export function wispArgs(command: string[], o: { url: string; cluster?: string }
   return ['--import', tsxLoader, mainPath, ...command, '--nats', o.url, '--cluster', o.cluster ?? 'default'];
 }
 
-function startWispProcess(id: string, command: string[], o: { url: string; cluster?: string; inherit?: boolean; logLevel?: string }): HostProcess {
+function startWispProcess(id: string, command: string[], o: WispProcessOptions): HostProcess {
   const args = wispArgs(command, o);
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WISP_LOG_LEVEL: o.logLevel ?? process.env.WISP_LOG_LEVEL ?? 'warn' },
-  });
+  const env: NodeJS.ProcessEnv = { ...process.env, WISP_LOG_LEVEL: o.logLevel ?? process.env.WISP_LOG_LEVEL ?? 'warn' };
+  if (o.reconnectWaitMs) env.WISP_NATS_RECONNECT_MS = String(o.reconnectWaitMs);
+  if (o.hostLeaseMs) env.WISP_HOST_LEASE_MS = String(o.hostLeaseMs);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const output: string[] = [];
-  let partial = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-    if (o.inherit) process.stdout.write(s);
-    const lines = (partial + s).split('\n');
-    partial = lines.pop()!;
-    output.push(...lines);
-  });
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
-    if (o.inherit) process.stderr.write(s);
-  });
-  return { id, child, output };
+  const log: string[] = [];
+  const collect = (into: string[], echo: NodeJS.WriteStream) => {
+    let partial = '';
+    return (s: string) => {
+      if (o.inherit) echo.write(s);
+      const lines = (partial + s).split('\n');
+      partial = lines.pop()!;
+      into.push(...lines);
+      // A long-lived process logs without end; keep the recent part.
+      if (into === log && log.length > 2000) log.splice(0, log.length - 1000);
+    };
+  };
+  child.stdout!.setEncoding('utf8').on('data', collect(output, process.stdout));
+  child.stderr!.setEncoding('utf8').on('data', collect(log, process.stderr));
+  return { id, child, output, log };
 }
 
 /** A NATS server and hosts as separate OS processes, on this machine. */
@@ -143,6 +152,12 @@ export interface LocalClusterOptions {
   reportMs?: number;
   /** How long to wait for every host to answer. */
   readyTimeoutMs?: number;
+  /** Ms between NATS reconnect attempts of every process and the client (default: `$WISP_NATS_RECONNECT_MS` or 2000). */
+  reconnectWaitMs?: number;
+  /** Hears of the client's NATS outages. */
+  clientLog?: ConnectionLog;
+  /** Length of each host's lease on its id, ms (default 5000). */
+  hostLeaseMs?: number;
 }
 
 /** Starts an embedded `nats-server` (unless `url` is given) and `hosts` host processes h1…hN. */
@@ -153,9 +168,10 @@ export async function startLocalCluster(o: LocalClusterOptions = {}): Promise<Lo
   const url = o.url ?? nats!.url;
   const hosts: HostProcess[] = [];
   let client: WispClient | null = null;
-  const fsOptions = { id: 'fs1', url, cluster, storage: o.storage, inherit: o.inherit, logLevel: o.logLevel };
+  const common: WispProcessOptions = { url, cluster, inherit: o.inherit, logLevel: o.logLevel, reconnectWaitMs: o.reconnectWaitMs, hostLeaseMs: o.hostLeaseMs };
+  const fsOptions = { ...common, id: 'fs1', storage: o.storage };
   let fileServer = startFileServerProcess(fsOptions);
-  const migd = o.migd ? startMigdProcess({ url, cluster, inherit: o.inherit, logLevel: o.logLevel, ...(o.migd === true ? {} : o.migd) }) : null;
+  const migd = o.migd ? startMigdProcess({ ...common, ...(o.migd === true ? {} : o.migd) }) : null;
   const stop = async () => {
     if (migd) await stopChild(migd.child, 'SIGTERM');
     await Promise.all(hosts.map((h) => stopChild(h.child, 'SIGTERM')));
@@ -166,9 +182,9 @@ export async function startLocalCluster(o: LocalClusterOptions = {}): Promise<Lo
   try {
     for (let i = 1; i <= n; i++) {
       const id = `h${i}`;
-      hosts.push(startHostProcess({ id, url, cluster, skewMs: o.skewMs?.[id], inherit: o.inherit, logLevel: o.logLevel, programs: o.programs, reportMs: o.reportMs }));
+      hosts.push(startHostProcess({ ...common, id, skewMs: o.skewMs?.[id], programs: o.programs, reportMs: o.reportMs }));
     }
-    client = await WispClient.connect(url, cluster);
+    client = await WispClient.connect(url, cluster, { log: o.clientLog, reconnectWaitMs: o.reconnectWaitMs });
     await waitForFileServer(client, fileServer, o.readyTimeoutMs ?? 20_000);
     await waitForHosts(client, hosts, o.readyTimeoutMs ?? 20_000);
     if (migd) await waitForMigd(client, migd, o.readyTimeoutMs ?? 20_000);

@@ -10,6 +10,7 @@ import {
   fsCommands,
   isFsId,
   isFsVerb,
+  NatsEdge,
   okReply,
   parseFsRequest,
   subjects,
@@ -67,6 +68,8 @@ export class FileServerProcess {
   /** Reply subject → verb of the request it answers (replies of some verbs are framed). */
   private readonly replyVerbs = new Map<string, FsVerb>();
   private readonly prefix: string;
+  /** Where every subscription callback and publish of this server goes through (never throws). */
+  readonly edge: NatsEdge;
   private sub: Subscription | null = null;
   private stopped = false;
 
@@ -81,6 +84,7 @@ export class FileServerProcess {
     this.maxPayload = maxPayload;
     this.callbackTimeoutMs = opts.callbackTimeoutMs ?? 2000;
     this.prefix = this.subjects.fs(this.id, '');
+    this.edge = new NatsEdge(this.nc, this.log);
   }
 
   /** Loads storage, starts serving, and resolves once the NATS server has the subscription. */
@@ -96,12 +100,7 @@ export class FileServerProcess {
     for (const m of opts.mounts ?? []) mounts.push(...server.ensureDir(m));
     fsp.perform(mounts);
     await fsp.queue.barrier();
-    fsp.sub = fsp.nc.subscribe(fsp.subjects.fsAll(fsp.id), {
-      callback: (err, msg) => {
-        if (err) fsp.log.error({ err: err.message }, 'subscription failed');
-        else fsp.onMessage(msg);
-      },
-    });
+    fsp.sub = fsp.nc.subscribe(fsp.subjects.fsAll(fsp.id), { callback: fsp.edge.callback('file server', (msg: Msg) => fsp.onMessage(msg)) });
     await fsp.nc.flush();
     fsp.log.info({ storage: storage.kind, files: image.files.size, maxPayload }, 'file server up');
     return fsp;
@@ -113,6 +112,7 @@ export class FileServerProcess {
     this.stopped = true;
     this.sub?.unsubscribe();
     await this.queue.barrier();
+    this.edge.close();
     await this.nc.flush().catch(() => undefined);
   }
 
@@ -139,8 +139,10 @@ export class FileServerProcess {
       if (msg.reply) this.send(msg.reply, isFsVerb(verb) ? verb : undefined, { ok: false, error });
       return;
     }
-    if (msg.reply) this.replyVerbs.set(msg.reply, verb);
-    this.feed({ type: 'request', to: msg.reply ?? '', call });
+    // nats.js gives '' for "no reply subject": such a request is processed and counted, never answered.
+    const to = this.edge.replyOf(msg) ?? '';
+    if (to) this.replyVerbs.set(to, verb);
+    this.feed({ type: 'request', to, call });
   }
 
   private feed(input: FsInput): void {
@@ -235,7 +237,7 @@ export class FileServerProcess {
 
   private send(to: string, verb: FsVerb | undefined, out: Outcome): void {
     this.replyVerbs.delete(to);
-    if (!to || this.nc.isClosed()) return;
+    if (!to) return;
     const envelope = out.ok ? okReply(out.value) : errorReply(out.error);
     const framed = verb !== undefined && fsCommands[verb].bytes === 'reply';
     let data = framed ? encodeFrame(envelope, out.ok ? (out.bytes ?? []) : []) : encode(envelope);
@@ -245,7 +247,7 @@ export class FileServerProcess {
       this.log.error({ verb }, error.message);
       data = framed ? encodeFrame(errorReply(error)) : encode(errorReply(error));
     }
-    this.nc.publish(to, data);
+    this.edge.answer(to, data);
   }
 }
 

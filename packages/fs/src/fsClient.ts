@@ -10,6 +10,7 @@ import {
   errorReply,
   fsCommands,
   isFsId,
+  NatsEdge,
   okReply,
   parseCacheDisable,
   parseFsReply,
@@ -161,6 +162,8 @@ export class FsClient {
   private readonly lanes = new Map<string, Promise<void>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private sub: Subscription | null = null;
+  /** The safe edge of the callback subscription (present when serving callbacks). */
+  private edge: NatsEdge | null = null;
   /** Callbacks received so far: an open whose request went out before one arrived does not enable caching. */
   private disables = 0;
   private stopped = false;
@@ -182,7 +185,8 @@ export class FsClient {
   static async start(opts: FsClientOptions): Promise<FsClient> {
     const c = new FsClient(opts);
     if (opts.serveCallbacks ?? true) {
-      c.sub = c.nc.subscribe(c.subjects.host(c.host, 'cache.disable'), { callback: (_err, msg) => c.onCallback(msg) });
+      const edge = (c.edge = new NatsEdge(c.nc, c.log));
+      c.sub = c.nc.subscribe(c.subjects.host(c.host, 'cache.disable'), { callback: edge.callback('cache.disable', (msg: Msg) => c.onCallback(edge, msg)) });
       await c.nc.flush();
     }
     return c;
@@ -493,24 +497,25 @@ export class FsClient {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.sub?.unsubscribe();
+    this.edge?.close();
   }
 
-  private onCallback(msg: Msg): void {
+  private onCallback(edge: NatsEdge, msg: Msg): void {
     let req: CacheDisableRequest;
     try {
       req = parseCacheDisable(decode(msg.data));
     } catch (err) {
       const error = toWireError(err);
       this.log.warn({ subject: msg.subject, code: error.code }, `rejected callback: ${error.message}`);
-      if (msg.reply) msg.respond(encode(errorReply(error)));
+      edge.respond(msg, encode(errorReply(error)));
       return;
     }
     this.handleCacheDisable(req).then(
-      () => msg.reply && msg.respond(encode(okReply({}))),
+      () => edge.respond(msg, encode(okReply({}))),
       (err: unknown) => {
         const error = toWireError(err);
         this.log.error({ file: req.file, code: error.code }, `cache.disable failed: ${error.message}`);
-        if (msg.reply) msg.respond(encode(errorReply(error)));
+        edge.respond(msg, encode(errorReply(error)));
       },
     );
   }

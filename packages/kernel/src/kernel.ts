@@ -55,6 +55,8 @@ export interface KernelConfig {
   startedAt?: number;
   /** Whether processes from other hosts may migrate here (default true). */
   acceptForeign?: boolean;
+  /** Hands out pid numbers (e.g. from a durable counter); default: 1, 2, … from this kernel's start. */
+  allocatePid?: () => number;
 }
 
 /** A send or routed kill to a moving process is tried this many times, backing off. */
@@ -984,7 +986,7 @@ export class Kernel {
       if (p.fds) this.closeInherited(Object.values(p.fds), `a failed spawn of ${p.program}`);
       return this.answer(caller, { ok: false, error: { code: ErrorCode.ENOPROG, message: `host ${this.hostId} has no program ${p.program}` } });
     }
-    const pid = makePid(this.hostId, this.home.allocate());
+    const pid = makePid(this.hostId, this.config.allocatePid?.() ?? this.home.allocate());
     const rec: HomeRecord = { pid, program: p.program, parent: p.parent, host: on, state: on === this.hostId ? 'running' : 'starting', tty: p.tty, root: p.root, children: new Set() };
     if (p.stdin) rec.stdin = { buffered: '', closed: false };
     this.home.add(rec);

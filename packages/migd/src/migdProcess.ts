@@ -1,5 +1,5 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
-import { decode, encode, errorReply, okReply, subjects, toWireError, type Subjects } from '@wisp/protocol';
+import { NatsEdge, decode, encode, errorReply, okReply, subjects, toWireError, type Subjects } from '@wisp/protocol';
 import { createLogger, systemClock, type Clock, type ClusterEvent, type Logger } from '@wisp/runtime';
 import type { MigdConfig } from './migdState.js';
 import { startMigd, stepMigd, type MigdEffect, type MigdSnapshot } from './migdStep.js';
@@ -31,6 +31,8 @@ export class MigdProcess {
   private readonly subjects: Subjects;
   private readonly clock: Clock;
   private readonly log: Logger;
+  /** Where every subscription callback and publish of migd goes through (never throws). */
+  readonly edge: NatsEdge;
   private sub: Subscription | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -41,12 +43,13 @@ export class MigdProcess {
     this.clock = opts.clock ?? systemClock();
     this.log = (opts.logger ?? createLogger('wisp-migd')).child({ actor: 'migd' });
     this.snapshot = startMigd({ config: opts.config, now: this.clock.now() });
+    this.edge = new NatsEdge(this.nc, this.log);
   }
 
   /** Starts serving; resolves once the NATS server has the subscription. */
   static async start(opts: MigdProcessOptions): Promise<MigdProcess> {
     const m = new MigdProcess(opts);
-    m.sub = m.nc.subscribe(m.subjects.migd('*'), { callback: (_err, msg) => m.onMessage(msg) });
+    m.sub = m.nc.subscribe(m.subjects.migd('*'), { callback: m.edge.callback('migd', (msg: Msg) => m.onMessage(msg)) });
     await m.nc.flush();
     m.ticker = setInterval(() => m.feed({ type: 'tick', now: m.clock.now() }), opts.tickMs ?? 250);
     m.log.info({ config: m.snapshot.context.config }, 'migd up');
@@ -64,6 +67,7 @@ export class MigdProcess {
     this.stopped = true;
     if (this.ticker) clearInterval(this.ticker);
     this.sub?.unsubscribe();
+    this.edge.close();
     await this.nc.flush().catch(() => undefined);
   }
 
@@ -76,10 +80,12 @@ export class MigdProcess {
     } catch (err) {
       const error = toWireError(err);
       this.log.warn({ subject: msg.subject, code: error.code }, `rejected message: ${error.message}`);
-      if (msg.reply) msg.respond(encode(errorReply(error)));
+      this.edge.respond(msg, encode(errorReply(error)));
       return;
     }
-    this.feed({ type: 'msg', verb, body, replyTo: msg.reply ?? null, now: this.clock.now() });
+    // A report is published, never answered; any other request without a reply subject is counted.
+    const replyTo = msg.reply || (verb === 'report' ? null : this.edge.replyOf(msg));
+    this.feed({ type: 'msg', verb, body, replyTo, now: this.clock.now() });
   }
 
   private feed(event: MigdEvent): void {
@@ -89,22 +95,21 @@ export class MigdProcess {
     } catch (err) {
       // The machine answers bad input itself; reaching here is a migd bug. Keep serving.
       this.log.error({ err: (err as Error).message, event: event.type }, 'migd failed on an event');
-      if (event.type === 'msg' && event.replyTo) this.nc.publish(event.replyTo, encode(errorReply(toWireError(err))));
+      if (event.type === 'msg' && event.replyTo) this.edge.answer(event.replyTo, encode(errorReply(toWireError(err))));
       return;
     }
     for (const e of effects) this.perform(e);
   }
 
   private perform(e: MigdEffect): void {
-    if (this.nc.isClosed()) return;
     switch (e.type) {
       case 'reply':
-        this.nc.publish(e.params.to, encode(e.params.ok ? okReply(e.params.value) : errorReply(e.params.error)));
+        this.edge.answer(e.params.to, encode(e.params.ok ? okReply(e.params.value) : errorReply(e.params.error)));
         break;
       case 'notify': {
         const kind = `migd.${e.params.kind}`;
         const ev: ClusterEvent = { kind, host: e.params.host, at: this.clock.now(), data: e.params.data };
-        this.nc.publish(this.subjects.event(kind), encode(ev));
+        this.edge.publish(this.subjects.event(kind), encode(ev));
         break;
       }
       case 'log':

@@ -9,3 +9,4 @@ export * from './migrationSchemas.js';
 export { encode, decode, okReply, errorReply, unwrapReply, encodeFrame, decodeFrame, FRAME_HEADER_BYTES } from './codec.js';
 export * from './fsSchemas.js';
 export * from './migdSchemas.js';
+export { NatsEdge, type EdgeConnection, type EdgeLogger, type EdgeMsg, type EdgeStats, type NatsEdgeOptions } from './natsEdge.js';

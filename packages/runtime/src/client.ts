@@ -1,5 +1,4 @@
-import { connect } from '@nats-io/transport-node';
-import { createInbox, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import {
   ErrorCode,
   HostInfo,
@@ -13,16 +12,36 @@ import {
   encode,
   homeOf,
   isPid,
+  NatsEdge,
   subjects,
   unwrapReply,
   type Strategy,
   type Signal,
   type Subjects,
 } from '@wisp/protocol';
+import { leasedHosts } from './hostLease.js';
+import { connectNats, type ConnectionLog } from './natsConnect.js';
 import { requestFailure } from './natsErrors.js';
 
 /** Characters per `input` request (the schema's limit). */
 const INPUT_PIECE = 1 << 16;
+
+/** How long `hosts`/`ps` wait for a host that holds a lease, ms: a busy host is slow, not gone. */
+export const LEASED_WAIT_MS = 5000;
+
+/** A host that holds a lease but did not answer: `slow` (no answer in time) or `unreachable` (nobody listens). */
+export interface AbsentHost {
+  id: string;
+  why: 'slow' | 'unreachable';
+}
+
+/** How long a survey of the hosts waits. */
+export interface SurveyOptions {
+  /** Window of the scatter-gather in a cluster whose hosts hold no leases, ms (default 500). */
+  waitMs?: number;
+  /** How long to wait for each host that holds a lease, ms (default {@link LEASED_WAIT_MS}). */
+  leasedWaitMs?: number;
+}
 
 /** Console output or exit status of a process started by {@link WispClient.run}. */
 export type TtyEvent = TtyMessage;
@@ -46,17 +65,21 @@ export class WispClient {
   readonly nc: NatsConnection;
   readonly subjects: Subjects;
   private readonly owned: boolean;
+  /** Guards the client's own subscriptions (a throwing `onOutput` must not stop the connection's reader). */
+  private readonly edge: NatsEdge;
 
   private constructor(nc: NatsConnection, cluster: string, owned: boolean) {
     this.nc = nc;
     this.subjects = subjects(cluster);
     this.owned = owned;
+    const quiet = () => {};
+    this.edge = new NatsEdge(nc, { info: quiet, warn: quiet, error: (o, m) => process.stderr.write(`wisp: ${m} ${JSON.stringify(o)}\n`) });
   }
 
-  /** Connects to the NATS server at `url`. */
-  static async connect(url: string, cluster = 'default'): Promise<WispClient> {
+  /** Connects to the NATS server at `url` (reconnecting forever; `log` hears of outages). */
+  static async connect(url: string, cluster = 'default', opts: { log?: ConnectionLog; reconnectWaitMs?: number } = {}): Promise<WispClient> {
     try {
-      return new WispClient(await connect({ servers: url, name: 'wisp-client' }), cluster, true);
+      return new WispClient(await connectNats(url, { name: 'wisp-client', ...opts }), cluster, true);
     } catch (err) {
       throw new WispError(ErrorCode.EHOSTUNREACH, `cannot reach NATS at ${url}: ${(err as Error).message}`);
     }
@@ -80,18 +103,35 @@ export class WispClient {
     }
   }
 
-  /** Every host that answers within the window, sorted by id. */
+  /** Every host that answers (see {@link hostsReport}), sorted by id. */
   async hosts(waitMs = 500): Promise<HostInfo[]> {
-    const rows = await this.gather(this.subjects.hosts('info'), waitMs, (v) => HostInfo.parse(v));
-    return rows.sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
+    return (await this.hostsReport({ waitMs })).hosts;
   }
 
-  /** Every process in the cluster: running ones from the host running them, exited ones from home. */
+  /**
+   * Every host, sorted by id, and the hosts that hold a lease but did not answer. Each host that
+   * holds a lease is waited for (up to `leasedWaitMs`); in a cluster of hosts without leases
+   * (in-process hosts of tests), those that answer a scatter within `waitMs`.
+   */
+  async hostsReport(o: SurveyOptions = {}): Promise<{ hosts: HostInfo[]; absent: AbsentHost[] }> {
+    const r = await this.survey('info', (v) => HostInfo.parse(v), o);
+    return { hosts: r.rows.sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true })), absent: r.absent };
+  }
+
+  /** Every process in the cluster (see {@link psReport}). */
   async ps(waitMs = 500): Promise<ProcInfo[]> {
-    const replies = await this.gather(this.subjects.hosts('ps'), waitMs, (v) => PsReply.parse(v));
+    return (await this.psReport({ waitMs })).procs;
+  }
+
+  /**
+   * Every process in the cluster — running ones from the host running them, exited ones from
+   * home — and the hosts that hold a lease but did not answer (their processes are not listed).
+   */
+  async psReport(o: SurveyOptions = {}): Promise<{ procs: ProcInfo[]; absent: AbsentHost[] }> {
+    const r = await this.survey('ps', (v) => PsReply.parse(v), o);
     const byPid = new Map<string, ProcInfo>();
-    for (const r of replies) for (const p of r.procs) if (!byPid.has(p.pid) || p.state !== 'exited') byPid.set(p.pid, p);
-    return [...byPid.values()].sort((a, b) => a.pid.localeCompare(b.pid, undefined, { numeric: true }));
+    for (const reply of r.rows) for (const p of reply.procs) if (!byPid.has(p.pid) || p.state !== 'exited') byPid.set(p.pid, p);
+    return { procs: [...byPid.values()].sort((a, b) => a.pid.localeCompare(b.pid, undefined, { numeric: true })), absent: r.absent };
   }
 
   /**
@@ -120,7 +160,7 @@ export class WispClient {
     let rootPid: string | null = null;
     let earlyExit: number | null = null;
     const sub: Subscription = this.nc.subscribe(tty, {
-      callback: (_err, msg) => {
+      callback: this.edge.callback('console', (msg: Msg) => {
         const parsed = TtyMessage.safeParse(safeDecode(msg.data));
         if (!parsed.success) return;
         const m = parsed.data;
@@ -130,7 +170,7 @@ export class WispClient {
           if (rootPid === null) earlyExit = m.code;
           else if (m.pid === rootPid) settle(m.code);
         }
-      },
+      }),
     });
     await this.nc.flush();
     let reply: { pid: string; host: string };
@@ -188,7 +228,26 @@ export class WispClient {
 
   /** Closes the connection if this client opened it. */
   async close(): Promise<void> {
+    this.edge.close();
     if (this.owned) await this.nc.close();
+  }
+
+  /** Asks every host holding a lease directly (waiting for each), or, when none does, scatters. */
+  private async survey<T>(verb: 'info' | 'ps', parse: (v: unknown) => T, o: SurveyOptions): Promise<{ rows: T[]; absent: AbsentHost[] }> {
+    const leased = await leasedHosts(this.nc, this.subjects.cluster).catch(() => []);
+    if (leased.length === 0) return { rows: await this.gather(this.subjects.hosts(verb), o.waitMs ?? 500, parse), absent: [] };
+    const rows: T[] = [];
+    const absent: AbsentHost[] = [];
+    await Promise.all(
+      leased.map(async (id) => {
+        try {
+          rows.push(parse(await this.request(id, verb, {}, o.leasedWaitMs ?? LEASED_WAIT_MS)));
+        } catch (err) {
+          absent.push({ id, why: (err as WispError).code === ErrorCode.ETIMEDOUT ? 'slow' : 'unreachable' });
+        }
+      }),
+    );
+    return { rows, absent: absent.sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true })) };
   }
 
   private async gather<T>(subject: string, waitMs: number, parse: (v: unknown) => T): Promise<T[]> {

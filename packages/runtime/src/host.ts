@@ -12,6 +12,7 @@ import {
   type HostVerb,
   errorReply,
   isHostVerb,
+  NatsEdge,
   okReply,
   toWireError,
   unwrapReply,
@@ -20,7 +21,9 @@ import type { ProgramRegistry } from '@wisp/proc';
 import { Kernel, type Effect, type FsOp, type KernelEvent } from '@wisp/kernel';
 import { systemClock, systemTimers, type Clock, type Timers } from './clock.js';
 import type { ClusterEvent } from './clusterEvents.js';
+import { HostLease } from './hostLease.js';
 import { createLogger, type Logger } from './logger.js';
+import { PidBlocks } from './pidBlocks.js';
 import { OwnerActivity, type OwnerActivityOptions } from './ownerActivity.js';
 import { ReplyInbox } from './replyInbox.js';
 
@@ -48,11 +51,24 @@ export interface HostOptions {
   /**
    * The file-system client (an `FsClient` from `@wisp/fs`, ideally on the same connection, with
    * its default `serveCallbacks`) that performs the kernel's `fs` effects. Without one, file
-   * calls fail with `ENOSYS`.
+   * calls fail with `ENOSYS`. A function is called once the lease is taken, so a duplicate host
+   * never starts a client that answers the real one's callbacks.
    */
-  fs?: HostFs;
+  fs?: HostFs | (() => Promise<HostFs>);
   /** Report owner idle time, load and foreign processes to migd (and take `wisp input`); off when absent. */
   owner?: OwnerActivityOptions;
+  /**
+   * Hold a lease on the host id — refusing to start (`EEXIST`) while another live host holds it —
+   * and take pids from the cluster's durable counter, so none is reused after a restart. Both
+   * need JetStream. Off when absent (in-process hosts of tests and benches).
+   */
+  lease?: { ttlMs?: number };
+}
+
+/** What a host holds in the cluster's KV store when {@link HostOptions.lease} is on. */
+interface Durable {
+  lease: HostLease;
+  pids: PidBlocks;
 }
 
 /**
@@ -88,13 +104,17 @@ export class Host {
   private readonly consoleOut: (pid: string, fd: number, data: string) => void;
   private readonly budget: number;
   private readonly inbox: ReplyInbox;
+  /** Where every subscription callback and publish of this host goes through (never throws). */
+  readonly edge: NatsEdge;
   private readonly fs: HostFs | undefined;
+  private readonly durable: Durable | null;
   private pumping = false;
   private pumpQueued = false;
   private stopped = false;
 
-  private constructor(opts: HostOptions) {
+  private constructor(opts: HostOptions & { fs?: HostFs }, durable: Durable | null) {
     this.id = assertHostId(opts.id);
+    this.durable = durable;
     this.nc = opts.nc;
     this.clock = opts.clock ?? systemClock(opts.clockSkewMs ?? 0);
     this.timers = opts.timers ?? systemTimers;
@@ -109,25 +129,49 @@ export class Host {
       clockSkewMs: opts.clockSkewMs ?? 0,
       osPid: process.pid,
       startedAt: this.clock.now(),
+      ...(durable ? { allocatePid: () => durable.pids.allocate() } : {}),
     });
     this.events$ = this.events.asObservable();
-    this.inbox = new ReplyInbox(this.nc);
+    this.edge = new NatsEdge(this.nc, this.log, {
+      onChange: (up, downMs) => {
+        if (up) this.publishEvent('host.reconnected', { downMs });
+      },
+    });
+    this.inbox = new ReplyInbox(this.nc, this.edge);
     this.fs = opts.fs;
   }
 
   /** Starts a host and waits until the server has its subscriptions. */
   static async start(opts: HostOptions): Promise<Host> {
-    const host = new Host(opts);
+    let host: Host | null = null;
+    let durable: Durable | null = null;
+    if (opts.lease) {
+      const nc = opts.nc;
+      const cluster = opts.cluster ?? 'default';
+      const log = (opts.logger ?? createLogger()).child({ host: assertHostId(opts.id) });
+      const lease = await HostLease.acquire({ nc, cluster, host: opts.id, log, ttlMs: opts.lease.ttlMs, onLost: (h) => host?.publishEvent('host.leaseLost', { boot: h.boot }) });
+      try {
+        durable = { lease, pids: await PidBlocks.open({ nc, cluster, host: opts.id, log }) };
+      } catch (err) {
+        await lease.release();
+        throw err;
+      }
+    }
+    let fs: HostFs | undefined;
+    try {
+      fs = typeof opts.fs === 'function' ? await opts.fs() : opts.fs;
+    } catch (err) {
+      await durable?.lease.release();
+      throw err;
+    }
+    host = new Host({ ...opts, fs }, durable);
     const s = host.kernel.subjects;
-    const onHostMsg = (err: Error | null, msg: Msg) => {
-      if (err) return host.log.error({ err }, 'subscription failed');
-      host.onMessage(msg);
-    };
+    const onHostMsg = host.edge.callback('host', (msg: Msg) => host.onMessage(msg));
     host.subs.push(host.nc.subscribe(s.hostAll(host.id), { callback: onHostMsg }));
     host.subs.push(host.nc.subscribe(s.hosts('*'), { callback: onHostMsg }));
     await host.nc.flush();
     if (opts.owner) {
-      host.owner = await OwnerActivity.start({ host: host.id, nc: host.nc, subjects: s, clock: host.clock, log: host.log }, opts.owner);
+      host.owner = await OwnerActivity.start({ host: host.id, nc: host.nc, subjects: s, clock: host.clock, log: host.log, edge: host.edge }, opts.owner);
       // The owner is back: every foreign process goes home (DESIGN §7), each a normal migration.
       host.owner.input$.subscribe(() => {
         if (host.kernel.foreignCount > 0) host.feed({ type: 'request', verb: 'evict', body: {}, replyTo: null, now: host.clock.now() });
@@ -146,10 +190,12 @@ export class Host {
     this.stopped = true;
     for (const s of [...this.subs, ...this.procSubs.values()]) s.unsubscribe();
     this.inbox.close();
+    this.edge.close();
     for (const h of this.armed.values()) this.timers.clear(h);
     this.armed.clear();
     this.events.complete();
     await this.nc.flush().catch(() => undefined);
+    await this.durable?.lease.release();
   }
 
   private onMessage(msg: Msg): void {
@@ -179,10 +225,11 @@ export class Host {
     } catch (err) {
       const error = toWireError(err);
       this.log.warn({ subject: msg.subject, code: error.code }, `rejected message: ${error.message}`);
-      if (msg.reply) msg.respond(encode(errorReply(error)));
+      this.edge.respond(msg, encode(errorReply(error)));
       return;
     }
-    this.feed({ type: 'request', verb, body: shape(body), replyTo: msg.reply ?? null, now: this.clock.now(), ...(bytes ? { bytes } : {}) });
+    // nats.js gives '' for "no reply subject": such a request is processed and counted, never answered.
+    this.feed({ type: 'request', verb, body: shape(body), replyTo: this.edge.replyOf(msg), now: this.clock.now(), ...(bytes ? { bytes } : {}) });
   }
 
   private feed(event: KernelEvent): void {
@@ -191,7 +238,7 @@ export class Host {
     } catch (err) {
       // The kernel answers bad input itself; reaching here is a kernel bug. Keep serving.
       this.log.error({ err, event: event.type }, 'kernel failed on an event');
-      if (event.type === 'request' && event.replyTo) this.nc.publish(event.replyTo, encode(errorReply(toWireError(err))));
+      if (event.type === 'request' && event.replyTo) this.edge.answer(event.replyTo, encode(errorReply(toWireError(err))));
     }
     this.pump();
   }
@@ -222,18 +269,18 @@ export class Host {
     for (const e of effects) {
       switch (e.type) {
         case 'reply':
-          this.nc.publish(e.to, e.ok && e.bytes ? encodeFrame(okReply(e.value), e.bytes) : encode(e.ok ? okReply(e.value) : errorReply(e.error)));
+          this.edge.answer(e.to, e.ok && e.bytes ? encodeFrame(okReply(e.value), e.bytes) : encode(e.ok ? okReply(e.value) : errorReply(e.error)));
           break;
         case 'request':
           this.request(e.token, e.subject, e.bytes ? encodeFrame(e.body, e.bytes) : encode(e.body), e.timeoutMs, e.framedReply ?? false);
           break;
         case 'publish':
-          this.nc.publish(e.subject, encode(e.body));
+          this.edge.publish(e.subject, encode(e.body));
           break;
         case 'subscribe': {
           const pid = e.pid;
           if (this.procSubs.has(pid)) break;
-          this.procSubs.set(pid, this.nc.subscribe(this.kernel.subjects.proc(pid), { callback: (_err, msg) => this.onProcMessage(pid, msg) }));
+          this.procSubs.set(pid, this.nc.subscribe(this.kernel.subjects.proc(pid), { callback: this.edge.callback('process', (msg: Msg) => this.onProcMessage(pid, msg)) }));
           break;
         }
         case 'unsubscribe':
@@ -319,7 +366,7 @@ export class Host {
   private publishEvent(kind: string, data: Record<string, unknown>): void {
     const ev: ClusterEvent = { kind, host: this.id, at: this.clock.now(), data };
     if (!this.stopped) this.events.next(ev);
-    if (!this.nc.isClosed()) this.nc.publish(this.kernel.subjects.event(kind), encode(ev));
+    this.edge.publish(this.kernel.subjects.event(kind), encode(ev));
   }
 }
 

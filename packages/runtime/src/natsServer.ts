@@ -16,10 +16,14 @@ export interface NatsServerHandle {
   port: number;
   /** Temporary directory holding the JetStream store (and generated config); removed by {@link NatsServerHandle.stop}. */
   storeDir: string;
-  /** OS process id of the server. */
+  /** OS process id of the server (a new one after {@link NatsServerHandle.restart}). */
   pid: number;
   /** SIGTERM the server (SIGKILL after 3 s), wait for it to exit and remove {@link NatsServerHandle.storeDir}. Idempotent. */
   stop(): Promise<void>;
+  /** An outage: SIGTERM the server and wait for it to exit, keeping its port and store for {@link NatsServerHandle.restart}. */
+  interrupt(): Promise<void>;
+  /** Starts the server again on the same port and store (JetStream data persists); interrupts it first if running. */
+  restart(): Promise<void>;
 }
 
 /** Options for {@link startNatsServer}. */
@@ -122,9 +126,8 @@ async function terminate(child: ChildProcess): Promise<void> {
  * @throws Error if the binary is missing, the server exits early or is not ready within 10 s (includes its last log lines).
  */
 export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServerHandle> {
-  const bin = findNatsServerBinary();
   const storeDir = await mkdtemp(join(tmpdir(), 'wisp-nats-'));
-  const args = ['-a', '127.0.0.1', '-p', '-1'];
+  const args = ['-a', '127.0.0.1'];
   if (opts.jetstream ?? true) args.push('-js', '-sd', storeDir);
   if (opts.debug) args.push('-D');
   if (opts.maxPayload !== undefined) {
@@ -133,7 +136,46 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     await writeFile(configFile, `max_payload: ${Math.floor(opts.maxPayload)}\n`);
     args.push('-c', configFile);
   }
+  let child: ChildProcess;
+  let port: number;
+  try {
+    ({ child, port } = await launch([...args, '-p', '-1'], storeDir, opts));
+  } catch (err) {
+    await rm(storeDir, { recursive: true, force: true });
+    throw err;
+  }
 
+  let stopping: Promise<void> | undefined;
+  const handle: NatsServerHandle = {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    pid: child.pid!,
+    stop() {
+      stopping ??= (async () => {
+        await terminate(child);
+        untrack(child);
+        await rm(storeDir, { recursive: true, force: true });
+      })();
+      return stopping;
+    },
+    async interrupt() {
+      await terminate(child);
+    },
+    async restart() {
+      if (stopping) throw new Error('nats-server was stopped for good');
+      await terminate(child);
+      untrack(child);
+      ({ child } = await launch([...args, '-p', String(port)], storeDir, opts));
+      handle.pid = child.pid!;
+    },
+  };
+  return handle;
+}
+
+/** Spawns the server with `args` and resolves once it is ready, with the port it listens on; kills it on failure. */
+async function launch(args: string[], storeDir: string, opts: NatsServerOptions): Promise<{ child: ChildProcess; port: number }> {
+  const bin = findNatsServerBinary();
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   track(child, storeDir);
   child.on('error', () => {}); // spawn/kill errors are reported via the startup promise / exit state
@@ -181,24 +223,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   } catch (err) {
     await terminate(child);
     untrack(child);
-    await rm(storeDir, { recursive: true, force: true });
     throw err;
   }
-
-  let stopping: Promise<void> | undefined;
-  const actualPort = port!;
-  return {
-    url: `nats://127.0.0.1:${actualPort}`,
-    port: actualPort,
-    storeDir,
-    pid: child.pid!,
-    stop() {
-      stopping ??= (async () => {
-        await terminate(child);
-        untrack(child);
-        await rm(storeDir, { recursive: true, force: true });
-      })();
-      return stopping;
-    },
-  };
+  return { child, port: port! };
 }

@@ -1,5 +1,5 @@
 import { Subject, type Observable } from 'rxjs';
-import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import {
   OwnerInputRequest,
   PsReply,
@@ -10,6 +10,7 @@ import {
   toWireError,
   unwrapReply,
   type HostReport,
+  type NatsEdge,
   type Subjects,
 } from '@wisp/protocol';
 import type { Clock } from './clock.js';
@@ -45,6 +46,8 @@ interface OwnerActivityDeps {
   subjects: Subjects;
   clock: Clock;
   log: Logger;
+  /** The host's safe edge on `nc`. */
+  edge: NatsEdge;
 }
 
 /** Process states that count as load: the process wants the CPU or waits on a call. */
@@ -84,19 +87,19 @@ export class OwnerActivity {
   static async start(deps: OwnerActivityDeps, opts: OwnerActivityOptions = {}): Promise<OwnerActivity> {
     const a = new OwnerActivity(deps, opts);
     a.sub = deps.nc.subscribe(deps.subjects.ownerInput(deps.host), {
-      callback: (_err, msg) => {
+      callback: deps.edge.callback('owner input', (msg: Msg) => {
         let source = 'wisp input';
         try {
           source = OwnerInputRequest.parse(decode(msg.data)).source ?? source;
         } catch (err) {
           const error = toWireError(err);
           a.deps.log.warn({ subject: msg.subject, code: error.code }, `rejected owner input: ${error.message}`);
-          if (msg.reply) msg.respond(encode(errorReply(error)));
+          deps.edge.respond(msg, encode(errorReply(error)));
           return;
         }
         const seen = a.input(source);
-        if (msg.reply) msg.respond(encode(okReply({ host: deps.host, idleMsBefore: seen.idleMsBefore })));
-      },
+        deps.edge.respond(msg, encode(okReply({ host: deps.host, idleMsBefore: seen.idleMsBefore })));
+      }),
     });
     for (const s of opts.sources ?? []) {
       const stop = s((source) => a.input(source));
@@ -150,7 +153,7 @@ export class OwnerActivity {
         foreign: here.filter((p) => p.home !== host).map((p) => p.pid),
         ...(input ? { input: true } : {}),
       };
-      if (!this.stopped && !nc.isClosed()) nc.publish(subjects.migd('report'), encode(report));
+      if (!this.stopped) this.deps.edge.publish(subjects.migd('report'), encode(report));
     } catch (err) {
       if (!this.stopped) this.deps.log.debug({ err: (err as Error).message }, 'host report skipped');
     } finally {

@@ -1,5 +1,5 @@
 import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
-import { ErrorCode, type WireError } from '@wisp/protocol';
+import { ErrorCode, type NatsEdge, type WireError } from '@wisp/protocol';
 
 /** Outcome of one request sent through a {@link ReplyInbox}. */
 export type InboxResult = { ok: true; msg: Msg } | { ok: false; error: WireError };
@@ -17,9 +17,9 @@ export class ReplyInbox {
   private readonly sweeper: NodeJS.Timeout;
   private seq = 0;
 
-  constructor(private readonly nc: NatsConnection, sweepMs = 100) {
+  constructor(private readonly nc: NatsConnection, edge: NatsEdge, sweepMs = 100) {
     this.prefix = createInbox();
-    this.sub = nc.subscribe(`${this.prefix}.*`, { callback: (_err, msg) => this.onReply(msg) });
+    this.sub = nc.subscribe(`${this.prefix}.*`, { callback: edge.callback('reply inbox', (msg: Msg) => this.onReply(msg)) });
     this.sweeper = setInterval(() => this.sweep(), sweepMs).unref();
   }
 
@@ -27,7 +27,13 @@ export class ReplyInbox {
   request(subject: string, data: Uint8Array, timeoutMs: number, done: (r: InboxResult) => void): void {
     const token = ++this.seq;
     this.pending.set(token, { subject, deadline: Date.now() + timeoutMs, done });
-    this.nc.publish(subject, data, { reply: `${this.prefix}.${token}` });
+    try {
+      // Not held while NATS is down (unlike answers and output): the caller is told ETIMEDOUT,
+      // and a call sent after that could take effect behind its back.
+      this.nc.publish(subject, data, { reply: `${this.prefix}.${token}` });
+    } catch {
+      // A closed connection or a bad subject: the sweeper fails it, never re-entering the caller now.
+    }
   }
 
   /** Stops listening; requests still out fail with `EIO`. */

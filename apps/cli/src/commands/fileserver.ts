@@ -1,5 +1,5 @@
-import { connect } from '@nats-io/transport-node';
 import { DirStorage, FileServerProcess, JetStreamStorage, MemoryStorage, type Storage } from '@wisp/fs';
+import { connectNats, createLogger } from '@wisp/runtime';
 import { UsageError } from '../usage.js';
 
 /** Where a file server keeps its files: `memory`, `dir:<path>` or `jetstream`. */
@@ -7,7 +7,7 @@ export type StorageSpec = string;
 
 /** `wisp fileserver`: runs one file server in this process until SIGTERM/SIGINT. */
 export async function fileServerCommand(o: { id: string; url: string; cluster: string; storage: StorageSpec }): Promise<void> {
-  const nc = await connect({ servers: o.url, name: `wisp-fs-${o.id}`, noAsyncTraces: true });
+  const nc = await connectNats(o.url, { name: `wisp-fs-${o.id}`, log: createLogger('wisp-fs').child({ fs: o.id }) });
   let storage: Storage;
   if (o.storage === 'memory') storage = new MemoryStorage();
   else if (o.storage === 'jetstream') storage = await JetStreamStorage.open(nc, { name: o.id });

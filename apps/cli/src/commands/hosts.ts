@@ -1,12 +1,12 @@
 import { MigdClient } from '@wisp/migd';
 import type { MigdStatusReply } from '@wisp/protocol';
-import type { WispClient } from '@wisp/runtime';
+import { LEASED_WAIT_MS, type AbsentHost, type WispClient } from '@wisp/runtime';
 import { table } from '../format.js';
 
 /** `wisp hosts`: every host, with migd's view of it — owner idle or active, idle time, load, foreign processes, grant holder. */
 export async function hostsCommand(client: WispClient): Promise<string> {
-  const [hosts, status] = await Promise.all([client.hosts(), migdStatus(client)]);
-  if (hosts.length === 0) return 'no hosts answer\n';
+  const [{ hosts, absent }, status] = await Promise.all([client.hostsReport(), migdStatus(client)]);
+  if (hosts.length === 0 && absent.length === 0) return 'no hosts answer\n';
   const now = Date.now();
   const view = new Map((status?.hosts ?? []).map((h) => [h.host, h]));
   const out = table(
@@ -28,7 +28,14 @@ export async function hostsCommand(client: WispClient): Promise<string> {
       ];
     }),
   );
-  return status ? out : `${out}migd is not running: owner and grant columns unknown\n`;
+  return `${out}${absentLines(absent)}${status ? '' : 'migd is not running: owner and grant columns unknown\n'}`;
+}
+
+/** One line per host that holds a lease but did not answer: listed, not dropped. */
+export function absentLines(absent: AbsentHost[]): string {
+  return absent
+    .map((a) => (a.why === 'slow' ? `${a.id} slow: holds its lease but did not answer within ${LEASED_WAIT_MS / 1000} s\n` : `${a.id} unreachable: holds its lease but nobody answers for it\n`))
+    .join('');
 }
 
 async function migdStatus(client: WispClient): Promise<MigdStatusReply | null> {

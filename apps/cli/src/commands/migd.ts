@@ -1,11 +1,11 @@
-import { connect } from '@nats-io/transport-node';
 import { MigdProcess, type MigdConfig } from '@wisp/migd';
-import { createLogger } from '@wisp/runtime';
+import { connectNats, createLogger } from '@wisp/runtime';
 
 /** `wisp migd`: runs the load-sharing daemon in this process until SIGTERM/SIGINT. */
 export async function migdCommand(o: { url: string; cluster: string; config: Partial<MigdConfig> }): Promise<void> {
-  const nc = await connect({ servers: o.url, name: 'wisp-migd', noAsyncTraces: true });
-  const migd = await MigdProcess.start({ nc, cluster: o.cluster, config: o.config, logger: createLogger('wisp-migd') });
+  const logger = createLogger('wisp-migd');
+  const nc = await connectNats(o.url, { name: 'wisp-migd', log: logger });
+  const migd = await MigdProcess.start({ nc, cluster: o.cluster, config: o.config, logger });
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -1,0 +1,171 @@
+/**
+ * Host leases: one live host per id in a cluster. A JetStream KV bucket per cluster
+ * (`wisp_<cluster>_hosts`) keeps one key per host id, `{ boot, osPid, startedAt }`; its entries
+ * expire after the bucket's TTL (max_age), and the holder renews its own by compare-and-set.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
+import { ErrorCode, WispError } from '@wisp/protocol';
+import type { Logger } from './logger.js';
+
+/** Default lease length, ms: a host killed hard is replaceable this long after its last renewal. */
+export const DEFAULT_HOST_LEASE_MS = 5000;
+
+/** What a lease says about its holder. */
+export interface LeaseHolder {
+  /** Random id of this run of the host (a new one at every start). */
+  boot: string;
+  osPid: number;
+  startedAt: number;
+}
+
+/** The lease bucket of a cluster. */
+export const hostLeaseBucket = (cluster: string) => `wisp_${cluster}_hosts`;
+
+/**
+ * Opens (creating it if needed) a KV bucket, turning "this server has no JetStream" into a
+ * clear error. A bucket that exists with another configuration is opened as it is.
+ */
+export async function openBucket(nc: NatsConnection, name: string, opts: Partial<KvOptions>, why: string): Promise<KV> {
+  const kvm = new Kvm(nc);
+  try {
+    return await kvm.create(name, opts);
+  } catch (err) {
+    const msg = (err as Error).message ?? String(err);
+    if (/jetstream (is )?not enabled|no responders|503/i.test(msg) || (err as { name?: string }).name === 'JetStreamNotEnabled') {
+      throw new WispError(ErrorCode.ENOSYS, `NATS server has no JetStream, which ${why} needs: start nats-server with -js`);
+    }
+    // Created by another host with other settings (e.g. another TTL): use it as it is.
+    if (/already in use|different configuration/i.test(msg)) return kvm.open(name);
+    throw err;
+  }
+}
+
+/** How to take a {@link HostLease}. */
+export interface HostLeaseOptions {
+  nc: NatsConnection;
+  cluster: string;
+  host: string;
+  log: Logger;
+  /** Lease length, ms (the bucket's TTL when this host creates it; default {@link DEFAULT_HOST_LEASE_MS}). */
+  ttlMs?: number;
+  /** Told when renewal finds the lease taken by another boot (this host was cut off past its lease). */
+  onLost?: (holder: LeaseHolder) => void;
+}
+
+const encodeHolder = (h: LeaseHolder) => new TextEncoder().encode(JSON.stringify(h));
+const isWrongSequence = (err: unknown) => /wrong last sequence|10071/i.test(String((err as Error)?.message ?? err)) || (err as { code?: number })?.code === 10071;
+
+/**
+ * A host's lease on its id. {@link HostLease.acquire} waits up to one lease length for a lease
+ * held by an earlier boot (a host killed hard leaves one behind until it expires) and fails with
+ * `EEXIST` if it is still held then — by a live host, which renews it every third of its length.
+ */
+export class HostLease {
+  readonly holder: LeaseHolder;
+  /** Lease length in force (the bucket's TTL), ms. */
+  readonly ttlMs: number;
+  private readonly kv: KV;
+  private readonly o: HostLeaseOptions;
+  private revision: number;
+  private timer: NodeJS.Timeout | null = null;
+  private renewing = false;
+  private stopped = false;
+
+  private constructor(o: HostLeaseOptions, kv: KV, holder: LeaseHolder, revision: number, ttlMs: number) {
+    this.o = o;
+    this.kv = kv;
+    this.holder = holder;
+    this.revision = revision;
+    this.ttlMs = ttlMs;
+  }
+
+  /** Takes the lease on `host`, or fails with `EEXIST` naming the boot that holds it. */
+  static async acquire(o: HostLeaseOptions): Promise<HostLease> {
+    const ttl = o.ttlMs ?? DEFAULT_HOST_LEASE_MS;
+    const kv = await openBucket(o.nc, hostLeaseBucket(o.cluster), { ttl, history: 1 }, 'host leases');
+    const ttlMs = ((await kv.status()).ttl || ttl) as number;
+    const holder: LeaseHolder = { boot: randomUUID(), osPid: process.pid, startedAt: Date.now() };
+    const deadline = Date.now() + ttlMs + 500;
+    for (let logged = false; ; ) {
+      try {
+        const lease = new HostLease(o, kv, holder, await kv.create(o.host, encodeHolder(holder)), ttlMs);
+        lease.timer = setInterval(() => void lease.renew(), Math.max(50, Math.floor(ttlMs / 3)));
+        lease.timer.unref();
+        return lease;
+      } catch (err) {
+        if (!isWrongSequence(err)) throw err;
+      }
+      const other = await kv.get(o.host).then((e) => (e?.operation === 'PUT' ? (e.json() as LeaseHolder) : null));
+      if (other && Date.now() > deadline) {
+        throw new WispError(ErrorCode.EEXIST, `host ${o.host} is already running (boot ${other.boot}, os pid ${other.osPid}, since ${new Date(other.startedAt).toISOString()})`);
+      }
+      if (other && !logged) {
+        logged = true;
+        o.log.warn({ holder: other }, `host ${o.host} is leased by another boot; waiting up to ${ttlMs} ms for its lease to lapse`);
+      }
+      await new Promise((r) => setTimeout(r, Math.max(20, Math.floor(ttlMs / 20))));
+    }
+  }
+
+  /** Stops renewing and gives the lease up, so the id is free at once. */
+  async release(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.kv.delete(this.o.host, { previousSeq: this.revision }).catch(() => undefined);
+  }
+
+  /** Renews by compare-and-set at the revision last written; a lapsed lease is taken again if free. */
+  private async renew(): Promise<void> {
+    if (this.stopped || this.renewing) return;
+    this.renewing = true;
+    try {
+      this.revision = await this.kv.update(this.o.host, encodeHolder(this.holder), this.revision);
+    } catch (err) {
+      if (!isWrongSequence(err)) {
+        // NATS unreachable or slow: try again at the next tick (the connection reconnects by itself).
+        this.o.log.debug({ err: (err as Error).message }, 'host lease renewal failed; retrying');
+      } else {
+        await this.retake();
+      }
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  /** The lease lapsed (this host was cut off or paused past it): take it again unless another boot has. */
+  private async retake(): Promise<void> {
+    try {
+      this.revision = await this.kv.create(this.o.host, encodeHolder(this.holder));
+      this.o.log.warn({}, `host lease had lapsed; taken again`);
+    } catch (err) {
+      const e = await this.kv.get(this.o.host).catch(() => null);
+      const other = e?.operation === 'PUT' ? (e.json() as LeaseHolder) : null;
+      if (other && other.boot !== this.holder.boot) {
+        this.o.log.error({ holder: other }, `host ${this.o.host} was taken by another boot while this one was cut off`);
+        this.o.onLost?.(other);
+      } else if (e && other?.boot === this.holder.boot) {
+        this.revision = e.revision;
+      } else {
+        this.o.log.debug({ err: (err as Error).message }, 'host lease retake failed; retrying');
+      }
+    }
+  }
+}
+
+/** Ids of the hosts of `cluster` holding a live lease (none when the bucket does not exist yet). */
+export async function leasedHosts(nc: NatsConnection, cluster: string): Promise<string[]> {
+  let kv: KV;
+  try {
+    kv = await new Kvm(nc).open(hostLeaseBucket(cluster));
+  } catch {
+    return [];
+  }
+  const ids: string[] = [];
+  // Released (deleted) leases are left out; lapsed ones are gone from the bucket.
+  for await (const k of await kv.keys()) ids.push(k);
+  return ids;
+}
