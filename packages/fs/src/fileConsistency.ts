@@ -1,4 +1,4 @@
-import { createActor, createMachine, enqueueActions, initialTransition, setup, type SnapshotFrom, type StateValue } from 'xstate';
+import { createActor, createMachine, enqueueActions, initialTransition, not, setup, type SnapshotFrom, type StateValue } from 'xstate';
 
 /**
  * How to answer an open once the machine says so: opaque to the machine, kept as data so that a
@@ -147,10 +147,10 @@ export const fileMachine = setup({
     idle: ({ context }) => context.awaiting.length === 0,
     /** The open or move leaves the file write-shared. */
     sharesWrites: ({ context, event }) => sharingOf(afterGain(context, event as Admission).opens) === 'writeShared',
-    /** The closing host holds a reference of that kind. */
+    /** The closing host (or the one a move takes from) holds a reference of that kind: the server never says otherwise. */
     holds: ({ context, event }) => {
-      const e = event as Extract<FileEvent, { type: 'close' }>;
-      const refs = context.opens[e.host];
+      const e = event as Extract<FileEvent, { type: 'close' | 'move' }>;
+      const refs = context.opens[e.type === 'close' ? e.host : e.from];
       return refs !== undefined && (e.write ? refs.writers : refs.readers) > 0;
     },
     /** The answered callback is one awaited. */
@@ -232,6 +232,7 @@ export const fileMachine = setup({
       { actions: ['gain', 'allowCaching', 'answerCached'] },
     ],
     move: [
+      { guard: not('holds') },
       { guard: 'sharesWrites', actions: ['gain', 'callBackOthers', 'answerUncached'] },
       { actions: ['gain', 'allowCaching', 'answerCached'] },
     ],
