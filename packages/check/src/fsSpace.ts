@@ -2,13 +2,12 @@ import { FileServer, type FsCall, type FsEffect } from '@wisp/fs';
 import type { FsOp } from '@wisp/kernel';
 import { ErrorCode, type WireError } from '@wisp/protocol';
 import { Fingerprinter } from './fingerprint.js';
-import { graphCopy } from './graphCopy.js';
 import type { Answer } from './message.js';
-import { freshFields, isShared, isSkipped, specialForm } from './sharedObjects.js';
 
 /**
  * One state of the file server, interned: the real pure {@link FileServer} (never mutated once
- * here) and what its storage holds — files (for invariant 4) and backing-file pages.
+ * here; each step works on its `clone()`) and what its storage holds — files (for invariant 4)
+ * and backing-file pages. States are told apart by the server's `view()` and the storage.
  */
 export interface FsNode {
   readonly id: number;
@@ -35,7 +34,8 @@ const PAGE_SIZE = 4096;
  */
 export class FsSpace {
   private readonly byPrint = new Map<string, FsNode>();
-  private readonly fp = new Fingerprinter(isShared, isSkipped, specialForm);
+  // A view and the storage maps are plain data: nothing to hold opaque or skip.
+  private readonly fp = new Fingerprinter(() => false);
   private seq = 0;
   computed = 0;
   reused = 0;
@@ -57,7 +57,7 @@ export class FsSpace {
       return hit;
     }
     this.computed++;
-    const server = graphCopy(node.server, isShared, freshFields);
+    const server = node.server.clone();
     const files = new Map(node.files);
     const pages = new Map(node.pages);
     const replies: FsStep['replies'] = [];
@@ -106,7 +106,11 @@ export class FsSpace {
   }
 
   private intern(server: FileServer, files: Map<string, Uint8Array>, pages: Map<string, ReadonlyMap<number, Uint8Array>>): FsNode {
-    const print = this.fp.of([server, files, pages]);
+    const v = server.view();
+    // Files' consistency contexts are shared between snapshots (and so between files), which
+    // a fingerprint would count as aliasing: they go in as text, by value.
+    const served = v.files.map((f) => [f.id, f.path, f.size, f.version, f.data, JSON.stringify(f.consistency)]);
+    const print = this.fp.of([v.lastId, v.lastToken, v.dirs, served, v.streams, v.callbacks, files, pages]);
     const known = this.byPrint.get(print);
     if (known) return known;
     const node: FsNode = { id: ++this.seq, server, files, pages, next: new Map() };

@@ -19,5 +19,5 @@ export { Fingerprinter } from './fingerprint.js';
 export { isShared, isSkipped, specialForm, freshFields } from './sharedObjects.js';
 export { worker, talker, listener, checkPrograms } from './programs.js';
 export { exploreMachine, everyStateCanEnd, finalsAbsorb, type MachineSpec, type MachineReport, type MachineGraph, type MachineEdge, type LocalInvariant } from './machineGraph.js';
-export { sourceSpec, targetSpec, migdSpec, exploreProtocolMachines } from './protocolMachines.js';
+export { sourceSpec, targetSpec, migdSpec, fileSpec, exploreProtocolMachines } from './protocolMachines.js';
 export { configA, configB, STRATEGIES } from './configs.js';

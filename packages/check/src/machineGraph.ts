@@ -1,4 +1,4 @@
-import { transition, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
+import { createActor, createMachine, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import { getAdjacencyMap } from 'xstate/graph';
 
 /** One edge of a machine's reachable graph: a state, an event, the next state and the actions taken. */
@@ -7,6 +7,8 @@ export interface MachineEdge {
   event: EventObject;
   to: AnyMachineSnapshot;
   actions: string[];
+  /** The same actions with their params. */
+  performed: Array<{ type: string; params: unknown }>;
 }
 
 /** A local invariant of one protocol machine: over every reachable state, or every edge, or the whole graph. */
@@ -20,7 +22,8 @@ export interface MachineSpec {
   name: string;
   machine: AnyStateMachine;
   input?: unknown;
-  events: readonly EventObject[];
+  /** The events to send in every state, or a function of the state that lists them. */
+  events: readonly EventObject[] | ((s: AnyMachineSnapshot) => readonly EventObject[]);
   invariants: LocalInvariant[];
   /** Abstracts a snapshot to a key (default: value and context), to keep infinite contexts finite. */
   serialize?: (s: AnyMachineSnapshot) => string;
@@ -54,17 +57,18 @@ export function exploreMachine(spec: MachineSpec): MachineReport {
   const key = spec.serialize ?? ((s: AnyMachineSnapshot) => JSON.stringify([s.value, s.context]));
   const adj = getAdjacencyMap(spec.machine, {
     input: spec.input,
-    events: [...spec.events],
+    events: typeof spec.events === 'function' ? spec.events : [...spec.events],
     serializeState: (s: unknown) => key(s as AnyMachineSnapshot),
     ...(spec.limit ? { limit: spec.limit } : {}),
   } as never) as Record<string, { state: AnyMachineSnapshot; transitions: Record<string, { event: EventObject; state: AnyMachineSnapshot }> }>;
   const graph: MachineGraph = { states: new Map(), edges: [], key };
+  const step = stepper(spec.machine);
   for (const node of Object.values(adj)) {
     graph.states.set(key(node.state), node.state);
     for (const t of Object.values(node.transitions)) {
       // The adjacency map keeps the next state; the actions come from the same pure transition.
-      const [to, actions] = transition(spec.machine, node.state, t.event);
-      graph.edges.push({ from: node.state, event: t.event, to: to as AnyMachineSnapshot, actions: actions.map((a) => a.type) });
+      const [to, actions] = step(node.state, t.event);
+      graph.edges.push({ from: node.state, event: t.event, to: to as AnyMachineSnapshot, actions: actions.map((a) => a.type), performed: actions.map((a) => ({ type: a.type, params: a.params })) });
     }
   }
   const violations: string[] = [];
@@ -85,6 +89,33 @@ export function exploreMachine(spec: MachineSpec): MachineReport {
     }
   }
   return { name: spec.name, states: graph.states.size, edges: graph.edges.length, violations };
+}
+
+/**
+ * A pure transition of `machine` that also returns the actions it asked for, with params. One
+ * actor scope, whose executor collects the actions, serves every step: XState's `transition()`
+ * builds an actor per call, which costs more than the step.
+ */
+function stepper(machine: AnyStateMachine): (s: AnyMachineSnapshot, e: EventObject) => [AnyMachineSnapshot, Array<{ type: string; params?: unknown }>] {
+  const collected: Array<{ type: string; params?: unknown }> = [];
+  const self = createActor(createMachine({}));
+  const scope = {
+    self,
+    system: self.system,
+    id: 'graph',
+    sessionId: 'graph',
+    defer: () => undefined,
+    logger: () => undefined,
+    stopChild: () => undefined,
+    emit: () => undefined,
+    actionExecutor: (a: { type: string; params?: unknown }) => void collected.push({ type: a.type, params: a.params }),
+  };
+  const m = machine as unknown as { transition(s: AnyMachineSnapshot, e: EventObject, scope: unknown): AnyMachineSnapshot };
+  return (s, e) => {
+    collected.length = 0;
+    const next = m.transition(s, e, scope);
+    return [next, collected.splice(0)];
+  };
 }
 
 /** Graph invariant: from every reachable state some final state is reachable (no dead end, no trap). */

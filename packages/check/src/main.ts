@@ -1,12 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { check, type CheckOptions } from './check.js';
 import { STRATEGIES, configA, configB } from './configs.js';
+import { exploreProtocolMachines } from './protocolMachines.js';
 
 /**
  * `pnpm check [--json FILE] [--walks N] [--max-states N]`: model-checks configuration (a) under
  * every strategy (exhaustively) and configuration (b) (bounded breadth-first, then random walks
  * with every fault), and prints per configuration the states, transitions, seconds, states
- * per second and the invariants checked. Exits 1 if an invariant fails.
+ * per second and the invariants checked, then each protocol machine's `xstate/graph` states
+ * and edges. Exits 1 if an invariant fails.
  */
 const args = process.argv.slice(2);
 const opt = (name: string) => {
@@ -49,5 +51,12 @@ for (const r of runs) {
   }
 }
 console.log(`invariants: ${(configs[0] as { invariants: string[] }).invariants.join('; ')}`);
-if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ configs }, null, 2) + '\n');
+// Each protocol machine alone, explored with xstate/graph.
+const machines = exploreProtocolMachines();
+for (const m of machines) {
+  console.log(`machine ${m.name.padEnd(28)} states ${String(m.states).padStart(5)}  edges ${String(m.edges).padStart(6)}  ${m.violations.length === 0 ? 'ok' : 'VIOLATION'}`);
+  for (const v of m.violations.slice(0, 3)) console.log(`  ${v}`);
+  if (m.violations.length > 0) failed = true;
+}
+if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ configs, machines }, null, 2) + '\n');
 process.exit(failed ? 1 : 0);

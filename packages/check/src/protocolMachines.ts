@@ -1,5 +1,6 @@
 import type { AnyStateMachine, EventObject } from 'xstate';
 import { sourceMachine, targetMachine } from '@wisp/kernel';
+import { fileMachine, sharingOf, type FileConsistencyContext, type FileEvent } from '@wisp/fs';
 import { migdMachine } from '@wisp/migd';
 import type { Strategy } from '@wisp/protocol';
 import { everyStateCanEnd, exploreMachine, finalsAbsorb, type MachineReport, type MachineSpec } from './machineGraph.js';
@@ -135,8 +136,117 @@ export function migdSpec(machine: AnyStateMachine = migdMachine): MachineSpec {
   };
 }
 
-/** Explores every protocol machine (source under each strategy, target, migd) with its local invariants. */
+const FILE_EVENTS: FileEvent[] = [
+  ...['h1', 'h2'].flatMap((host) => [
+    { type: 'open', host, write: false, reply: { to: `r.${host}`, stream: 1 } } as const,
+    { type: 'open', host, write: true, reply: { to: `w.${host}`, stream: 2 } } as const,
+    { type: 'close', host, write: false } as const,
+    { type: 'close', host, write: true } as const,
+  ]),
+  // A third host only reads.
+  { type: 'open', host: 'h3', write: false, reply: { to: 'r.h3', stream: 1 } },
+  { type: 'close', host: 'h3', write: false },
+  { type: 'open', host: 'h2', write: true, truncate: true, reply: { to: 't.h2', stream: 3 } },
+  { type: 'move', from: 'h1', to: 'h2', write: true, reply: { to: 'm.h2' } },
+  { type: 'move', from: 'h2', to: 'h1', write: false, reply: { to: 'm.h1' } },
+  { type: 'hostDown', host: 'h3' },
+];
+
+const fileContext = (s: { context: unknown }) => s.context as FileConsistencyContext;
+
+/**
+ * One file's consistency machine (Sprite's rules) with three hosts opening, closing, moving
+ * streams, a truncating open, a host lost, and every awaited callback answered: write-shared
+ * means nobody caches; only hosts holding the file cache it; a callback goes only to a host
+ * that caches, never to the opener; answers wait for every callback, and a truncation comes
+ * right before its answer; an answer says cacheable exactly when the file is not write-shared;
+ * every held open is answered in the end. To keep the graph finite and small, a state is
+ * keyed by which hosts hold read and write references (not how many), who caches, which hosts
+ * are awaited (not how often) and whether any open is held.
+ */
+export function fileSpec(machine: AnyStateMachine = fileMachine): MachineSpec {
+  const some = (n: number) => Math.min(n, 1);
+  return {
+    name: 'fs file consistency',
+    machine,
+    events: (s) => [...FILE_EVENTS, ...fileContext(s).awaiting.map((a) => ({ type: 'flushed', callback: a.callback }) as FileEvent)],
+    serialize: (s) => {
+      const c = fileContext(s);
+      const opens = Object.keys(c.opens)
+        .sort()
+        .map((h) => [h, some(c.opens[h]!.readers), some(c.opens[h]!.writers)]);
+      const awaited = [...new Set(c.awaiting.map((a) => a.host))].sort();
+      return JSON.stringify([s.value, opens, [...c.caching].sort(), awaited, some(c.held.length)]);
+    },
+    invariants: [
+      { name: 'write-shared: nobody caches', state: (s) => (sharingOf(fileContext(s).opens) === 'writeShared' && fileContext(s).caching.length > 0 ? `${fileContext(s).caching.join(',')} cache a write-shared file` : null) },
+      { name: 'only hosts holding the file cache it', state: (s) => fileContext(s).caching.find((h) => !(h in fileContext(s).opens)) ?? null },
+      { name: 'opens held only behind callbacks', state: (s) => (fileContext(s).held.length > 0 && fileContext(s).awaiting.length === 0 ? 'held with nothing awaited' : null) },
+      {
+        name: 'callbacks only to caching hosts, never the opener',
+        edge: (e) => {
+          const ev = e.event as FileEvent;
+          const opener = ev.type === 'open' ? ev.host : ev.type === 'move' ? ev.to : null;
+          const hosts = fileContext(e.to).awaiting.slice(fileContext(e.from).awaiting.length).map((a) => a.host);
+          const bad = hosts.find((h) => h === opener || !fileContext(e.from).caching.includes(h));
+          return bad ? `called back ${bad} on ${ev.type}` : null;
+        },
+      },
+      {
+        name: 'every other caching host still holding the file is called back when it stops caching',
+        edge: (e) => {
+          // The opener needs none: it drops its (clean) blocks on seeing `cacheable: false`.
+          const ev = e.event as FileEvent;
+          const opener = ev.type === 'open' ? ev.host : ev.type === 'move' ? ev.to : null;
+          const from = fileContext(e.from);
+          const to = fileContext(e.to);
+          const called = new Set(to.awaiting.slice(from.awaiting.length).map((a) => a.host));
+          const dropped = from.caching.filter((h) => h !== opener && !to.caching.includes(h) && h in to.opens && !called.has(h));
+          return dropped.length > 0 ? `${dropped.join(',')} stopped caching on ${e.event.type} without a callback` : null;
+        },
+      },
+      { name: 'answers wait for every callback', edge: (e) => (e.actions.includes('answer') && fileContext(e.to).awaiting.length > 0 ? `answered on ${e.event.type} with callbacks awaited` : null) },
+      {
+        name: 'truncate right before its answer',
+        edge: (e) => {
+          const i = e.actions.indexOf('truncate');
+          return i >= 0 && e.actions[i + 1] !== 'answer' ? `truncate then ${e.actions[i + 1] ?? 'nothing'}` : null;
+        },
+      },
+      {
+        name: 'an open answered at once may cache exactly when the file is not write-shared',
+        edge: (e) => {
+          if ((e.event.type !== 'open' && e.event.type !== 'move') || !e.actions.includes('answer')) return null;
+          const answer = e.performed.find((a) => a.type === 'answer')!.params as { cacheable: boolean };
+          const shared = sharingOf(fileContext(e.to).opens) === 'writeShared';
+          return answer.cacheable === shared ? `answered cacheable ${answer.cacheable} into ${shared ? 'write-shared' : 'not write-shared'}` : null;
+        },
+      },
+      {
+        name: 'every held open is answered in the end',
+        graph: (g) => {
+          // Backwards from the states holding nothing, over edges keyed once.
+          const into = new Map<string, string[]>();
+          for (const e of g.edges) {
+            const to = g.key(e.to);
+            into.set(to, [...(into.get(to) ?? []), g.key(e.from)]);
+          }
+          const settled = new Set<string>();
+          const todo: string[] = [];
+          for (const [k, s] of g.states) if (fileContext(s).held.length === 0) settled.add(k), todo.push(k);
+          while (todo.length > 0) {
+            for (const from of into.get(todo.pop()!) ?? []) if (!settled.has(from)) settled.add(from), todo.push(from);
+          }
+          const stuck = [...g.states.keys()].filter((k) => !settled.has(k));
+          return stuck.length > 0 ? `opens held forever from ${stuck.slice(0, 2).join(', ')}` : null;
+        },
+      },
+    ],
+  };
+}
+
+/** Explores every protocol machine (source under each strategy, target, migd, a file's consistency) with its local invariants. */
 export function exploreProtocolMachines(): MachineReport[] {
   const strategies: Strategy[] = ['flush', 'copy', 'precopy', 'lazy'];
-  return [...strategies.map((s) => exploreMachine(sourceSpec(s))), exploreMachine(targetSpec()), exploreMachine(migdSpec())];
+  return [...strategies.map((s) => exploreMachine(sourceSpec(s))), exploreMachine(targetSpec()), exploreMachine(migdSpec()), exploreMachine(fileSpec())];
 }

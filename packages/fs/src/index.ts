@@ -1,12 +1,28 @@
 /**
  * Wisp file servers: one namespace over NATS, split by a prefix table; a pure file server with
- * Sprite's caching rules, its NATS edge, storage backends, and the client a host uses (with a
+ * Sprite's caching rules (a consistency machine per file), its NATS edge, storage backends, and the client a host uses (with a
  * block cache).
  * @module
  */
 export { normalizePath, parentOf, joinPath, isUnder, segments, MAX_PATH_BYTES, MAX_NAME_BYTES } from './path.js';
 export { PrefixTable, type PrefixEntry } from './prefixTable.js';
-export { FileServer, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_REPLY_BYTES, type FileServerOptions, type CachingState } from './fileServer.js';
+export { FileServer, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_REPLY_BYTES, type FileServerOptions, type CachingState, type FileServerView, type FileView } from './fileServer.js';
+export {
+  fileMachine,
+  stepFile,
+  sharingOf,
+  NOT_OPEN,
+  type FileSnapshot,
+  type FileEvent,
+  type FileAction,
+  type FileConsistencyContext,
+  type FileConsistencyView,
+  type HostRefs,
+  type HeldOpen,
+  type ReplyTicket,
+  type Sharing,
+} from './fileConsistency.js';
+export type { StreamRow } from './streams.js';
 export type { FsCall, FsCallOf, FsInput, FsEffect, PersistOp } from './effects.js';
 export { FileServerProcess, type FileServerProcessOptions } from './fileServerProcess.js';
 export { FsClient, type FsClientOptions, type OpenFlags, type OpenResult, type FsStat, type FileSharing, type StreamHandle } from './fsClient.js';

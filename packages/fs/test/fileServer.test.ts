@@ -417,3 +417,59 @@ describe('FileServer: construction', () => {
     expect(s.ensureDir('/scratch')).toEqual([]);
   });
 });
+
+describe('FileServer: view and clone', () => {
+  it('sequential write-sharing: the next open carries the last write’s version, with no callback', () => {
+    const h = new Harness();
+    const w = h.ok('h1', 'open', { path: '/f', mode: 'w' });
+    const last = h.write('h1', w.stream, 'v2').version;
+    h.ok('h1', 'close', { stream: w.stream });
+    const r = h.ok('h2', 'open', { path: '/f', mode: 'r' });
+    expect(r).toMatchObject({ version: last, cacheable: true });
+    expect(r.version).not.toBe(w.version);
+    expect(h.callbacks).toEqual([]);
+  });
+
+  it('view() shows files, streams, callbacks and each file’s machine state', () => {
+    const h = new Harness({ idFloor: 100 });
+    h.ok('h1', 'mkdir', { path: '/d' });
+    const w = h.ok('h1', 'open', { path: '/d/f', mode: 'w' });
+    h.write('h1', w.stream, 'abc');
+    h.send('h2', 'open', { path: '/d/f', mode: 'r' });
+    const v = h.server.view();
+    expect(v.dirs).toEqual(['/d']);
+    expect(v.files).toHaveLength(1);
+    expect(v.files[0]).toMatchObject({ path: '/d/f', size: 3, consistency: { state: { sharing: 'writeShared', callbacks: 'awaiting' } } });
+    expect(text(v.files[0]!.data)).toBe('abc');
+    expect(v.streams.map((s) => [s.file, s.hosts])).toEqual([
+      [w.file, { h1: 1 }],
+      [w.file, { h2: 1 }],
+    ]);
+    expect(v.callbacks).toEqual([{ token: h.callbacks[0]!.token, file: w.file, callback: 1 }]);
+    expect(v.lastToken).toBe(h.callbacks[0]!.token);
+    // An unlinked file still open stays in the view, without a path.
+    h.ok('h1', 'unlink', { path: '/d/f' });
+    expect(h.server.view().files.map((f) => f.path)).toEqual([null]);
+  });
+
+  it('clone() answers alike and is independent of the original, held opens included', () => {
+    const h = new Harness();
+    const w = h.ok('h1', 'open', { path: '/f', mode: 'w+' });
+    h.write('h1', w.stream, 'abc');
+    const held = h.send('h2', 'open', { path: '/f', mode: 'r' });
+    const token = h.callbacks[0]!.token;
+    const copy = h.server.clone();
+    expect(copy.view()).toEqual(h.server.view());
+    // The original goes on: it appends in place and releases the held open.
+    h.write('h1', w.stream, 'def');
+    h.ack(token);
+    expect(h.reply(held)).toMatchObject({ ok: true, value: { size: 6 } });
+    // The copy is where the original was.
+    expect(copy.view().files[0]).toMatchObject({ size: 3, consistency: { state: { callbacks: 'awaiting' } } });
+    const write = { type: 'request', to: 'c1', call: { verb: 'write', host: 'h1', stream: w.stream, bytes: bytes('XYZW') } } as const;
+    expect(copy.handle(write)[1]).toMatchObject({ type: 'reply', ok: true, value: { at: 3, size: 7 } });
+    expect(copy.handle({ type: 'callbackDone', token, ok: true })).toEqual([{ type: 'reply', to: held, ok: true, value: expect.objectContaining({ size: 7, cacheable: false }) }]);
+    expect(text(copy.view().files[0]!.data)).toBe('abcXYZW');
+    expect(text(h.server.view().files[0]!.data)).toBe('abcdef');
+  });
+});
