@@ -5,7 +5,7 @@ import { ProgramRegistry } from '@wisp/proc';
 /**
  * What a copy of a host or file server shares with the original instead of copying: program
  * code (machines, their state nodes, programs, the registry), xstate's inert actors, and the
- * scopes whose closures `rebindKernel` replaces. All of it is immutable while the checker runs.
+ * scopes whose closures `Kernel.clone` replaces. All of it is immutable while the checker runs.
  */
 export function isShared(o: object): boolean {
   return (

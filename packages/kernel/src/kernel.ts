@@ -32,6 +32,8 @@ import { Fifo } from './fifo.js';
 import { HomeTable, type HomeRecord } from './homeTable.js';
 import { createPcb, logicOf, type ExecutableAction, type Pcb, type ProcTimer } from './pcb.js';
 import { checkArgs, isReservedEventType } from './syscallArgs.js';
+import type { AnyStateMachine } from 'xstate';
+import { rebindClosures, viewOf, type KernelView } from './inspect.js';
 import type { KernelPort, RequestOptions } from './migration/kernelPort.js';
 import { Migrator, backingFileOf } from './migration/migrator.js';
 import { participants } from './migration/participants.js';
@@ -55,6 +57,11 @@ export interface KernelConfig {
   startedAt?: number;
   /** Whether processes from other hosts may migrate here (default true). */
   acceptForeign?: boolean;
+  /**
+   * The protocol machines migration sessions run (the real ones by default): a model checker's
+   * tests plant a buggy copy this way to show the checker finds it.
+   */
+  machines?: { source?: AnyStateMachine; target?: AnyStateMachine };
 }
 
 /** A send or routed kill to a moving process is tried this many times, backing off. */
@@ -111,6 +118,31 @@ export class Kernel {
     this.hostId = config.hostId;
     this.subjects = subjects(config.cluster);
     this.migrator = new Migrator(this.port());
+    if (config.machines) {
+      const m = this.migrator.machines;
+      this.migrator.machines = { source: config.machines.source ?? m.source, target: config.machines.target ?? m.target };
+    }
+  }
+
+  private parts() {
+    return { hostId: this.hostId, procs: this.procs, home: this.home, pending: this.pending, migrator: this.migrator };
+  }
+
+  /** A plain-data view of this kernel: processes, migration sessions, home records (see {@link KernelView}). */
+  view(): KernelView {
+    return viewOf(this.parts());
+  }
+
+  /**
+   * A copy of this kernel that goes on independently: `copy` makes a structural copy of its object
+   * graph (sharing functions and program code, as a model checker's copier does); the closures
+   * that capture kernel state are then pointed at the copy.
+   */
+  clone(copy: (kernel: Kernel) => Kernel): Kernel {
+    const twin = copy(this);
+    (twin.migrator as unknown as { k: KernelPort }).k = twin.port();
+    rebindClosures(twin.parts());
+    return twin;
   }
 
   /** Effects queued since the last call, in order. */
