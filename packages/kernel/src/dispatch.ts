@@ -1,0 +1,75 @@
+import { ErrorCode } from '@wisp/protocol';
+import type { Answer, Continuation } from './caller.js';
+import type { KernelContext } from './context.js';
+import type { ProcTimer } from './pcb.js';
+
+/** What the answer to a request whose continuation is of kind `K` does. */
+export type AnswerHandler<K extends Continuation['kind']> = (ctx: KernelContext, k: Extract<Continuation, { kind: K }>, answer: Answer) => void;
+
+/** The answer handlers a room registers: one per continuation kind it owns. */
+export type AnswerHandlers<K extends Continuation['kind']> = { readonly [P in K]: AnswerHandler<P> };
+
+/** What the firing of a kernel timer of kind `K` (armed as `id`) does. */
+export type TimerHandler<K extends ProcTimer['kind']> = (ctx: KernelContext, t: Extract<ProcTimer, { kind: K }>, id: string) => void;
+
+/** The timer handlers a room registers: one per timer kind it owns. */
+export type TimerHandlers<K extends ProcTimer['kind']> = { readonly [P in K]: TimerHandler<P> };
+
+/** Answers nobody but the caller cares about: passed on, or only logged. */
+const plumbingAnswers: AnswerHandlers<'relay' | 'ignore'> = {
+  relay: (ctx, k, answer) => {
+    if (!answer.ok && answer.error.code === ErrorCode.EHOSTUNREACH && k.unreachable !== ErrorCode.EHOSTUNREACH) {
+      answer = { ok: false, error: { code: k.unreachable, message: answer.error.message } };
+    }
+    ctx.answer(k.caller, answer);
+  },
+  ignore: (ctx, k, answer) => {
+    if (!answer.ok) ctx.log('warn', `${k.what} failed: ${answer.error.message}`, { code: answer.error.code });
+  },
+};
+
+/** Transitional: the rooms not yet moved out of the kernel. */
+const restAnswers: AnswerHandlers<'create' | 'fs' | 'dup' | 'migration' | 'pagein' | 'place' | 'lease' | 'send' | 'signal'> = {
+  create: (ctx, k, answer) => ctx.rest.created(k, answer),
+  fs: (ctx, k, answer) => ctx.rest.fsAnswered(k, answer),
+  dup: (ctx, k, answer) => ctx.rest.dupAnswered(k, answer),
+  migration: (ctx, k, answer) => ctx.migrator.answered(k, answer),
+  pagein: (ctx, k, answer) => ctx.rest.pagedIn(k, answer),
+  place: (ctx, k, answer) => ctx.rest.placed(k, answer),
+  lease: (ctx, k, answer) => ctx.rest.leaseAnswered(k.pid, answer),
+  send: (ctx, k, answer) => ctx.rest.moving(k, answer),
+  signal: (ctx, k, answer) => ctx.rest.moving(k, answer),
+};
+
+const restTimers: TimerHandlers<ProcTimer['kind']> = {
+  retry: (ctx, t) => ctx.rest.retry(t.token),
+  session: (ctx, t) => ctx.migrator.abort(t.pid, null),
+  lease: (ctx, t) => ctx.rest.renewGrant(t.pid),
+  sleep: (ctx, t, id) => ctx.rest.processTimer(t, id),
+  raise: (ctx, t, id) => ctx.rest.processTimer(t, id),
+};
+
+/**
+ * What happens when an answer comes back, by the kind of its continuation: every room's
+ * handlers in one table, so a newcomer finds who handles `fs` by its room, not in a switch.
+ */
+const ANSWERS: AnswerHandlers<Continuation['kind']> = { ...plumbingAnswers, ...restAnswers };
+
+/** What happens when a kernel timer fires, by its kind. */
+const TIMERS: TimerHandlers<ProcTimer['kind']> = { ...restTimers };
+
+/** The answer to the request sent with `token` arrived: its continuation's handler takes it. */
+export function onResponse(ctx: KernelContext, token: number, answer: Answer): void {
+  const k = ctx.pending.get(token);
+  if (!k) return;
+  ctx.pending.delete(token);
+  (ANSWERS[k.kind] as AnswerHandler<Continuation['kind']>)(ctx, k, answer);
+}
+
+/** Kernel timer `id` fired: its kind's handler takes it. */
+export function onTimer(ctx: KernelContext, id: string): void {
+  const t = ctx.timers.get(id);
+  if (!t) return;
+  ctx.timers.delete(id);
+  (TIMERS[t.kind] as TimerHandler<ProcTimer['kind']>)(ctx, t, id);
+}

@@ -1,0 +1,1116 @@
+import {
+  DeliverRequest as DeliverRequestSchema,
+  ErrorCode,
+  PROTOCOL_VERSION,
+  PidSchema,
+  WispError,
+  homeOf,
+  isHostVerb,
+  isPid,
+  makePid,
+  parseRequest,
+  parseSignal,
+  signalNumbers,
+  toWireError,
+  type CreateRequest,
+  type DeliverRequest,
+  type KillRequest,
+  type ProcessImage,
+  type TimerImage,
+  type ProcInfo,
+  type Signal,
+  type SpawnRequest,
+  type SyscallRequest,
+  type WireError,
+} from '@wisp/protocol';
+import { CONSOLE_FDS, SYSCALL, placeOf, resolveArgs, withMemory, type PageFault, type ProcInput, type SyscallName, type SyscallSpec } from '@wisp/proc';
+import type { Answer, Caller, Continuation, SpawnDups } from './caller.js';
+import type { KernelContext } from './context.js';
+import type { FsOp } from './effects.js';
+import { Fifo } from './fifo.js';
+import type { HomeRecord } from './homeTable.js';
+import { createPcb, logicOf, type ExecutableAction, type Pcb, type ProcTimer } from './pcb.js';
+import { checkArgs, isReservedEventType } from './syscallArgs.js';
+import type { KernelPort } from './migration/kernelPort.js';
+import { backingFileOf } from './migration/migrator.js';
+import { participants } from './migration/participants.js';
+import { LEASE_RENEW_MS, MIGD_WAIT_MS, grantLost, grantRequest, grantedHost, type Grant } from './placement.js';
+
+/** A send or routed kill to a moving process is tried this many times, backing off. */
+const RETRIES = 24;
+/** Delay before retry n (ms): 5, 10, 20, … capped at 250 — about 5 s in all. */
+const retryDelay = (n: number) => Math.min(250, 5 * 2 ** n);
+
+/** An action of a completed transition, ready to perform. */
+type Planned = { kind: 'syscall'; call: SyscallName; args: unknown[] } | { kind: 'action'; action: ExecutableAction } | { kind: 'done' };
+
+/** A message or signal that reached a process while its image was on its way elsewhere. */
+type Held = { verb: 'deliver'; req: DeliverRequest & { pid: string }; caller: Caller } | { verb: 'signal'; req: KillRequest; caller: Caller };
+
+/** Exit code of a program that threw (EX_SOFTWARE). */
+export const CRASH_EXIT_CODE = 70;
+
+/** A wait has no natural bound; this is the longest a forwarded wait is allowed to take. */
+const WAIT_TIMEOUT_MS = 2_147_483_647;
+
+/** Calls served at home that may block for any time (a wait, a console read): re-issued on a migration's target. */
+function isBlockingHomeCall(c: { call: string; args: readonly unknown[] }): boolean {
+  return c.call === 'wait' || (c.call === 'read' && c.args[0] === 0);
+}
+
+/** The rooms not yet moved out of the kernel (transitional). */
+export class KernelRest {
+  private readonly runQueue = new Fifo<Pcb>();
+  /** Spawns waiting for the dups of their parent's fds, by group number. */
+  private readonly spawnDups = new Map<number, SpawnDups>();
+  private groupSeq = 0;
+  /** Requests waiting for a retry timer, by the token they will be sent with. */
+  private readonly retrying = new Map<number, { subject: string; body: unknown; k: Continuation }>();
+  /** Messages and signals for a process whose image is on its way: taken up again when the move ends. */
+  private readonly held = new Map<string, Held[]>();
+
+  constructor(private readonly ctx: KernelContext) {}
+
+  /** True while some process has an event it can take. */
+  hasWork(): boolean {
+    this.dropDeadHeads();
+    return this.runQueue.length > 0;
+  }
+
+  /**
+   * Runs up to `budget` slices, round-robin, one transition per slice. Returns true when
+   * work remains. Control messages are handled as they arrive, so they always go first.
+   */
+  run(budget: number): boolean {
+    while (budget > 0) {
+      const pcb = this.runQueue.shift();
+      if (!pcb) break;
+      pcb.queued = false;
+      // A process that ended, froze or faulted while queued costs no slice (it is queued again when it can run).
+      if (!pcb.alive || pcb.frozen || pcb.faulting) continue;
+      budget--;
+      this.slice(pcb);
+      this.schedule(pcb);
+    }
+    return this.hasWork();
+  }
+
+  /** Drops run-queue entries of processes that ended while queued, so `hasWork` is exact. */
+  dropDeadHeads(): void {
+    for (let head = this.runQueue.peek(); head && (!head.alive || head.frozen || head.faulting); head = this.runQueue.peek()) {
+      this.runQueue.shift();
+      head.queued = false;
+    }
+  }
+
+  // ── requests from the world ──────────────────────────────────────────────
+
+  onRequest(verb: string, body: unknown, replyTo: string | null, bytes?: Uint8Array): void {
+    const caller: Caller = { kind: 'remote', replyTo: typeof replyTo === 'string' ? replyTo : null };
+    try {
+      // The one validation of a request body: the runtime only decodes, and the kernel is also
+      // driven directly (checker, tests), so nothing unvalidated reaches the process table.
+      if (typeof verb !== 'string' || !isHostVerb(verb)) throw new WispError(ErrorCode.EINVAL, `unknown verb '${String(verb)}'`);
+      switch (verb) {
+        case 'info':
+          parseRequest(verb, body);
+          return this.ctx.answer(caller, { ok: true, value: this.info() });
+        case 'ps':
+          parseRequest(verb, body);
+          return this.ctx.answer(caller, { ok: true, value: { procs: this.ps() } });
+        case 'spawn':
+          return this.onSpawn(parseRequest(verb, body), caller);
+        case 'create':
+          return this.onCreate(parseRequest(verb, body), caller);
+        case 'syscall':
+          return this.onForwardedCall(parseRequest(verb, body), caller);
+        case 'kill': {
+          const req = parseRequest(verb, body);
+          return this.routeKill(req.pid, req.signal, caller);
+        }
+        case 'signal':
+          return this.onSignal(parseRequest(verb, body), caller);
+        case 'deliver':
+          return this.onDeliver(parseDeliver(body), caller);
+        case 'migrate':
+          return this.ctx.migrator.migrate(parseRequest(verb, body), caller);
+        case 'offer':
+          return this.ctx.migrator.offer(parseRequest(verb, body), caller, this.ctx.accepting);
+        case 'pages':
+          return this.ctx.migrator.pages(parseRequest(verb, body), bytes ?? new Uint8Array(0), caller);
+        case 'transfer': {
+          const req = parseRequest(verb, body);
+          return this.ctx.migrator.transfer(req.image, caller, req.offer ? { offer: req.offer, accepting: this.ctx.accepting } : undefined);
+        }
+        case 'commit':
+          return this.ctx.migrator.commit(parseRequest(verb, body).pid, caller);
+        case 'abort':
+          return this.ctx.migrator.abort(parseRequest(verb, body).pid, caller);
+        case 'input': {
+          const req = parseRequest(verb, body);
+          if (homeOf(req.pid) !== this.ctx.hostId) throw new WispError(ErrorCode.EINVAL, `${req.pid} is not homed here`);
+          const served = this.ctx.home.input(req.pid, req.text, req.close ?? false);
+          if (served) this.ctx.answer(served.reader, { ok: true, value: served.text });
+          return this.ctx.answer(caller, { ok: true, value: {} });
+        }
+        case 'located': {
+          const req = parseRequest(verb, body);
+          if (homeOf(req.pid) !== this.ctx.hostId) throw new WispError(ErrorCode.EINVAL, `${req.pid} is not homed here`);
+          this.ctx.migrator.located(req.pid, req.host);
+          return this.ctx.answer(caller, { ok: true, value: {} });
+        }
+        case 'fetch':
+          return this.ctx.migrator.fetch(parseRequest(verb, body), caller);
+        case 'release':
+          return this.ctx.migrator.release(parseRequest(verb, body).pid, caller);
+        case 'evict':
+          return this.ctx.migrator.evict(parseRequest(verb, body).strategy ?? 'flush', caller);
+      }
+    } catch (err) {
+      const error = toWireError(err);
+      // A malformed request is worth a warning; a well-formed one that fails (no such pid…) is not.
+      if (error.code === ErrorCode.EINVAL || error.code === ErrorCode.EPROTO) {
+        this.ctx.log('warn', `rejected ${String(verb)} request: ${error.message}`, { code: error.code });
+      }
+      this.ctx.answer(caller, { ok: false, error });
+    }
+  }
+
+  info() {
+    return {
+      id: this.ctx.hostId,
+      protocol: PROTOCOL_VERSION,
+      programs: this.ctx.config.registry.list(),
+      procs: this.ctx.procs.size,
+      foreign: this.ctx.foreignCount(),
+      clockSkewMs: this.ctx.config.clockSkewMs ?? 0,
+      osPid: this.ctx.config.osPid ?? 0,
+      startedAt: this.ctx.config.startedAt ?? 0,
+    };
+  }
+
+  ps(): ProcInfo[] {
+    const rows: ProcInfo[] = [];
+    for (const p of this.ctx.procs.values()) {
+      const residual = this.ctx.migrator.residualOf(p);
+      rows.push({ pid: p.pid, program: p.program.name, home: p.home, host: this.ctx.hostId, parent: p.parent, state: this.stateOf(p), faults: p.faults, ...(residual.length > 0 ? { residual } : {}) });
+    }
+    for (const r of this.ctx.home.records.values()) {
+      if (r.state === 'exited') {
+        rows.push({ pid: r.pid, program: r.program, home: this.ctx.hostId, host: r.host, parent: r.parent, state: 'exited', exitCode: r.code ?? 0 });
+      }
+    }
+    return rows;
+  }
+
+  stateOf(p: Pcb): ProcInfo['state'] {
+    if (p.frozen) return 'migrating';
+    for (const id of p.timers) if (this.ctx.timers.get(id)?.kind === 'sleep') return 'sleeping';
+    if (p.outstanding > 0) return 'blocked';
+    return p.queued || p.urgent.length + p.mailbox.length > 0 ? 'runnable' : 'idle';
+  }
+
+  onSpawn(req: SpawnRequest, caller: Caller): void {
+    this.spawnAt({ parent: null, program: req.program, version: req.version, args: req.args, on: req.on, tty: req.tty, root: true, stdin: req.stdin }, caller);
+  }
+
+  onCreate(req: CreateRequest, caller: Caller): void {
+    if (req.protocol !== PROTOCOL_VERSION) {
+      throw new WispError(ErrorCode.EREFUSED, `protocol ${req.protocol} != ${PROTOCOL_VERSION}`);
+    }
+    if (this.ctx.procs.has(req.pid)) throw new WispError(ErrorCode.EINVAL, `pid ${req.pid} already runs here`);
+    const home = homeOf(req.pid);
+    if (home === this.ctx.hostId) throw new WispError(ErrorCode.EINVAL, `${req.pid} is homed here; use spawn`);
+    // A home that lacks the program itself names no version ('' = the default version here).
+    this.startProcess(req.pid, home, req.parent, req.program, req.version === '' ? undefined : req.version, req.args, req.fds);
+    this.ctx.answer(caller, { ok: true, value: { pid: req.pid, host: this.ctx.hostId } });
+  }
+
+  onForwardedCall(req: SyscallRequest, caller: Caller): void {
+    if (homeOf(req.pid) !== this.ctx.hostId) throw new WispError(ErrorCode.EINVAL, `${req.pid} is not at home here`);
+    const rec = this.ctx.home.records.get(req.pid);
+    if (!rec || rec.state === 'exited') throw new WispError(ErrorCode.ESRCH, `no process ${req.pid}`);
+    const args = checkArgs(req.call, req.args);
+    this.homeCall(req.pid, req.call, args, caller, req.callId);
+  }
+
+  onSignal(req: KillRequest, caller: Caller): void {
+    const pcb = this.ctx.procs.get(req.pid);
+    // Moving: held until the move ends. Just gone: passed on to where it went.
+    if (pcb && !this.ctx.migrator.takesMessages(pcb.pid)) return this.hold(req.pid, { verb: 'signal', req, caller });
+    const went = pcb ? undefined : this.ctx.migrator.movedTo(req.pid);
+    if (went) return void this.ctx.request(this.ctx.subjects.host(went, 'signal'), { pid: req.pid, signal: req.signal }, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
+    if (!pcb) throw new WispError(ErrorCode.ESRCH, `no process ${req.pid} on ${this.ctx.hostId}`);
+    this.signal(pcb, req.signal);
+    this.ctx.answer(caller, { ok: true, value: {} });
+  }
+
+  onDeliver(req: DeliverRequest & { pid: string }, caller: Caller): void {
+    const pcb = this.ctx.procs.get(req.pid);
+    if (isReservedEventType(req.event.type)) {
+      throw new WispError(ErrorCode.EINVAL, `event type '${req.event.type}' is reserved for the kernel`);
+    }
+    // Moving: held until the move ends (a sender told to try again would lose time waiting to).
+    if (pcb && !this.ctx.migrator.takesMessages(pcb.pid)) return this.hold(req.pid, { verb: 'deliver', req, caller });
+    // Just gone: passed on by the pid's subject, which now leads where it runs.
+    if (!pcb && this.ctx.migrator.movedTo(req.pid)) {
+      const body = { from: req.from, event: req.event, ...(req.seq !== undefined ? { seq: req.seq } : {}) };
+      return void this.ctx.request(this.ctx.subjects.proc(req.pid), body, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
+    }
+    if (!pcb) throw new WispError(ErrorCode.ESRCH, `no process ${req.pid} on ${this.ctx.hostId}`);
+    if (req.seq !== undefined) {
+      // Exactly once: a retried send whose first try got through is acknowledged, not taken again.
+      if ((pcb.seqIn.get(req.from) ?? 0) >= req.seq) return this.ctx.answer(caller, { ok: true, value: {} });
+      pcb.seqIn.set(req.from, req.seq);
+    }
+    this.enqueue(pcb, { ...req.event, from: req.from } as { type: string });
+    this.ctx.answer(caller, { ok: true, value: {} });
+  }
+
+  /** Holds a request for a process whose image is in flight (see {@link moveEnded}). */
+  hold(pid: string, h: Held): void {
+    let list = this.held.get(pid);
+    if (!list) this.held.set(pid, (list = []));
+    list.push(h);
+  }
+
+  /**
+   * A move of `pid` away from here ended: what was held for it is taken again, in order — here
+   * if it was aborted, passed on to the target if it committed (so its senders lose no time).
+   */
+  moveEnded(pid: string): void {
+    const held = this.held.get(pid);
+    if (!held) return;
+    this.held.delete(pid);
+    for (const h of held) {
+      try {
+        if (h.verb === 'deliver') this.onDeliver(h.req, h.caller);
+        else this.onSignal(h.req, h.caller);
+      } catch (err) {
+        this.ctx.answer(h.caller, { ok: false, error: toWireError(err) });
+      }
+    }
+  }
+
+  /**
+   * The answer to a send or a routed kill. While the target moves (`EAGAIN`) it is tried again
+   * after a short wait; a send keeps its seq, so if an earlier try did get through the receiver
+   * takes it only once. (A pid always has a subscriber while it moves: the target subscribes
+   * before it acknowledges the commit, the source unsubscribes after.)
+   */
+  moving(k: Extract<Continuation, { kind: 'send' | 'signal' }>, answer: Answer): void {
+    const again = !answer.ok && answer.error.code === ErrorCode.EAGAIN;
+    if (again && k.tries < RETRIES) {
+      const token = this.ctx.nextToken();
+      const pid = k.kind === 'send' ? k.caller.pid : k.pid;
+      const subject = k.kind === 'send' ? k.subject : '';
+      this.retrying.set(token, { subject, body: k.kind === 'send' ? k.body : null, k: { ...k, tries: k.tries + 1 } });
+      const id = this.ctx.nextTimerId('r');
+      this.ctx.timers.set(id, { kind: 'retry', pid, due: this.ctx.now + retryDelay(k.tries), token });
+      this.ctx.emit({ type: 'setTimer', id, delayMs: retryDelay(k.tries) });
+      return;
+    }
+    if (!answer.ok && answer.error.code === ErrorCode.EHOSTUNREACH) answer = { ok: false, error: { code: ErrorCode.ESRCH, message: answer.error.message } };
+    this.ctx.answer(k.caller, answer);
+  }
+
+  /** A retry timer fired: send again (a kill is routed again: the home may know a new host). */
+  retry(token: number): void {
+    const r = this.retrying.get(token);
+    if (!r) return;
+    this.retrying.delete(token);
+    if (r.k.kind === 'signal') return this.routeKill(r.k.pid, r.k.signal, r.k.caller, r.k.tries);
+    if (r.k.kind === 'send' && !this.ctx.procs.get(r.k.caller.pid)?.alive) return;
+    this.ctx.request(r.subject, r.body, r.k);
+  }
+
+  /** A process's own timer fired: a sleep ends, a delayed event is delivered. */
+  processTimer(t: Extract<ProcTimer, { kind: 'sleep' | 'raise' }>, id: string): void {
+    const pcb = this.ctx.procs.get(t.pid);
+    if (!pcb) return;
+    pcb.timers.delete(id);
+    if (t.kind === 'sleep') this.complete(pcb, t.callId, 'sleep', { ok: true, value: null });
+    else this.enqueue(pcb, t.event);
+  }
+
+  // ── processes ────────────────────────────────────────────────────────────
+
+  startProcess(
+    pid: string,
+    home: string,
+    parent: string | null,
+    name: string,
+    version: string | undefined,
+    args: string[],
+    fds?: Record<string, string>,
+  ): Pcb {
+    const program = this.ctx.config.registry.get(name, version);
+    if (!program) {
+      throw new WispError(ErrorCode.ENOPROG, `host ${this.ctx.hostId} has no program ${name}${version ? `@${version}` : ''}`);
+    }
+    const pcb = createPcb({ pid, home, parent, program });
+    // Inherited fds are in place before the first transition.
+    for (const [fd, stream] of Object.entries(fds ?? {})) pcb.fds.set(Number(fd), stream);
+    this.ctx.procs.set(pid, pcb);
+    this.ctx.emit({ type: 'subscribe', pid });
+    this.ctx.event('proc.start', { pid, program: program.name, home, host: this.ctx.hostId, parent });
+    const input: ProcInput = { pid, parent, args };
+    this.step(pcb, () => logicOf(pcb).getInitialSnapshot(pcb.scope, input));
+    return pcb;
+  }
+
+  /**
+   * Runs one transition atomically (DESIGN §3). The transition, the program's own actions and
+   * the syscalls' arguments all run inside one memory transaction; a page fault anywhere in
+   * them rolls everything back, and `redeliver` puts the event back to be taken again once the
+   * pages are in. Effects are performed only when the whole transition completed.
+   */
+  step(pcb: Pcb, transition: () => Pcb['snapshot'], redeliver?: () => void): void {
+    pcb.actions.length = 0;
+    const memory = pcb.memory;
+    memory.begin();
+    let next: Pcb['snapshot'] | undefined;
+    let failure: unknown = null;
+    const planned: Planned[] = [];
+    try {
+      next = withMemory(memory, transition);
+      if (next.status !== 'error') for (const a of pcb.actions) planned.push(this.prepare(pcb, a));
+    } catch (err) {
+      failure = err;
+    }
+    pcb.actions.length = 0;
+    // Checked even when nothing was thrown: xstate rewraps a guard's error, a program may catch it.
+    const fault = memory.takeFault();
+    if (fault) {
+      memory.rollback();
+      return this.pageFault(pcb, fault, redeliver);
+    }
+    if (failure !== null || !next) {
+      memory.rollback();
+      return this.crash(pcb, failure);
+    }
+    memory.commit();
+    pcb.snapshot = next;
+    pcb.transitions++;
+    if (next.status === 'error') return this.crash(pcb, next.error);
+    for (const p of planned) {
+      if (!pcb.alive) return;
+      this.perform(pcb, p);
+    }
+    if (pcb.alive && next.status === 'done') {
+      this.terminate(pcb, this.exitCodeOf(pcb, next.output));
+    }
+  }
+
+  /**
+   * First pass over a transition's actions, inside its memory transaction: runs the program's
+   * own actions and resolves syscall arguments (either may read memory, and so fault).
+   */
+  prepare(pcb: Pcb, a: ExecutableAction): Planned {
+    const spec = (a.exec as { [SYSCALL]?: SyscallSpec } | undefined)?.[SYSCALL];
+    if (spec) return { kind: 'syscall', call: spec.call, args: resolveArgs(spec, a.info) };
+    if (!a.type.startsWith('xstate.') && typeof a.exec === 'function') {
+      const exec = a.exec;
+      withMemory(pcb.memory, () => exec(a.info, a.params));
+      return { kind: 'done' };
+    }
+    return { kind: 'action', action: a };
+  }
+
+  /** A transition touched pages that are not here: fetch them, then deliver its event again. */
+  pageFault(pcb: Pcb, fault: PageFault, redeliver: (() => void) | undefined): void {
+    if (!redeliver) return this.crash(pcb, new Error(`page fault outside a transition: ${fault.message}`));
+    redeliver();
+    pcb.faulting = true;
+    pcb.faults++;
+    const wanted = [...fault.pages, ...fault.hint];
+    if (pcb.lazyFrom) {
+      // Pages the lazy source still owes come from it; the rest from the backing file.
+      const fromSource = wanted.filter((p) => pcb.memory.isOwed(p));
+      if (fromSource.length > 0) return this.ctx.migrator.fetchFromSource(pcb, fromSource);
+    }
+    const token = this.ctx.nextToken();
+    this.ctx.pending.set(token, { kind: 'pagein', pid: pcb.pid, pages: wanted });
+    this.ctx.emit({ type: 'fs', token, op: 'pageIn', args: [backingFileOf(pcb.pid), wanted, pcb.memory.pageSize] });
+  }
+
+  /** Pages from the backing file arrived (pages never written there read as zeros). */
+  pagedIn(k: Extract<Continuation, { kind: 'pagein' }>, answer: Answer): void {
+    const pcb = this.ctx.procs.get(k.pid);
+    if (!pcb) return;
+    if (!answer.ok) return this.pagesFailed(pcb, answer.error);
+    const pages = answer.value as Map<number, Uint8Array>;
+    // Asked-for pages the file does not have were never written there: zeros (else the fault repeats).
+    for (const p of k.pages) if (pcb.memory.pageState(p) === 'absent') pcb.memory.install(p, pages.get(p) ?? new Uint8Array(0));
+    this.pagesIn(pcb);
+  }
+
+  pagesIn(pcb: Pcb): void {
+    pcb.faulting = false;
+    this.schedule(pcb);
+  }
+
+  /** Pages that cannot be brought in end the process, as a bus error would. */
+  pagesFailed(pcb: Pcb, error: WireError): void {
+    pcb.faulting = false;
+    this.crash(pcb, new Error(`page-in failed: ${error.code} ${error.message}`));
+  }
+
+  /**
+   * The exit status of a program that reached its final state: `output.code`, 0 when absent.
+   * It must fit the wire (an integer 0–255, as `sys.exit` demands) or the home would refuse the
+   * forwarded exit and never learn of it: other integers are taken modulo 256 as on Unix, and
+   * anything else is a program error (255), with a warning.
+   */
+  exitCodeOf(pcb: Pcb, output: unknown): number {
+    const code = (output as { code?: unknown } | null | undefined)?.code;
+    if (code === undefined) return 0;
+    if (typeof code === 'number' && Number.isSafeInteger(code)) {
+      if (code >= 0 && code <= 255) return code;
+      this.ctx.log('warn', `process ${pcb.pid} exit code ${code} is outside 0-255; using ${code & 0xff}`, { pid: pcb.pid });
+      return code & 0xff;
+    }
+    this.ctx.log('warn', `process ${pcb.pid} output code ${String(code)} is not an integer; using 255`, { pid: pcb.pid });
+    return 255;
+  }
+
+  slice(pcb: Pcb): void {
+    const queue = pcb.urgent.length > 0 ? pcb.urgent : pcb.mailbox;
+    const event = queue.shift();
+    if (!event) return;
+    this.step(pcb, () => logicOf(pcb).transition(pcb.snapshot, event, pcb.scope), () => queue.unshift(event));
+  }
+
+  perform(pcb: Pcb, p: Planned): void {
+    if (p.kind === 'done') return;
+    if (p.kind === 'syscall') return this.syscall(pcb, p.call, p.args);
+    const a = p.action;
+    switch (a.type) {
+      case 'xstate.raise':
+        return this.armRaise(pcb, a.params as { event: { type: string }; delay: number | undefined; id?: string });
+      case 'xstate.cancel':
+        return this.cancelRaise(pcb, (a.params as { sendId: string }).sendId);
+      case 'xstate.log':
+        return this.ctx.log('info', String((a.params as { value: unknown }).value), { pid: pcb.pid });
+      case 'xstate.emit':
+        return this.ctx.event('proc.emit', { pid: pcb.pid, event: (a.params as { event: unknown }).event });
+      case 'xstate.sendTo':
+      case 'xstate.sendParent':
+      case 'xstate.spawnChild':
+      case 'xstate.stopChild':
+        return this.ctx.log('warn', `${a.type} is not available to Wisp programs; use sys.send / sys.spawn`, { pid: pcb.pid });
+    }
+  }
+
+  armRaise(pcb: Pcb, p: { event: { type: string }; delay: number | undefined; id?: string }): void {
+    // An undelayed raise is already handled inside the transition by xstate (internal queue);
+    // xstate still reports it to the executor, so arming a timer would deliver it twice.
+    if (typeof p.delay !== 'number') return;
+    if (!(p.delay > 0) && p.id === undefined) {
+      // `raise(e, { delay: 0 })` without an id is how a CPU-bound program yields: the event goes
+      // straight to the back of its mailbox, with no timer round trip through the runtime.
+      return this.enqueue(pcb, p.event);
+    }
+    this.armTimer({ kind: 'raise', pid: pcb.pid, due: this.ctx.now + p.delay, event: p.event, sendId: p.id }, p.delay, pcb);
+  }
+
+  cancelRaise(pcb: Pcb, sendId: string): void {
+    for (const id of pcb.timers) {
+      const t = this.ctx.timers.get(id);
+      if (t?.kind === 'raise' && t.sendId === sendId) this.disarmTimer(pcb, id);
+    }
+  }
+
+  armTimer(t: ProcTimer, delayMs: number, pcb: Pcb): string {
+    const id = this.ctx.nextTimerId('t');
+    this.ctx.timers.set(id, t);
+    pcb.timers.add(id);
+    // A delay of Infinity never fires: the timer stays in the PCB (so it can be cancelled) but
+    // nothing is armed. NaN and negative delays fire at once, as xstate's own scheduler does.
+    if (delayMs === Infinity) return id;
+    this.ctx.emit({ type: 'setTimer', id, delayMs: delayMs > 0 ? delayMs : 0 });
+    return id;
+  }
+
+  disarmTimer(pcb: Pcb, id: string): void {
+    this.ctx.timers.delete(id);
+    pcb.timers.delete(id);
+    this.ctx.emit({ type: 'cancelTimer', id });
+  }
+
+  enqueue(pcb: Pcb, event: { type: string }): void {
+    pcb.mailbox.push(event);
+    this.schedule(pcb);
+  }
+
+  schedule(pcb: Pcb): void {
+    if (pcb.queued || !pcb.alive || pcb.frozen || pcb.faulting) return;
+    if (pcb.urgent.length > 0 || (pcb.outstanding === 0 && pcb.mailbox.length > 0)) {
+      pcb.queued = true;
+      this.runQueue.push(pcb);
+    }
+  }
+
+  /** Delivers a call's result to the process that made it. */
+  complete(pcb: Pcb, callId: number, call: SyscallName, answer: Answer): void {
+    if (!pcb.alive || !pcb.calls.delete(callId)) return;
+    pcb.outstanding--;
+    pcb.urgent.push(answer.ok ? { type: 'sys.result', id: callId, call, ok: true, value: answer.value } as never : { type: 'sys.result', id: callId, call, ok: false, error: answer.error } as never);
+    if (pcb.frozen) this.ctx.migrator.callDone(pcb);
+    this.schedule(pcb);
+  }
+
+  signal(pcb: Pcb, signal: Signal): void {
+    const event = { type: 'sys.signal', signal };
+    if (signal !== 'KILL' && pcb.snapshot.can(event)) {
+      pcb.urgent.push(event);
+      this.schedule(pcb);
+      return;
+    }
+    this.ctx.event('proc.signal', { pid: pcb.pid, signal, handled: false });
+    this.terminate(pcb, 128 + signalNumbers[signal]);
+  }
+
+  crash(pcb: Pcb, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.ctx.log('error', `process ${pcb.pid} (${pcb.program.name}) crashed: ${message}`, { pid: pcb.pid });
+    this.homeCallFrom(pcb, 'write', [2, `${pcb.program.name}: ${message}\n`], null);
+    this.terminate(pcb, CRASH_EXIT_CODE);
+  }
+
+  /** Removes a process from this host and tells its home it exited. */
+  terminate(pcb: Pcb, code: number): void {
+    if (!pcb.alive) return;
+    pcb.alive = false;
+    this.ctx.procs.delete(pcb.pid);
+    for (const id of pcb.timers) {
+      this.ctx.timers.delete(id);
+      this.ctx.emit({ type: 'cancelTimer', id });
+    }
+    pcb.timers.clear();
+    for (const [fd, stream] of pcb.fds) this.fsCloseStream(stream, `close of fd ${fd} of exited ${pcb.pid}`);
+    pcb.fds.clear();
+    if (pcb.backed) this.ctx.migrator.dropBacking(pcb.pid);
+    this.ctx.migrator.ended(pcb.pid);
+    this.ctx.emit({ type: 'unsubscribe', pid: pcb.pid });
+    this.ctx.event('proc.exit', { pid: pcb.pid, code, host: this.ctx.hostId });
+    this.homeCallFrom(pcb, 'exit', [code], null);
+  }
+
+  // ── syscalls ─────────────────────────────────────────────────────────────
+
+  syscall(pcb: Pcb, call: SyscallName, rawArgs: unknown[]): void {
+    const callId = ++pcb.callSeq;
+    pcb.outstanding++;
+    pcb.calls.set(callId, { call, args: rawArgs });
+    let args: unknown[];
+    try {
+      args = checkArgs(call, rawArgs);
+    } catch (err) {
+      return this.complete(pcb, callId, call, { ok: false, error: toWireError(err) });
+    }
+    if (call === 'exit') {
+      pcb.outstanding--;
+      pcb.calls.delete(callId);
+      return this.terminate(pcb, args[0] as number);
+    }
+    const caller: Caller = { kind: 'proc', pid: pcb.pid, callId, call };
+    if (call === 'spawn') {
+      if ((args[2] as { fds?: unknown }).fds !== undefined) {
+        return this.complete(pcb, callId, call, { ok: false, error: { code: ErrorCode.EINVAL, message: 'sys.spawn: fds is set by the kernel, not by the caller' } });
+      }
+      if ((args[2] as { grant?: unknown }).grant !== undefined) {
+        return this.complete(pcb, callId, call, { ok: false, error: { code: ErrorCode.EINVAL, message: 'sys.spawn: grant is set by the kernel, not by the caller' } });
+      }
+      const { anywhere, ...opts } = args[2] as { on?: string; anywhere?: boolean };
+      if (anywhere && opts.on === undefined) return this.placeAnywhere(pcb, args[0] as string, args[1] as string[], caller);
+      args = [args[0], args[1], opts];
+      if (pcb.fds.size > 0) return this.spawnInheriting(pcb, args, caller);
+    }
+    switch (placeOf(call, args)) {
+      case 'local':
+        return this.localCall(pcb, call, args, caller);
+      case 'home':
+        return this.homeCallFrom(pcb, call, args, caller);
+      case 'fs':
+        return this.fsCall(pcb, call, args, caller);
+    }
+  }
+
+  /**
+   * A file call: straight to the file server through the host's file-system client, as an
+   * `fs` effect. Fds ≥ 3 are looked up in the process's fd table; an unknown one is `EBADF`.
+   */
+  fsCall(pcb: Pcb, call: SyscallName, args: unknown[], caller: Caller & { kind: 'proc' }): void {
+    switch (call) {
+      case 'open':
+        return this.fsRequest(caller, 'open', [args[0], args[1]], null);
+      case 'stat':
+      case 'unlink':
+      case 'mkdir':
+      case 'readdir':
+        return this.fsRequest(caller, call, [args[0]], null);
+      case 'read':
+      case 'write':
+      case 'seek':
+      case 'close': {
+        const fd = args[0] as number;
+        const stream = pcb.fds.get(fd);
+        if (stream === undefined) {
+          return this.complete(pcb, caller.callId, call, { ok: false, error: { code: ErrorCode.EBADF, message: `${call}: fd ${fd} is not open` } });
+        }
+        const rest = call === 'write' ? [utf8.encode(args[1] as string)] : args.slice(1);
+        return this.fsRequest(caller, call, [stream, ...rest], fd);
+      }
+      default:
+        return this.complete(pcb, caller.callId, call, { ok: false, error: { code: ErrorCode.ENOSYS, message: `${call} is not a file call` } });
+    }
+  }
+
+  fsRequest(caller: Caller & { kind: 'proc' }, op: FsOp, args: unknown[], fd: number | null): void {
+    const token = this.ctx.nextToken();
+    this.ctx.pending.set(token, { kind: 'fs', caller, op, fd });
+    this.ctx.emit({ type: 'fs', token, op, args });
+  }
+
+  /** Closes a stream nobody will use again; a failure is only logged. */
+  fsCloseStream(stream: string, what: string): void {
+    const token = this.ctx.nextToken();
+    this.ctx.pending.set(token, { kind: 'ignore', what });
+    this.ctx.emit({ type: 'fs', token, op: 'close', args: [stream] });
+  }
+
+  /** The answer to an `fs` effect: updates the caller's fd table and delivers the result. */
+  fsAnswered(k: Extract<Continuation, { kind: 'fs' }>, answer: Answer): void {
+    const pcb = this.ctx.procs.get(k.caller.pid);
+    if (!pcb) {
+      // The process ended while its open was in flight: nobody owns the stream, close it.
+      if (k.op === 'open' && answer.ok) this.fsCloseStream(streamOf(answer.value), `close of an orphaned stream of ${k.caller.pid}`);
+      return;
+    }
+    if (k.op === 'close' && k.fd !== null) pcb.fds.delete(k.fd);
+    if (!answer.ok) return this.complete(pcb, k.caller.callId, k.caller.call, answer);
+    let value: unknown = answer.value ?? null;
+    switch (k.op) {
+      case 'open': {
+        let fd = CONSOLE_FDS;
+        while (pcb.fds.has(fd)) fd++;
+        pcb.fds.set(fd, streamOf(answer.value));
+        value = fd;
+        break;
+      }
+      case 'read':
+        value = textOf(answer.value);
+        break;
+      case 'close':
+        value = null;
+        break;
+    }
+    this.complete(pcb, k.caller.callId, k.caller.call, { ok: true, value });
+  }
+
+  /**
+   * A spawn by a process with open fds (DESIGN §6): the child inherits them, sharing their
+   * streams and offsets. First every stream is dup'ed for the child's host (`on`, else the
+   * parent's home, where the home starts it); once all succeeded the spawn goes on as usual,
+   * carrying the fd table. A failed dup fails the spawn; the dups that succeeded are closed.
+   */
+  spawnInheriting(pcb: Pcb, args: unknown[], caller: Caller & { kind: 'proc' }): void {
+    const [program, spawnArgs, opts] = args as [string, string[], { on?: string; grant?: string }];
+    const childHost = opts.on ?? pcb.home;
+    const group = ++this.groupSeq;
+    const fds: Record<string, string> = {};
+    for (const [fd, stream] of pcb.fds) fds[String(fd)] = stream;
+    this.spawnDups.set(group, { caller, program, args: spawnArgs, on: opts.on, ...(opts.grant ? { grant: opts.grant } : {}), fds, left: pcb.fds.size, dupped: [], error: null });
+    for (const stream of pcb.fds.values()) {
+      const token = this.ctx.nextToken();
+      this.ctx.pending.set(token, { kind: 'dup', group, stream });
+      this.ctx.emit({ type: 'fs', token, op: 'dup', args: [stream, childHost] });
+    }
+  }
+
+  /** The answer to one dup of a spawn's inherited fds; the last one goes on with the spawn. */
+  dupAnswered(k: Extract<Continuation, { kind: 'dup' }>, answer: Answer): void {
+    const g = this.spawnDups.get(k.group);
+    if (!g) return;
+    g.left--;
+    if (answer.ok) g.dupped.push(k.stream);
+    else g.error ??= answer.error;
+    if (g.left > 0) return;
+    this.spawnDups.delete(k.group);
+    const pcb = this.ctx.procs.get(g.caller.pid);
+    if (g.error || !pcb) {
+      this.closeInherited(g.dupped, `a failed spawn of ${g.program} by ${g.caller.pid}`);
+      if (g.grant && g.on) this.releaseGrant({ requester: g.grant, host: g.on });
+      if (pcb && g.error) this.complete(pcb, g.caller.callId, 'spawn', { ok: false, error: g.error });
+      return;
+    }
+    this.homeCallFrom(pcb, 'spawn', [g.program, g.args, { ...(g.on !== undefined ? { on: g.on } : {}), ...(g.grant ? { grant: g.grant } : {}), fds: g.fds }], g.caller);
+  }
+
+  /** Closes streams dup'ed for a child that never started; a failure is only logged. */
+  closeInherited(streams: Iterable<string>, what: string): void {
+    for (const stream of streams) this.fsCloseStream(stream, `close of ${stream} dup'ed for ${what}`);
+  }
+
+  localCall(pcb: Pcb, call: SyscallName, args: unknown[], caller: Caller & { kind: 'proc' }): void {
+    switch (call) {
+      case 'getpid':
+        return this.complete(pcb, caller.callId, call, { ok: true, value: pcb.pid });
+      case 'sleep': {
+        const ms = args[0] as number;
+        this.armTimer({ kind: 'sleep', pid: pcb.pid, due: this.ctx.now + ms, callId: caller.callId }, ms, pcb);
+        return;
+      }
+      case 'grow':
+        return this.complete(pcb, caller.callId, call, { ok: true, value: pcb.memory.grow(args[0] as number) });
+      case 'send': {
+        const [to, event] = args as [string, { type: string }];
+        // Every message to a pid is numbered, so it is taken once wherever the pid moves.
+        const seq = (pcb.seqOut.get(to) ?? 0) + 1;
+        pcb.seqOut.set(to, seq);
+        const target = this.ctx.procs.get(to);
+        if (target && this.ctx.migrator.takesMessages(to)) {
+          target.seqIn.set(pcb.pid, seq);
+          this.enqueue(target, { ...event, from: pcb.pid } as { type: string });
+          return this.complete(pcb, caller.callId, call, { ok: true, value: null });
+        }
+        const subject = this.ctx.subjects.proc(to);
+        const body = { from: pcb.pid, event, seq };
+        this.ctx.request(subject, body, { kind: 'send', caller, subject, body, tries: 0 });
+        return;
+      }
+      default:
+        return this.complete(pcb, caller.callId, call, { ok: false, error: { code: ErrorCode.ENOSYS, message: `${call} is not a local call` } });
+    }
+  }
+
+  /** A home call made by a process running here: served here if at home, else forwarded. */
+  homeCallFrom(pcb: Pcb, call: SyscallName, args: unknown[], caller: Caller | null): void {
+    if (pcb.home === this.ctx.hostId) {
+      return this.homeCall(pcb.pid, call, args, caller ?? { kind: 'remote', replyTo: null });
+    }
+    const body = { pid: pcb.pid, call, args, ...(caller?.kind === 'proc' ? { callId: caller.callId } : {}) };
+    const timeoutMs = isBlockingHomeCall({ call, args }) ? WAIT_TIMEOUT_MS : this.ctx.callTimeout;
+    const k: Continuation = caller ? { kind: 'relay', caller, unreachable: ErrorCode.EHOSTUNREACH } : { kind: 'ignore', what: `forwarded ${call} of ${pcb.pid}` };
+    const token = this.ctx.request(this.ctx.subjects.host(pcb.home, 'syscall'), body, k, { timeoutMs });
+    const open = caller?.kind === 'proc' ? pcb.calls.get(caller.callId) : undefined;
+    if (open) open.token = token;
+  }
+
+  /** Serves a location-dependent call for a process whose home is this host. */
+  homeCall(pid: string, call: SyscallName, args: unknown[], caller: Caller, callId = caller.kind === 'proc' ? caller.callId : undefined): void {
+    const rec = this.ctx.home.records.get(pid);
+    switch (call) {
+      case 'time':
+        // Whole ms since the epoch, as Date.now() gives (the runtime's clock reads finer).
+        return this.ctx.answer(caller, { ok: true, value: Math.floor(this.ctx.now) });
+      case 'write': {
+        const [fd, data] = args as [number, string];
+        if (fd === 0) return this.ctx.answer(caller, { ok: false, error: { code: ErrorCode.EBADF, message: 'fd 0 is read-only' } });
+        this.ctx.emit({ type: 'console', pid, fd, data });
+        if (rec?.tty) this.ctx.emit({ type: 'publish', subject: rec.tty, body: { kind: 'out', pid, fd, data } });
+        return this.ctx.answer(caller, { ok: true, value: data.length });
+      }
+      case 'read': {
+        const [fd, max] = args as [number, number];
+        if (fd !== 0) return this.ctx.answer(caller, { ok: false, error: { code: ErrorCode.EBADF, message: `fd ${fd} is write-only` } });
+        // Blocks until input comes (a process started without console input reads end of file).
+        const r = this.ctx.home.read(pid, { caller, max, ...(callId !== undefined ? { callId } : {}) });
+        if (r.replaced) this.ctx.answer(r.replaced, { ok: false, error: { code: ErrorCode.EINVAL, message: 'replaced by a later read' } });
+        if (r.text !== 'wait') this.ctx.answer(caller, { ok: true, value: r.text });
+        return;
+      }
+      case 'spawn': {
+        const [program, spawnArgs, opts] = args as [string, string[], { on?: string; fds?: Record<string, string>; grant?: string }];
+        const grant = opts.grant && opts.on ? { requester: opts.grant, host: opts.on } : undefined;
+        return this.spawnAt({ parent: pid, program, args: spawnArgs, on: opts.on, fds: opts.fds, tty: rec?.tty, root: false, grant }, caller);
+      }
+      case 'exit': {
+        this.homeExit(pid, args[0] as number);
+        return this.ctx.answer(caller, { ok: true, value: null });
+      }
+      case 'wait': {
+        // One pending wait per process: a new one replaces a stale one (say, a forwarded wait
+        // whose requester gave up), which fails rather than being left unanswered forever.
+        // The same call re-issued from where the process migrated to takes the old one's place quietly.
+        const stale = this.ctx.home.takeWaiter(pid);
+        if (stale && (callId === undefined || stale.callId !== callId)) this.ctx.answer(stale.caller, { ok: false, error: { code: ErrorCode.EINVAL, message: 'replaced by a later wait' } });
+        const r = this.ctx.home.wait(pid, args[0] as string | null, caller, callId);
+        if (r === 'wait') return;
+        if (r === 'none') return this.ctx.answer(caller, { ok: false, error: { code: ErrorCode.ECHILD, message: 'no such child to wait for' } });
+        return this.ctx.answer(caller, { ok: true, value: r });
+      }
+      case 'kill': {
+        const [target, sig] = args as [string, string];
+        return this.routeKill(target, parseSignal(sig)!, caller);
+      }
+      default:
+        return this.ctx.answer(caller, { ok: false, error: { code: ErrorCode.ENOSYS, message: `${call} is not a home call` } });
+    }
+  }
+
+  homeExit(pid: string, code: number): void {
+    const rec = this.ctx.home.records.get(pid);
+    if (!rec || rec.state === 'exited') return;
+    const { tty, root } = rec;
+    if (rec.grant) this.releaseGrant(rec.grant);
+    delete rec.grant;
+    const done = this.ctx.home.exited(pid, code);
+    if (tty) this.ctx.emit({ type: 'publish', subject: tty, body: { kind: 'exit', pid, code, root } });
+    if (done) this.ctx.answer(done.waiter, { ok: true, value: done.reaped });
+  }
+
+  spawnAt(
+    p: { parent: string | null; program: string; version?: string; args: string[]; on?: string; fds?: Record<string, string>; tty?: string; root: boolean; grant?: Grant; stdin?: boolean },
+    caller: Caller,
+  ): void {
+    const on = p.on ?? this.ctx.hostId;
+    const local = this.ctx.config.registry.get(p.program, p.version);
+    if (on === this.ctx.hostId && !local) {
+      if (p.fds) this.closeInherited(Object.values(p.fds), `a failed spawn of ${p.program}`);
+      return this.ctx.answer(caller, { ok: false, error: { code: ErrorCode.ENOPROG, message: `host ${this.ctx.hostId} has no program ${p.program}` } });
+    }
+    const pid = makePid(this.ctx.hostId, this.ctx.home.allocate());
+    const rec: HomeRecord = { pid, program: p.program, parent: p.parent, host: on, state: on === this.ctx.hostId ? 'running' : 'starting', tty: p.tty, root: p.root, children: new Set() };
+    if (p.stdin) rec.stdin = { buffered: '', closed: false };
+    this.ctx.home.add(rec);
+    // Held from now: the child may exit before its host's answer to `create` arrives.
+    if (p.grant && on !== this.ctx.hostId) this.holdGrant(rec, p.grant);
+    if (on === this.ctx.hostId) {
+      this.ctx.answer(caller, { ok: true, value: { pid, host: on } });
+      try {
+        this.startProcess(pid, this.ctx.hostId, p.parent, p.program, p.version, p.args, p.fds);
+      } catch (err) {
+        if (p.fds && !this.ctx.procs.has(pid)) this.closeInherited(Object.values(p.fds), `a failed start of ${pid}`);
+        this.homeExit(pid, CRASH_EXIT_CODE);
+        this.ctx.log('error', `start of ${pid} failed: ${toWireError(err).message}`);
+      }
+      return;
+    }
+    const body: CreateRequest = { protocol: PROTOCOL_VERSION, pid, parent: p.parent, program: p.program, version: p.version ?? local?.version ?? '', args: p.args };
+    if (p.fds) body.fds = p.fds;
+    const streams = p.fds ? Object.values(p.fds) : [];
+    this.ctx.request(this.ctx.subjects.host(on, 'create'), body, { kind: 'create', pid, host: on, caller, ...(streams.length > 0 ? { streams } : {}) });
+  }
+
+  created(k: Extract<Continuation, { kind: 'create' }>, answer: Answer): void {
+    const { pid, host, caller } = k;
+    const rec = this.ctx.home.records.get(pid);
+    if (!answer.ok) {
+      if (rec?.grant) this.releaseGrant(rec.grant);
+      this.ctx.home.discard(pid);
+      // A host that refused the child holds no reference to its inherited streams. (One that may
+      // not have answered in time might: then they are left open rather than closed under it.)
+      if (k.streams && answer.error.code !== ErrorCode.EHOSTUNREACH && answer.error.code !== ErrorCode.ETIMEDOUT) {
+        this.closeInherited(k.streams, `child ${pid} that ${host} refused`);
+      }
+      const error: WireError =
+        answer.error.code === ErrorCode.EHOSTUNREACH ? { code: ErrorCode.EHOSTUNREACH, message: `no host '${host}' answers` } : answer.error;
+      return this.ctx.answer(caller, { ok: false, error });
+    }
+    if (rec && rec.state === 'starting') rec.state = 'running';
+    this.ctx.answer(caller, { ok: true, value: { pid, host } });
+  }
+
+  // ── exec-time placement on idle hosts (placement.ts) ─────────────────────
+
+  /** Asks migd for an idle host for the child; the spawn goes on when it answers. */
+  placeAnywhere(pcb: Pcb, program: string, args: string[], caller: Caller & { kind: 'proc' }): void {
+    this.ctx.request(this.ctx.subjects.migd('request'), grantRequest(pcb.pid, pcb.home), { kind: 'place', caller, program, args }, { timeoutMs: MIGD_WAIT_MS });
+  }
+
+  /** migd answered (or not): spawn on the granted host, else at home as a plain spawn would. */
+  placed(k: Extract<Continuation, { kind: 'place' }>, answer: Answer): void {
+    const g = grantedHost(answer);
+    const pcb = this.ctx.procs.get(k.caller.pid);
+    if (!pcb) {
+      if (g.host) this.releaseGrant({ requester: k.caller.pid, host: g.host });
+      return;
+    }
+    if (g.host === null) this.ctx.log('info', `spawn of ${k.program} by ${pcb.pid} runs at home: ${g.why}`);
+    const args = [k.program, k.args, g.host ? { on: g.host, grant: pcb.pid } : {}];
+    if (pcb.fds.size > 0) return this.spawnInheriting(pcb, args, k.caller);
+    this.homeCallFrom(pcb, 'spawn', args, k.caller);
+  }
+
+  /** The child runs on its granted host: renew the lease while it does. */
+  holdGrant(rec: HomeRecord, grant: Grant): void {
+    rec.grant = grant;
+    const id = this.ctx.nextTimerId('l');
+    this.ctx.timers.set(id, { kind: 'lease', pid: rec.pid, due: this.ctx.now + LEASE_RENEW_MS });
+    this.ctx.emit({ type: 'setTimer', id, delayMs: LEASE_RENEW_MS });
+  }
+
+  /** Renews a child's grant, or gives it back once the child has left that host (evicted, migrated). */
+  renewGrant(pid: string): void {
+    const rec = this.ctx.home.records.get(pid);
+    const grant = rec?.grant;
+    if (!rec || !grant) return;
+    delete rec.grant;
+    if (rec.host !== grant.host) return this.releaseGrant(grant);
+    this.ctx.request(this.ctx.subjects.migd('renew'), { requester: grant.requester, held: [grant.host] }, { kind: 'lease', pid });
+    this.holdGrant(rec, grant);
+  }
+
+  /** A renewal answered: a grant migd took back (owner input, fairness) is no longer held. */
+  leaseAnswered(pid: string, answer: Answer): void {
+    const rec = this.ctx.home.records.get(pid);
+    if (rec?.grant && grantLost(answer, rec.grant.host)) delete rec.grant;
+  }
+
+  releaseGrant(grant: Grant): void {
+    this.ctx.request(this.ctx.subjects.migd('release'), { requester: grant.requester, hosts: [grant.host] }, { kind: 'ignore', what: `release of ${grant.host} (held by ${grant.requester})` }, { timeoutMs: MIGD_WAIT_MS });
+  }
+
+  /** A kill goes to the target's home, which knows where it runs. */
+  routeKill(target: string, signal: Signal, caller: Caller, tries = 0): void {
+    if (!isPid(target)) return this.ctx.answer(caller, { ok: false, error: { code: ErrorCode.EINVAL, message: `invalid pid '${target}'` } });
+    const home = homeOf(target);
+    if (home !== this.ctx.hostId) {
+      this.ctx.request(this.ctx.subjects.host(home, 'kill'), { pid: target, signal }, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
+      return;
+    }
+    const rec = this.ctx.home.records.get(target);
+    if (!rec || rec.state === 'exited') return this.ctx.answer(caller, { ok: false, error: { code: ErrorCode.ESRCH, message: `no process ${target}` } });
+    if (rec.host === this.ctx.hostId) {
+      // As a `signal` request here: held while its image is on its way (a frozen PCB's queue is already in the image).
+      try {
+        return this.onSignal({ pid: target, signal }, caller);
+      } catch (err) {
+        return this.ctx.answer(caller, { ok: false, error: toWireError(err) });
+      }
+    }
+    this.ctx.request(this.ctx.subjects.host(rec.host, 'signal'), { pid: target, signal }, { kind: 'signal', caller, pid: target, signal, tries });
+  }
+
+  // ── migration (the steps the migrator asks of the kernel) ─────────────────
+
+  /** The kernel as the migration code sees it. */
+  port(): KernelPort {
+    return {
+      hostId: this.ctx.hostId,
+      subjects: this.ctx.subjects,
+      registry: this.ctx.config.registry,
+      procs: this.ctx.procs,
+      home: this.ctx.home,
+      now: () => this.ctx.now,
+      emit: (e) => this.ctx.emit(e),
+      request: (subject, body, k, opts) => this.ctx.request(subject, body, k, opts),
+      fs: (op, args, k) => this.ctx.fs(op, args, k),
+      answer: (caller, answer) => this.ctx.answer(caller, answer),
+      log: (level, msg, fields) => this.ctx.log(level, msg, fields),
+      event: (kind, data) => this.ctx.event(kind, data),
+      freeze: (pcb) => void (pcb.frozen = true),
+      thaw: (pcb) => {
+        pcb.frozen = false;
+        // Still (or again) the one receiving its messages: a target that committed and then
+        // died may have taken its subject over.
+        this.ctx.emit({ type: 'subscribe', pid: pcb.pid });
+        this.schedule(pcb);
+      },
+      blockingCalls: (pcb) => [...pcb.calls].filter(([, c]) => isBlockingHomeCall(c)).map(([callId, c]) => ({ callId, call: c.call as 'wait' | 'read', args: c.args })),
+      quickCallsOpen: (pcb) => [...pcb.calls.values()].filter((c) => !isBlockingHomeCall(c) && c.call !== 'sleep').length,
+      timerImages: (pcb) => this.timerImages(pcb),
+      release: (pcb) => this.release(pcb),
+      rebuild: (image) => {
+        const program = this.ctx.config.registry.get(image.program, image.version);
+        if (!program) throw new WispError(ErrorCode.ENOPROG, `no program ${image.program}@${image.version}`);
+        const pcb = createPcb({ pid: image.pid, home: image.home, parent: image.parent, program });
+        participants.deencapsulate(image, pcb);
+        return pcb;
+      },
+      adopt: (pcb, image) => this.adopt(pcb, image),
+      armSessionTimer: (pid, ms) => {
+        const id = this.ctx.nextTimerId('s');
+        this.ctx.timers.set(id, { kind: 'session', pid, due: this.ctx.now + ms });
+        this.ctx.emit({ type: 'setTimer', id, delayMs: ms });
+        return id;
+      },
+      disarmSessionTimer: (id) => {
+        if (this.ctx.timers.delete(id)) this.ctx.emit({ type: 'cancelTimer', id });
+      },
+      pagesIn: (pcb) => this.pagesIn(pcb),
+      pagesFailed: (pcb, error) => this.pagesFailed(pcb, error),
+      moveEnded: (pid) => this.moveEnded(pid),
+      fail: (code, message) => ({ ok: false, error: { code, message } }),
+    };
+  }
+
+  /** A process's kernel timers as time left (clocks differ between hosts; durations do not). */
+  timerImages(pcb: Pcb): TimerImage[] {
+    const out: TimerImage[] = [];
+    for (const id of pcb.timers) {
+      const t = this.ctx.timers.get(id);
+      if (!t) continue;
+      const leftMs = Math.max(0, t.due - this.ctx.now);
+      if (t.kind === 'raise') out.push({ kind: 'raise', leftMs, event: t.event, ...(t.sendId !== undefined ? { sendId: t.sendId } : {}) });
+      else if (t.kind === 'sleep') out.push({ kind: 'sleep', leftMs, callId: t.callId });
+    }
+    return out;
+  }
+
+  /** A process that moved away leaves this host: no exit, no stream closes (they moved too). */
+  release(pcb: Pcb): void {
+    pcb.alive = false;
+    this.ctx.procs.delete(pcb.pid);
+    for (const id of pcb.timers) {
+      this.ctx.timers.delete(id);
+      this.ctx.emit({ type: 'cancelTimer', id });
+    }
+    pcb.timers.clear();
+    this.ctx.emit({ type: 'unsubscribe', pid: pcb.pid });
+  }
+
+  /** An arrived process starts here: it receives its messages, its timers run, its blocking calls go out again. */
+  adopt(pcb: Pcb, image: ProcessImage): void {
+    this.ctx.procs.set(pcb.pid, pcb);
+    this.ctx.emit({ type: 'subscribe', pid: pcb.pid });
+    for (const t of image.timers) {
+      if (t.kind === 'raise') {
+        this.armTimer({ kind: 'raise', pid: pcb.pid, due: this.ctx.now + t.leftMs, event: t.event, sendId: t.sendId }, t.leftMs, pcb);
+      } else {
+        pcb.calls.set(t.callId, { call: 'sleep', args: [t.leftMs] });
+        pcb.outstanding++;
+        this.armTimer({ kind: 'sleep', pid: pcb.pid, due: this.ctx.now + t.leftMs, callId: t.callId }, t.leftMs, pcb);
+      }
+    }
+    for (const c of image.reissue) {
+      pcb.calls.set(c.callId, { call: c.call, args: c.args });
+      pcb.outstanding++;
+      this.homeCallFrom(pcb, c.call, c.args, { kind: 'proc', pid: pcb.pid, callId: c.callId, call: c.call });
+    }
+    this.schedule(pcb);
+  }
+}
+
+const utf8 = new TextEncoder();
+
+/** The stream handle in an `open` answer (`{ stream }`, as the file-system client returns). */
+function streamOf(value: unknown): string {
+  const stream = (value as { stream?: unknown } | null)?.stream;
+  return typeof stream === 'string' ? stream : String(stream);
+}
+
+/**
+ * Bytes read, as text (UTF-8; a character split across two reads decodes as U+FFFD). Accepts a
+ * `Uint8Array`, an array of byte values (bytes that crossed JSON) or text.
+ */
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return new TextDecoder().decode(value);
+  if (Array.isArray(value)) return new TextDecoder().decode(Uint8Array.from(value as number[]));
+  return '';
+}
+
+const DeliverWithPid = DeliverRequestSchema.extend({ pid: PidSchema });
+
+/** Validates a `deliver` body: the wire body plus the `pid` the runtime takes from the subject. */
+function parseDeliver(body: unknown): DeliverRequest & { pid: string } {
+  const res = DeliverWithPid.safeParse(body);
+  if (!res.success) {
+    const why = res.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+    throw new WispError(ErrorCode.EINVAL, `bad deliver request: ${why}`);
+  }
+  return res.data as DeliverRequest & { pid: string };
+}
