@@ -7,6 +7,7 @@ import { HomeTable } from './homeTable.js';
 import type { RequestOptions } from './migration/kernelPort.js';
 import { Migrator } from './migration/migrator.js';
 import type { Pcb, ProcTimer } from './pcb.js';
+import { MigrationPort } from './migrationPort.js';
 import { KernelRest } from './rest.js';
 
 /** How a kernel is configured. */
@@ -64,6 +65,8 @@ export class KernelContext {
 
   /** The rooms not yet moved out (transitional). */
   readonly rest: KernelRest;
+  /** The kernel as the migration code sees it. */
+  readonly port: MigrationPort;
   /** Migration sessions, both sides. */
   readonly migrator: Migrator;
 
@@ -72,7 +75,8 @@ export class KernelContext {
     this.hostId = config.hostId;
     this.subjects = subjects(config.cluster);
     this.rest = new KernelRest(this);
-    this.migrator = new Migrator(this.rest.port());
+    this.port = new MigrationPort(this);
+    this.migrator = new Migrator(this.port);
     if (config.machines) {
       const m = this.migrator.machines;
       this.migrator.machines = { source: config.machines.source ?? m.source, target: config.machines.target ?? m.target };

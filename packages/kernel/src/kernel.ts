@@ -3,7 +3,6 @@ import { KernelContext, type KernelConfig } from './context.js';
 import { onResponse, onTimer } from './dispatch.js';
 import type { Effect, KernelEvent } from './effects.js';
 import { rebindClosures, viewOf, type KernelView } from './inspect.js';
-import type { KernelPort } from './migration/kernelPort.js';
 
 export type { KernelConfig } from './context.js';
 export { CRASH_EXIT_CODE } from './rest.js';
@@ -82,7 +81,6 @@ export class Kernel {
    */
   clone(copy: (kernel: Kernel) => Kernel): Kernel {
     const twin = copy(this);
-    (twin.ctx.migrator as unknown as { k: KernelPort }).k = twin.ctx.rest.port();
     rebindClosures(twin.ctx);
     return twin;
   }

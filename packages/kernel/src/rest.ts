@@ -54,7 +54,7 @@ export const CRASH_EXIT_CODE = 70;
 const WAIT_TIMEOUT_MS = 2_147_483_647;
 
 /** Calls served at home that may block for any time (a wait, a console read): re-issued on a migration's target. */
-function isBlockingHomeCall(c: { call: string; args: readonly unknown[] }): boolean {
+export function isBlockingHomeCall(c: { call: string; args: readonly unknown[] }): boolean {
   return c.call === 'wait' || (c.call === 'read' && c.args[0] === 0);
 }
 
@@ -982,105 +982,6 @@ export class KernelRest {
       }
     }
     this.ctx.request(this.ctx.subjects.host(rec.host, 'signal'), { pid: target, signal }, { kind: 'signal', caller, pid: target, signal, tries });
-  }
-
-  // ── migration (the steps the migrator asks of the kernel) ─────────────────
-
-  /** The kernel as the migration code sees it. */
-  port(): KernelPort {
-    return {
-      hostId: this.ctx.hostId,
-      subjects: this.ctx.subjects,
-      registry: this.ctx.config.registry,
-      procs: this.ctx.procs,
-      home: this.ctx.home,
-      now: () => this.ctx.now,
-      emit: (e) => this.ctx.emit(e),
-      request: (subject, body, k, opts) => this.ctx.request(subject, body, k, opts),
-      fs: (op, args, k) => this.ctx.fs(op, args, k),
-      answer: (caller, answer) => this.ctx.answer(caller, answer),
-      log: (level, msg, fields) => this.ctx.log(level, msg, fields),
-      event: (kind, data) => this.ctx.event(kind, data),
-      freeze: (pcb) => void (pcb.frozen = true),
-      thaw: (pcb) => {
-        pcb.frozen = false;
-        // Still (or again) the one receiving its messages: a target that committed and then
-        // died may have taken its subject over.
-        this.ctx.emit({ type: 'subscribe', pid: pcb.pid });
-        this.schedule(pcb);
-      },
-      blockingCalls: (pcb) => [...pcb.calls].filter(([, c]) => isBlockingHomeCall(c)).map(([callId, c]) => ({ callId, call: c.call as 'wait' | 'read', args: c.args })),
-      quickCallsOpen: (pcb) => [...pcb.calls.values()].filter((c) => !isBlockingHomeCall(c) && c.call !== 'sleep').length,
-      timerImages: (pcb) => this.timerImages(pcb),
-      release: (pcb) => this.release(pcb),
-      rebuild: (image) => {
-        const program = this.ctx.config.registry.get(image.program, image.version);
-        if (!program) throw new WispError(ErrorCode.ENOPROG, `no program ${image.program}@${image.version}`);
-        const pcb = createPcb({ pid: image.pid, home: image.home, parent: image.parent, program });
-        participants.deencapsulate(image, pcb);
-        return pcb;
-      },
-      adopt: (pcb, image) => this.adopt(pcb, image),
-      armSessionTimer: (pid, ms) => {
-        const id = this.ctx.nextTimerId('s');
-        this.ctx.timers.set(id, { kind: 'session', pid, due: this.ctx.now + ms });
-        this.ctx.emit({ type: 'setTimer', id, delayMs: ms });
-        return id;
-      },
-      disarmSessionTimer: (id) => {
-        if (this.ctx.timers.delete(id)) this.ctx.emit({ type: 'cancelTimer', id });
-      },
-      pagesIn: (pcb) => this.pagesIn(pcb),
-      pagesFailed: (pcb, error) => this.pagesFailed(pcb, error),
-      moveEnded: (pid) => this.moveEnded(pid),
-      fail: (code, message) => ({ ok: false, error: { code, message } }),
-    };
-  }
-
-  /** A process's kernel timers as time left (clocks differ between hosts; durations do not). */
-  timerImages(pcb: Pcb): TimerImage[] {
-    const out: TimerImage[] = [];
-    for (const id of pcb.timers) {
-      const t = this.ctx.timers.get(id);
-      if (!t) continue;
-      const leftMs = Math.max(0, t.due - this.ctx.now);
-      if (t.kind === 'raise') out.push({ kind: 'raise', leftMs, event: t.event, ...(t.sendId !== undefined ? { sendId: t.sendId } : {}) });
-      else if (t.kind === 'sleep') out.push({ kind: 'sleep', leftMs, callId: t.callId });
-    }
-    return out;
-  }
-
-  /** A process that moved away leaves this host: no exit, no stream closes (they moved too). */
-  release(pcb: Pcb): void {
-    pcb.alive = false;
-    this.ctx.procs.delete(pcb.pid);
-    for (const id of pcb.timers) {
-      this.ctx.timers.delete(id);
-      this.ctx.emit({ type: 'cancelTimer', id });
-    }
-    pcb.timers.clear();
-    this.ctx.emit({ type: 'unsubscribe', pid: pcb.pid });
-  }
-
-  /** An arrived process starts here: it receives its messages, its timers run, its blocking calls go out again. */
-  adopt(pcb: Pcb, image: ProcessImage): void {
-    this.ctx.procs.set(pcb.pid, pcb);
-    this.ctx.emit({ type: 'subscribe', pid: pcb.pid });
-    for (const t of image.timers) {
-      if (t.kind === 'raise') {
-        this.armTimer({ kind: 'raise', pid: pcb.pid, due: this.ctx.now + t.leftMs, event: t.event, sendId: t.sendId }, t.leftMs, pcb);
-      } else {
-        pcb.calls.set(t.callId, { call: 'sleep', args: [t.leftMs] });
-        pcb.outstanding++;
-        this.armTimer({ kind: 'sleep', pid: pcb.pid, due: this.ctx.now + t.leftMs, callId: t.callId }, t.leftMs, pcb);
-      }
-    }
-    for (const c of image.reissue) {
-      pcb.calls.set(c.callId, { call: c.call, args: c.args });
-      pcb.outstanding++;
-      this.homeCallFrom(pcb, c.call, c.args, { kind: 'proc', pid: pcb.pid, callId: c.callId, call: c.call });
-    }
-    this.schedule(pcb);
   }
 }
 
