@@ -9,6 +9,7 @@ import { Migrator } from './migration/migrator.js';
 import type { Pcb, ProcTimer } from './pcb.js';
 import { MigrationPort } from './migrationPort.js';
 import { KernelRest } from './rest.js';
+import { Scheduler } from './scheduler.js';
 
 /** How a kernel is configured. */
 export interface KernelConfig {
@@ -63,6 +64,8 @@ export class KernelContext {
   private tokenSeq = 0;
   private timerSeq = 0;
 
+  /** Run queue, the atomic step, page faults, processes' own timers. */
+  readonly scheduler: Scheduler;
   /** The rooms not yet moved out (transitional). */
   readonly rest: KernelRest;
   /** The kernel as the migration code sees it. */
@@ -74,6 +77,7 @@ export class KernelContext {
     this.config = config;
     this.hostId = config.hostId;
     this.subjects = subjects(config.cluster);
+    this.scheduler = new Scheduler(this);
     this.rest = new KernelRest(this);
     this.port = new MigrationPort(this);
     this.migrator = new Migrator(this.port);
@@ -122,7 +126,7 @@ export class KernelContext {
   answer(caller: Caller, answer: Answer): void {
     if (caller.kind === 'proc') {
       const pcb = this.procs.get(caller.pid);
-      if (pcb) this.rest.complete(pcb, caller.callId, caller.call, answer);
+      if (pcb) this.scheduler.complete(pcb, caller.callId, caller.call, answer);
       return;
     }
     if (caller.replyTo === null) return;

@@ -2,6 +2,7 @@ import { ErrorCode } from '@wisp/protocol';
 import type { Answer, Continuation } from './caller.js';
 import type { KernelContext } from './context.js';
 import type { ProcTimer } from './pcb.js';
+import { schedulerAnswers, schedulerTimers } from './scheduler.js';
 
 /** What the answer to a request whose continuation is of kind `K` does. */
 export type AnswerHandler<K extends Continuation['kind']> = (ctx: KernelContext, k: Extract<Continuation, { kind: K }>, answer: Answer) => void;
@@ -29,34 +30,31 @@ const plumbingAnswers: AnswerHandlers<'relay' | 'ignore'> = {
 };
 
 /** Transitional: the rooms not yet moved out of the kernel. */
-const restAnswers: AnswerHandlers<'create' | 'fs' | 'dup' | 'migration' | 'pagein' | 'place' | 'lease' | 'send' | 'signal'> = {
+const restAnswers: AnswerHandlers<'create' | 'fs' | 'dup' | 'migration' | 'place' | 'lease' | 'send' | 'signal'> = {
   create: (ctx, k, answer) => ctx.rest.created(k, answer),
   fs: (ctx, k, answer) => ctx.rest.fsAnswered(k, answer),
   dup: (ctx, k, answer) => ctx.rest.dupAnswered(k, answer),
   migration: (ctx, k, answer) => ctx.migrator.answered(k, answer),
-  pagein: (ctx, k, answer) => ctx.rest.pagedIn(k, answer),
   place: (ctx, k, answer) => ctx.rest.placed(k, answer),
   lease: (ctx, k, answer) => ctx.rest.leaseAnswered(k.pid, answer),
   send: (ctx, k, answer) => ctx.rest.moving(k, answer),
   signal: (ctx, k, answer) => ctx.rest.moving(k, answer),
 };
 
-const restTimers: TimerHandlers<ProcTimer['kind']> = {
+const restTimers: TimerHandlers<'retry' | 'session' | 'lease'> = {
   retry: (ctx, t) => ctx.rest.retry(t.token),
   session: (ctx, t) => ctx.migrator.abort(t.pid, null),
   lease: (ctx, t) => ctx.rest.renewGrant(t.pid),
-  sleep: (ctx, t, id) => ctx.rest.processTimer(t, id),
-  raise: (ctx, t, id) => ctx.rest.processTimer(t, id),
 };
 
 /**
  * What happens when an answer comes back, by the kind of its continuation: every room's
  * handlers in one table, so a newcomer finds who handles `fs` by its room, not in a switch.
  */
-const ANSWERS: AnswerHandlers<Continuation['kind']> = { ...plumbingAnswers, ...restAnswers };
+const ANSWERS: AnswerHandlers<Continuation['kind']> = { ...plumbingAnswers, ...schedulerAnswers, ...restAnswers };
 
 /** What happens when a kernel timer fires, by its kind. */
-const TIMERS: TimerHandlers<ProcTimer['kind']> = { ...restTimers };
+const TIMERS: TimerHandlers<ProcTimer['kind']> = { ...schedulerTimers, ...restTimers };
 
 /** The answer to the request sent with `token` arrived: its continuation's handler takes it. */
 export function onResponse(ctx: KernelContext, token: number, answer: Answer): void {

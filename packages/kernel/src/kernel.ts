@@ -34,7 +34,7 @@ export class Kernel {
 
   /** True while some process has an event it can take. */
   get hasWork(): boolean {
-    return this.ctx.rest.hasWork();
+    return this.ctx.scheduler.hasWork();
   }
 
   /** Number of processes running here whose home is another host. */
@@ -66,7 +66,7 @@ export class Kernel {
    */
   run(now: number, budget = 256): boolean {
     this.ctx.now = now;
-    return this.ctx.rest.run(budget);
+    return this.ctx.scheduler.run(budget);
   }
 
   /** A plain-data view of this kernel: processes, migration sessions, home records (see {@link KernelView}). */

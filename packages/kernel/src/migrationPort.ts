@@ -75,7 +75,7 @@ export class MigrationPort implements KernelPort {
     // Still (or again) the one receiving its messages: a target that committed and then
     // died may have taken its subject over.
     this.ctx.emit({ type: 'subscribe', pid: pcb.pid });
-    this.ctx.rest.schedule(pcb);
+    this.ctx.scheduler.schedule(pcb);
   }
 
   blockingCalls(pcb: Pcb): ProcessImage['reissue'] {
@@ -125,11 +125,11 @@ export class MigrationPort implements KernelPort {
     this.ctx.emit({ type: 'subscribe', pid: pcb.pid });
     for (const t of image.timers) {
       if (t.kind === 'raise') {
-        this.ctx.rest.armTimer({ kind: 'raise', pid: pcb.pid, due: this.ctx.now + t.leftMs, event: t.event, sendId: t.sendId }, t.leftMs, pcb);
+        this.ctx.scheduler.armTimer({ kind: 'raise', pid: pcb.pid, due: this.ctx.now + t.leftMs, event: t.event, sendId: t.sendId }, t.leftMs, pcb);
       } else {
         pcb.calls.set(t.callId, { call: 'sleep', args: [t.leftMs] });
         pcb.outstanding++;
-        this.ctx.rest.armTimer({ kind: 'sleep', pid: pcb.pid, due: this.ctx.now + t.leftMs, callId: t.callId }, t.leftMs, pcb);
+        this.ctx.scheduler.armTimer({ kind: 'sleep', pid: pcb.pid, due: this.ctx.now + t.leftMs, callId: t.callId }, t.leftMs, pcb);
       }
     }
     for (const c of image.reissue) {
@@ -137,7 +137,7 @@ export class MigrationPort implements KernelPort {
       pcb.outstanding++;
       this.ctx.rest.homeCallFrom(pcb, c.call, c.args, { kind: 'proc', pid: pcb.pid, callId: c.callId, call: c.call });
     }
-    this.ctx.rest.schedule(pcb);
+    this.ctx.scheduler.schedule(pcb);
   }
 
   armSessionTimer(pid: string, ms: number): string {
@@ -149,11 +149,11 @@ export class MigrationPort implements KernelPort {
   }
 
   pagesIn(pcb: Pcb): void {
-    this.ctx.rest.pagesIn(pcb);
+    this.ctx.scheduler.pagesIn(pcb);
   }
 
   pagesFailed(pcb: Pcb, error: WireError): void {
-    this.ctx.rest.pagesFailed(pcb, error);
+    this.ctx.scheduler.pagesFailed(pcb, error);
   }
 
   moveEnded(pid: string): void {

@@ -41,9 +41,6 @@ const RETRIES = 24;
 /** Delay before retry n (ms): 5, 10, 20, … capped at 250 — about 5 s in all. */
 const retryDelay = (n: number) => Math.min(250, 5 * 2 ** n);
 
-/** An action of a completed transition, ready to perform. */
-type Planned = { kind: 'syscall'; call: SyscallName; args: unknown[] } | { kind: 'action'; action: ExecutableAction } | { kind: 'done' };
-
 /** A message or signal that reached a process while its image was on its way elsewhere. */
 type Held = { verb: 'deliver'; req: DeliverRequest & { pid: string }; caller: Caller } | { verb: 'signal'; req: KillRequest; caller: Caller };
 
@@ -60,7 +57,6 @@ export function isBlockingHomeCall(c: { call: string; args: readonly unknown[] }
 
 /** The rooms not yet moved out of the kernel (transitional). */
 export class KernelRest {
-  private readonly runQueue = new Fifo<Pcb>();
   /** Spawns waiting for the dups of their parent's fds, by group number. */
   private readonly spawnDups = new Map<number, SpawnDups>();
   private groupSeq = 0;
@@ -70,38 +66,6 @@ export class KernelRest {
   private readonly held = new Map<string, Held[]>();
 
   constructor(private readonly ctx: KernelContext) {}
-
-  /** True while some process has an event it can take. */
-  hasWork(): boolean {
-    this.dropDeadHeads();
-    return this.runQueue.length > 0;
-  }
-
-  /**
-   * Runs up to `budget` slices, round-robin, one transition per slice. Returns true when
-   * work remains. Control messages are handled as they arrive, so they always go first.
-   */
-  run(budget: number): boolean {
-    while (budget > 0) {
-      const pcb = this.runQueue.shift();
-      if (!pcb) break;
-      pcb.queued = false;
-      // A process that ended, froze or faulted while queued costs no slice (it is queued again when it can run).
-      if (!pcb.alive || pcb.frozen || pcb.faulting) continue;
-      budget--;
-      this.slice(pcb);
-      this.schedule(pcb);
-    }
-    return this.hasWork();
-  }
-
-  /** Drops run-queue entries of processes that ended while queued, so `hasWork` is exact. */
-  dropDeadHeads(): void {
-    for (let head = this.runQueue.peek(); head && (!head.alive || head.frozen || head.faulting); head = this.runQueue.peek()) {
-      this.runQueue.shift();
-      head.queued = false;
-    }
-  }
 
   // ── requests from the world ──────────────────────────────────────────────
 
@@ -263,7 +227,7 @@ export class KernelRest {
       if ((pcb.seqIn.get(req.from) ?? 0) >= req.seq) return this.ctx.answer(caller, { ok: true, value: {} });
       pcb.seqIn.set(req.from, req.seq);
     }
-    this.enqueue(pcb, { ...req.event, from: req.from } as { type: string });
+    this.ctx.scheduler.enqueue(pcb, { ...req.event, from: req.from } as { type: string });
     this.ctx.answer(caller, { ok: true, value: {} });
   }
 
@@ -324,15 +288,6 @@ export class KernelRest {
     this.ctx.request(r.subject, r.body, r.k);
   }
 
-  /** A process's own timer fired: a sleep ends, a delayed event is delivered. */
-  processTimer(t: Extract<ProcTimer, { kind: 'sleep' | 'raise' }>, id: string): void {
-    const pcb = this.ctx.procs.get(t.pid);
-    if (!pcb) return;
-    pcb.timers.delete(id);
-    if (t.kind === 'sleep') this.complete(pcb, t.callId, 'sleep', { ok: true, value: null });
-    else this.enqueue(pcb, t.event);
-  }
-
   // ── processes ────────────────────────────────────────────────────────────
 
   startProcess(
@@ -355,105 +310,8 @@ export class KernelRest {
     this.ctx.emit({ type: 'subscribe', pid });
     this.ctx.event('proc.start', { pid, program: program.name, home, host: this.ctx.hostId, parent });
     const input: ProcInput = { pid, parent, args };
-    this.step(pcb, () => logicOf(pcb).getInitialSnapshot(pcb.scope, input));
+    this.ctx.scheduler.step(pcb, () => logicOf(pcb).getInitialSnapshot(pcb.scope, input));
     return pcb;
-  }
-
-  /**
-   * Runs one transition atomically (DESIGN §3). The transition, the program's own actions and
-   * the syscalls' arguments all run inside one memory transaction; a page fault anywhere in
-   * them rolls everything back, and `redeliver` puts the event back to be taken again once the
-   * pages are in. Effects are performed only when the whole transition completed.
-   */
-  step(pcb: Pcb, transition: () => Pcb['snapshot'], redeliver?: () => void): void {
-    pcb.actions.length = 0;
-    const memory = pcb.memory;
-    memory.begin();
-    let next: Pcb['snapshot'] | undefined;
-    let failure: unknown = null;
-    const planned: Planned[] = [];
-    try {
-      next = withMemory(memory, transition);
-      if (next.status !== 'error') for (const a of pcb.actions) planned.push(this.prepare(pcb, a));
-    } catch (err) {
-      failure = err;
-    }
-    pcb.actions.length = 0;
-    // Checked even when nothing was thrown: xstate rewraps a guard's error, a program may catch it.
-    const fault = memory.takeFault();
-    if (fault) {
-      memory.rollback();
-      return this.pageFault(pcb, fault, redeliver);
-    }
-    if (failure !== null || !next) {
-      memory.rollback();
-      return this.crash(pcb, failure);
-    }
-    memory.commit();
-    pcb.snapshot = next;
-    pcb.transitions++;
-    if (next.status === 'error') return this.crash(pcb, next.error);
-    for (const p of planned) {
-      if (!pcb.alive) return;
-      this.perform(pcb, p);
-    }
-    if (pcb.alive && next.status === 'done') {
-      this.terminate(pcb, this.exitCodeOf(pcb, next.output));
-    }
-  }
-
-  /**
-   * First pass over a transition's actions, inside its memory transaction: runs the program's
-   * own actions and resolves syscall arguments (either may read memory, and so fault).
-   */
-  prepare(pcb: Pcb, a: ExecutableAction): Planned {
-    const spec = (a.exec as { [SYSCALL]?: SyscallSpec } | undefined)?.[SYSCALL];
-    if (spec) return { kind: 'syscall', call: spec.call, args: resolveArgs(spec, a.info) };
-    if (!a.type.startsWith('xstate.') && typeof a.exec === 'function') {
-      const exec = a.exec;
-      withMemory(pcb.memory, () => exec(a.info, a.params));
-      return { kind: 'done' };
-    }
-    return { kind: 'action', action: a };
-  }
-
-  /** A transition touched pages that are not here: fetch them, then deliver its event again. */
-  pageFault(pcb: Pcb, fault: PageFault, redeliver: (() => void) | undefined): void {
-    if (!redeliver) return this.crash(pcb, new Error(`page fault outside a transition: ${fault.message}`));
-    redeliver();
-    pcb.faulting = true;
-    pcb.faults++;
-    const wanted = [...fault.pages, ...fault.hint];
-    if (pcb.lazyFrom) {
-      // Pages the lazy source still owes come from it; the rest from the backing file.
-      const fromSource = wanted.filter((p) => pcb.memory.isOwed(p));
-      if (fromSource.length > 0) return this.ctx.migrator.fetchFromSource(pcb, fromSource);
-    }
-    const token = this.ctx.nextToken();
-    this.ctx.pending.set(token, { kind: 'pagein', pid: pcb.pid, pages: wanted });
-    this.ctx.emit({ type: 'fs', token, op: 'pageIn', args: [backingFileOf(pcb.pid), wanted, pcb.memory.pageSize] });
-  }
-
-  /** Pages from the backing file arrived (pages never written there read as zeros). */
-  pagedIn(k: Extract<Continuation, { kind: 'pagein' }>, answer: Answer): void {
-    const pcb = this.ctx.procs.get(k.pid);
-    if (!pcb) return;
-    if (!answer.ok) return this.pagesFailed(pcb, answer.error);
-    const pages = answer.value as Map<number, Uint8Array>;
-    // Asked-for pages the file does not have were never written there: zeros (else the fault repeats).
-    for (const p of k.pages) if (pcb.memory.pageState(p) === 'absent') pcb.memory.install(p, pages.get(p) ?? new Uint8Array(0));
-    this.pagesIn(pcb);
-  }
-
-  pagesIn(pcb: Pcb): void {
-    pcb.faulting = false;
-    this.schedule(pcb);
-  }
-
-  /** Pages that cannot be brought in end the process, as a bus error would. */
-  pagesFailed(pcb: Pcb, error: WireError): void {
-    pcb.faulting = false;
-    this.crash(pcb, new Error(`page-in failed: ${error.code} ${error.message}`));
   }
 
   /**
@@ -474,97 +332,11 @@ export class KernelRest {
     return 255;
   }
 
-  slice(pcb: Pcb): void {
-    const queue = pcb.urgent.length > 0 ? pcb.urgent : pcb.mailbox;
-    const event = queue.shift();
-    if (!event) return;
-    this.step(pcb, () => logicOf(pcb).transition(pcb.snapshot, event, pcb.scope), () => queue.unshift(event));
-  }
-
-  perform(pcb: Pcb, p: Planned): void {
-    if (p.kind === 'done') return;
-    if (p.kind === 'syscall') return this.syscall(pcb, p.call, p.args);
-    const a = p.action;
-    switch (a.type) {
-      case 'xstate.raise':
-        return this.armRaise(pcb, a.params as { event: { type: string }; delay: number | undefined; id?: string });
-      case 'xstate.cancel':
-        return this.cancelRaise(pcb, (a.params as { sendId: string }).sendId);
-      case 'xstate.log':
-        return this.ctx.log('info', String((a.params as { value: unknown }).value), { pid: pcb.pid });
-      case 'xstate.emit':
-        return this.ctx.event('proc.emit', { pid: pcb.pid, event: (a.params as { event: unknown }).event });
-      case 'xstate.sendTo':
-      case 'xstate.sendParent':
-      case 'xstate.spawnChild':
-      case 'xstate.stopChild':
-        return this.ctx.log('warn', `${a.type} is not available to Wisp programs; use sys.send / sys.spawn`, { pid: pcb.pid });
-    }
-  }
-
-  armRaise(pcb: Pcb, p: { event: { type: string }; delay: number | undefined; id?: string }): void {
-    // An undelayed raise is already handled inside the transition by xstate (internal queue);
-    // xstate still reports it to the executor, so arming a timer would deliver it twice.
-    if (typeof p.delay !== 'number') return;
-    if (!(p.delay > 0) && p.id === undefined) {
-      // `raise(e, { delay: 0 })` without an id is how a CPU-bound program yields: the event goes
-      // straight to the back of its mailbox, with no timer round trip through the runtime.
-      return this.enqueue(pcb, p.event);
-    }
-    this.armTimer({ kind: 'raise', pid: pcb.pid, due: this.ctx.now + p.delay, event: p.event, sendId: p.id }, p.delay, pcb);
-  }
-
-  cancelRaise(pcb: Pcb, sendId: string): void {
-    for (const id of pcb.timers) {
-      const t = this.ctx.timers.get(id);
-      if (t?.kind === 'raise' && t.sendId === sendId) this.disarmTimer(pcb, id);
-    }
-  }
-
-  armTimer(t: ProcTimer, delayMs: number, pcb: Pcb): string {
-    const id = this.ctx.nextTimerId('t');
-    this.ctx.timers.set(id, t);
-    pcb.timers.add(id);
-    // A delay of Infinity never fires: the timer stays in the PCB (so it can be cancelled) but
-    // nothing is armed. NaN and negative delays fire at once, as xstate's own scheduler does.
-    if (delayMs === Infinity) return id;
-    this.ctx.emit({ type: 'setTimer', id, delayMs: delayMs > 0 ? delayMs : 0 });
-    return id;
-  }
-
-  disarmTimer(pcb: Pcb, id: string): void {
-    this.ctx.timers.delete(id);
-    pcb.timers.delete(id);
-    this.ctx.emit({ type: 'cancelTimer', id });
-  }
-
-  enqueue(pcb: Pcb, event: { type: string }): void {
-    pcb.mailbox.push(event);
-    this.schedule(pcb);
-  }
-
-  schedule(pcb: Pcb): void {
-    if (pcb.queued || !pcb.alive || pcb.frozen || pcb.faulting) return;
-    if (pcb.urgent.length > 0 || (pcb.outstanding === 0 && pcb.mailbox.length > 0)) {
-      pcb.queued = true;
-      this.runQueue.push(pcb);
-    }
-  }
-
-  /** Delivers a call's result to the process that made it. */
-  complete(pcb: Pcb, callId: number, call: SyscallName, answer: Answer): void {
-    if (!pcb.alive || !pcb.calls.delete(callId)) return;
-    pcb.outstanding--;
-    pcb.urgent.push(answer.ok ? { type: 'sys.result', id: callId, call, ok: true, value: answer.value } as never : { type: 'sys.result', id: callId, call, ok: false, error: answer.error } as never);
-    if (pcb.frozen) this.ctx.migrator.callDone(pcb);
-    this.schedule(pcb);
-  }
-
   signal(pcb: Pcb, signal: Signal): void {
     const event = { type: 'sys.signal', signal };
     if (signal !== 'KILL' && pcb.snapshot.can(event)) {
       pcb.urgent.push(event);
-      this.schedule(pcb);
+      this.ctx.scheduler.schedule(pcb);
       return;
     }
     this.ctx.event('proc.signal', { pid: pcb.pid, signal, handled: false });
@@ -607,7 +379,7 @@ export class KernelRest {
     try {
       args = checkArgs(call, rawArgs);
     } catch (err) {
-      return this.complete(pcb, callId, call, { ok: false, error: toWireError(err) });
+      return this.ctx.scheduler.complete(pcb, callId, call, { ok: false, error: toWireError(err) });
     }
     if (call === 'exit') {
       pcb.outstanding--;
@@ -617,10 +389,10 @@ export class KernelRest {
     const caller: Caller = { kind: 'proc', pid: pcb.pid, callId, call };
     if (call === 'spawn') {
       if ((args[2] as { fds?: unknown }).fds !== undefined) {
-        return this.complete(pcb, callId, call, { ok: false, error: { code: ErrorCode.EINVAL, message: 'sys.spawn: fds is set by the kernel, not by the caller' } });
+        return this.ctx.scheduler.complete(pcb, callId, call, { ok: false, error: { code: ErrorCode.EINVAL, message: 'sys.spawn: fds is set by the kernel, not by the caller' } });
       }
       if ((args[2] as { grant?: unknown }).grant !== undefined) {
-        return this.complete(pcb, callId, call, { ok: false, error: { code: ErrorCode.EINVAL, message: 'sys.spawn: grant is set by the kernel, not by the caller' } });
+        return this.ctx.scheduler.complete(pcb, callId, call, { ok: false, error: { code: ErrorCode.EINVAL, message: 'sys.spawn: grant is set by the kernel, not by the caller' } });
       }
       const { anywhere, ...opts } = args[2] as { on?: string; anywhere?: boolean };
       if (anywhere && opts.on === undefined) return this.placeAnywhere(pcb, args[0] as string, args[1] as string[], caller);
@@ -657,13 +429,13 @@ export class KernelRest {
         const fd = args[0] as number;
         const stream = pcb.fds.get(fd);
         if (stream === undefined) {
-          return this.complete(pcb, caller.callId, call, { ok: false, error: { code: ErrorCode.EBADF, message: `${call}: fd ${fd} is not open` } });
+          return this.ctx.scheduler.complete(pcb, caller.callId, call, { ok: false, error: { code: ErrorCode.EBADF, message: `${call}: fd ${fd} is not open` } });
         }
         const rest = call === 'write' ? [utf8.encode(args[1] as string)] : args.slice(1);
         return this.fsRequest(caller, call, [stream, ...rest], fd);
       }
       default:
-        return this.complete(pcb, caller.callId, call, { ok: false, error: { code: ErrorCode.ENOSYS, message: `${call} is not a file call` } });
+        return this.ctx.scheduler.complete(pcb, caller.callId, call, { ok: false, error: { code: ErrorCode.ENOSYS, message: `${call} is not a file call` } });
     }
   }
 
@@ -689,7 +461,7 @@ export class KernelRest {
       return;
     }
     if (k.op === 'close' && k.fd !== null) pcb.fds.delete(k.fd);
-    if (!answer.ok) return this.complete(pcb, k.caller.callId, k.caller.call, answer);
+    if (!answer.ok) return this.ctx.scheduler.complete(pcb, k.caller.callId, k.caller.call, answer);
     let value: unknown = answer.value ?? null;
     switch (k.op) {
       case 'open': {
@@ -706,7 +478,7 @@ export class KernelRest {
         value = null;
         break;
     }
-    this.complete(pcb, k.caller.callId, k.caller.call, { ok: true, value });
+    this.ctx.scheduler.complete(pcb, k.caller.callId, k.caller.call, { ok: true, value });
   }
 
   /**
@@ -742,7 +514,7 @@ export class KernelRest {
     if (g.error || !pcb) {
       this.closeInherited(g.dupped, `a failed spawn of ${g.program} by ${g.caller.pid}`);
       if (g.grant && g.on) this.releaseGrant({ requester: g.grant, host: g.on });
-      if (pcb && g.error) this.complete(pcb, g.caller.callId, 'spawn', { ok: false, error: g.error });
+      if (pcb && g.error) this.ctx.scheduler.complete(pcb, g.caller.callId, 'spawn', { ok: false, error: g.error });
       return;
     }
     this.homeCallFrom(pcb, 'spawn', [g.program, g.args, { ...(g.on !== undefined ? { on: g.on } : {}), ...(g.grant ? { grant: g.grant } : {}), fds: g.fds }], g.caller);
@@ -756,14 +528,14 @@ export class KernelRest {
   localCall(pcb: Pcb, call: SyscallName, args: unknown[], caller: Caller & { kind: 'proc' }): void {
     switch (call) {
       case 'getpid':
-        return this.complete(pcb, caller.callId, call, { ok: true, value: pcb.pid });
+        return this.ctx.scheduler.complete(pcb, caller.callId, call, { ok: true, value: pcb.pid });
       case 'sleep': {
         const ms = args[0] as number;
-        this.armTimer({ kind: 'sleep', pid: pcb.pid, due: this.ctx.now + ms, callId: caller.callId }, ms, pcb);
+        this.ctx.scheduler.armTimer({ kind: 'sleep', pid: pcb.pid, due: this.ctx.now + ms, callId: caller.callId }, ms, pcb);
         return;
       }
       case 'grow':
-        return this.complete(pcb, caller.callId, call, { ok: true, value: pcb.memory.grow(args[0] as number) });
+        return this.ctx.scheduler.complete(pcb, caller.callId, call, { ok: true, value: pcb.memory.grow(args[0] as number) });
       case 'send': {
         const [to, event] = args as [string, { type: string }];
         // Every message to a pid is numbered, so it is taken once wherever the pid moves.
@@ -772,8 +544,8 @@ export class KernelRest {
         const target = this.ctx.procs.get(to);
         if (target && this.ctx.migrator.takesMessages(to)) {
           target.seqIn.set(pcb.pid, seq);
-          this.enqueue(target, { ...event, from: pcb.pid } as { type: string });
-          return this.complete(pcb, caller.callId, call, { ok: true, value: null });
+          this.ctx.scheduler.enqueue(target, { ...event, from: pcb.pid } as { type: string });
+          return this.ctx.scheduler.complete(pcb, caller.callId, call, { ok: true, value: null });
         }
         const subject = this.ctx.subjects.proc(to);
         const body = { from: pcb.pid, event, seq };
@@ -781,7 +553,7 @@ export class KernelRest {
         return;
       }
       default:
-        return this.complete(pcb, caller.callId, call, { ok: false, error: { code: ErrorCode.ENOSYS, message: `${call} is not a local call` } });
+        return this.ctx.scheduler.complete(pcb, caller.callId, call, { ok: false, error: { code: ErrorCode.ENOSYS, message: `${call} is not a local call` } });
     }
   }
 
