@@ -8,6 +8,7 @@ import type { RequestOptions } from './migration/kernelPort.js';
 import { Migrator } from './migration/migrator.js';
 import type { Pcb, ProcTimer } from './pcb.js';
 import { MigrationPort } from './migrationPort.js';
+import { Processes } from './processes.js';
 import { KernelRest } from './rest.js';
 import { Scheduler } from './scheduler.js';
 
@@ -66,6 +67,8 @@ export class KernelContext {
 
   /** Run queue, the atomic step, page faults, processes' own timers. */
   readonly scheduler: Scheduler;
+  /** Start, signal, crash and end of the processes running here. */
+  readonly processes: Processes;
   /** The rooms not yet moved out (transitional). */
   readonly rest: KernelRest;
   /** The kernel as the migration code sees it. */
@@ -78,6 +81,7 @@ export class KernelContext {
     this.hostId = config.hostId;
     this.subjects = subjects(config.cluster);
     this.scheduler = new Scheduler(this);
+    this.processes = new Processes(this);
     this.rest = new KernelRest(this);
     this.port = new MigrationPort(this);
     this.migrator = new Migrator(this.port);

@@ -5,7 +5,7 @@ import type { Effect, KernelEvent } from './effects.js';
 import { rebindClosures, viewOf, type KernelView } from './inspect.js';
 
 export type { KernelConfig } from './context.js';
-export { CRASH_EXIT_CODE } from './rest.js';
+export { CRASH_EXIT_CODE } from './processes.js';
 
 /**
  * The host kernel: process table, round-robin scheduler, syscall dispatch, kernel timers and

@@ -33,6 +33,7 @@ import { createPcb, logicOf, type ExecutableAction, type Pcb, type ProcTimer } f
 import { checkArgs, isReservedEventType } from './syscallArgs.js';
 import type { KernelPort } from './migration/kernelPort.js';
 import { backingFileOf } from './migration/migrator.js';
+import { CRASH_EXIT_CODE } from './processes.js';
 import { participants } from './migration/participants.js';
 import { LEASE_RENEW_MS, MIGD_WAIT_MS, grantLost, grantRequest, grantedHost, type Grant } from './placement.js';
 
@@ -43,9 +44,6 @@ const retryDelay = (n: number) => Math.min(250, 5 * 2 ** n);
 
 /** A message or signal that reached a process while its image was on its way elsewhere. */
 type Held = { verb: 'deliver'; req: DeliverRequest & { pid: string }; caller: Caller } | { verb: 'signal'; req: KillRequest; caller: Caller };
-
-/** Exit code of a program that threw (EX_SOFTWARE). */
-export const CRASH_EXIT_CODE = 70;
 
 /** A wait has no natural bound; this is the longest a forwarded wait is allowed to take. */
 const WAIT_TIMEOUT_MS = 2_147_483_647;
@@ -186,7 +184,7 @@ export class KernelRest {
     const home = homeOf(req.pid);
     if (home === this.ctx.hostId) throw new WispError(ErrorCode.EINVAL, `${req.pid} is homed here; use spawn`);
     // A home that lacks the program itself names no version ('' = the default version here).
-    this.startProcess(req.pid, home, req.parent, req.program, req.version === '' ? undefined : req.version, req.args, req.fds);
+    this.ctx.processes.startProcess(req.pid, home, req.parent, req.program, req.version === '' ? undefined : req.version, req.args, req.fds);
     this.ctx.answer(caller, { ok: true, value: { pid: req.pid, host: this.ctx.hostId } });
   }
 
@@ -205,7 +203,7 @@ export class KernelRest {
     const went = pcb ? undefined : this.ctx.migrator.movedTo(req.pid);
     if (went) return void this.ctx.request(this.ctx.subjects.host(went, 'signal'), { pid: req.pid, signal: req.signal }, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
     if (!pcb) throw new WispError(ErrorCode.ESRCH, `no process ${req.pid} on ${this.ctx.hostId}`);
-    this.signal(pcb, req.signal);
+    this.ctx.processes.signal(pcb, req.signal);
     this.ctx.answer(caller, { ok: true, value: {} });
   }
 
@@ -288,87 +286,6 @@ export class KernelRest {
     this.ctx.request(r.subject, r.body, r.k);
   }
 
-  // ── processes ────────────────────────────────────────────────────────────
-
-  startProcess(
-    pid: string,
-    home: string,
-    parent: string | null,
-    name: string,
-    version: string | undefined,
-    args: string[],
-    fds?: Record<string, string>,
-  ): Pcb {
-    const program = this.ctx.config.registry.get(name, version);
-    if (!program) {
-      throw new WispError(ErrorCode.ENOPROG, `host ${this.ctx.hostId} has no program ${name}${version ? `@${version}` : ''}`);
-    }
-    const pcb = createPcb({ pid, home, parent, program });
-    // Inherited fds are in place before the first transition.
-    for (const [fd, stream] of Object.entries(fds ?? {})) pcb.fds.set(Number(fd), stream);
-    this.ctx.procs.set(pid, pcb);
-    this.ctx.emit({ type: 'subscribe', pid });
-    this.ctx.event('proc.start', { pid, program: program.name, home, host: this.ctx.hostId, parent });
-    const input: ProcInput = { pid, parent, args };
-    this.ctx.scheduler.step(pcb, () => logicOf(pcb).getInitialSnapshot(pcb.scope, input));
-    return pcb;
-  }
-
-  /**
-   * The exit status of a program that reached its final state: `output.code`, 0 when absent.
-   * It must fit the wire (an integer 0–255, as `sys.exit` demands) or the home would refuse the
-   * forwarded exit and never learn of it: other integers are taken modulo 256 as on Unix, and
-   * anything else is a program error (255), with a warning.
-   */
-  exitCodeOf(pcb: Pcb, output: unknown): number {
-    const code = (output as { code?: unknown } | null | undefined)?.code;
-    if (code === undefined) return 0;
-    if (typeof code === 'number' && Number.isSafeInteger(code)) {
-      if (code >= 0 && code <= 255) return code;
-      this.ctx.log('warn', `process ${pcb.pid} exit code ${code} is outside 0-255; using ${code & 0xff}`, { pid: pcb.pid });
-      return code & 0xff;
-    }
-    this.ctx.log('warn', `process ${pcb.pid} output code ${String(code)} is not an integer; using 255`, { pid: pcb.pid });
-    return 255;
-  }
-
-  signal(pcb: Pcb, signal: Signal): void {
-    const event = { type: 'sys.signal', signal };
-    if (signal !== 'KILL' && pcb.snapshot.can(event)) {
-      pcb.urgent.push(event);
-      this.ctx.scheduler.schedule(pcb);
-      return;
-    }
-    this.ctx.event('proc.signal', { pid: pcb.pid, signal, handled: false });
-    this.terminate(pcb, 128 + signalNumbers[signal]);
-  }
-
-  crash(pcb: Pcb, err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
-    this.ctx.log('error', `process ${pcb.pid} (${pcb.program.name}) crashed: ${message}`, { pid: pcb.pid });
-    this.homeCallFrom(pcb, 'write', [2, `${pcb.program.name}: ${message}\n`], null);
-    this.terminate(pcb, CRASH_EXIT_CODE);
-  }
-
-  /** Removes a process from this host and tells its home it exited. */
-  terminate(pcb: Pcb, code: number): void {
-    if (!pcb.alive) return;
-    pcb.alive = false;
-    this.ctx.procs.delete(pcb.pid);
-    for (const id of pcb.timers) {
-      this.ctx.timers.delete(id);
-      this.ctx.emit({ type: 'cancelTimer', id });
-    }
-    pcb.timers.clear();
-    for (const [fd, stream] of pcb.fds) this.fsCloseStream(stream, `close of fd ${fd} of exited ${pcb.pid}`);
-    pcb.fds.clear();
-    if (pcb.backed) this.ctx.migrator.dropBacking(pcb.pid);
-    this.ctx.migrator.ended(pcb.pid);
-    this.ctx.emit({ type: 'unsubscribe', pid: pcb.pid });
-    this.ctx.event('proc.exit', { pid: pcb.pid, code, host: this.ctx.hostId });
-    this.homeCallFrom(pcb, 'exit', [code], null);
-  }
-
   // ── syscalls ─────────────────────────────────────────────────────────────
 
   syscall(pcb: Pcb, call: SyscallName, rawArgs: unknown[]): void {
@@ -384,7 +301,7 @@ export class KernelRest {
     if (call === 'exit') {
       pcb.outstanding--;
       pcb.calls.delete(callId);
-      return this.terminate(pcb, args[0] as number);
+      return this.ctx.processes.terminate(pcb, args[0] as number);
     }
     const caller: Caller = { kind: 'proc', pid: pcb.pid, callId, call };
     if (call === 'spawn') {
@@ -652,7 +569,7 @@ export class KernelRest {
     if (on === this.ctx.hostId) {
       this.ctx.answer(caller, { ok: true, value: { pid, host: on } });
       try {
-        this.startProcess(pid, this.ctx.hostId, p.parent, p.program, p.version, p.args, p.fds);
+        this.ctx.processes.startProcess(pid, this.ctx.hostId, p.parent, p.program, p.version, p.args, p.fds);
       } catch (err) {
         if (p.fds && !this.ctx.procs.has(pid)) this.closeInherited(Object.values(p.fds), `a failed start of ${pid}`);
         this.homeExit(pid, CRASH_EXIT_CODE);

@@ -90,18 +90,18 @@ export class Scheduler {
     }
     if (failure !== null || !next) {
       memory.rollback();
-      return this.ctx.rest.crash(pcb, failure);
+      return this.ctx.processes.crash(pcb, failure);
     }
     memory.commit();
     pcb.snapshot = next;
     pcb.transitions++;
-    if (next.status === 'error') return this.ctx.rest.crash(pcb, next.error);
+    if (next.status === 'error') return this.ctx.processes.crash(pcb, next.error);
     for (const p of planned) {
       if (!pcb.alive) return;
       this.perform(pcb, p);
     }
     if (pcb.alive && next.status === 'done') {
-      this.ctx.rest.terminate(pcb, this.ctx.rest.exitCodeOf(pcb, next.output));
+      this.ctx.processes.terminate(pcb, this.ctx.processes.exitCodeOf(pcb, next.output));
     }
   }
 
@@ -122,7 +122,7 @@ export class Scheduler {
 
   /** A transition touched pages that are not here: fetch them, then deliver its event again. */
   pageFault(pcb: Pcb, fault: PageFault, redeliver: (() => void) | undefined): void {
-    if (!redeliver) return this.ctx.rest.crash(pcb, new Error(`page fault outside a transition: ${fault.message}`));
+    if (!redeliver) return this.ctx.processes.crash(pcb, new Error(`page fault outside a transition: ${fault.message}`));
     redeliver();
     pcb.faulting = true;
     pcb.faults++;
@@ -154,7 +154,7 @@ export class Scheduler {
   /** Pages that cannot be brought in end the process, as a bus error would. */
   pagesFailed(pcb: Pcb, error: WireError): void {
     pcb.faulting = false;
-    this.ctx.rest.crash(pcb, new Error(`page-in failed: ${error.code} ${error.message}`));
+    this.ctx.processes.crash(pcb, new Error(`page-in failed: ${error.code} ${error.message}`));
   }
 
   slice(pcb: Pcb): void {
