@@ -3,6 +3,7 @@ import type { ProgramRegistry } from '@wisp/proc';
 import type { AnyStateMachine } from 'xstate';
 import type { Answer, Caller, Continuation } from './caller.js';
 import type { Effect, FsOp } from './effects.js';
+import { FileCalls } from './fileCalls.js';
 import { HomeTable } from './homeTable.js';
 import type { RequestOptions } from './migration/kernelPort.js';
 import { Migrator } from './migration/migrator.js';
@@ -69,6 +70,8 @@ export class KernelContext {
   readonly scheduler: Scheduler;
   /** Start, signal, crash and end of the processes running here. */
   readonly processes: Processes;
+  /** File calls, streams and fd inheritance at spawn. */
+  readonly files: FileCalls;
   /** The rooms not yet moved out (transitional). */
   readonly rest: KernelRest;
   /** The kernel as the migration code sees it. */
@@ -82,6 +85,7 @@ export class KernelContext {
     this.subjects = subjects(config.cluster);
     this.scheduler = new Scheduler(this);
     this.processes = new Processes(this);
+    this.files = new FileCalls(this);
     this.rest = new KernelRest(this);
     this.port = new MigrationPort(this);
     this.migrator = new Migrator(this.port);

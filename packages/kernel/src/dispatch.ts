@@ -1,6 +1,7 @@
 import { ErrorCode } from '@wisp/protocol';
 import type { Answer, Continuation } from './caller.js';
 import type { KernelContext } from './context.js';
+import { fileCallAnswers } from './fileCalls.js';
 import type { ProcTimer } from './pcb.js';
 import { schedulerAnswers, schedulerTimers } from './scheduler.js';
 
@@ -30,10 +31,8 @@ const plumbingAnswers: AnswerHandlers<'relay' | 'ignore'> = {
 };
 
 /** Transitional: the rooms not yet moved out of the kernel. */
-const restAnswers: AnswerHandlers<'create' | 'fs' | 'dup' | 'migration' | 'place' | 'lease' | 'send' | 'signal'> = {
+const restAnswers: AnswerHandlers<'create' | 'migration' | 'place' | 'lease' | 'send' | 'signal'> = {
   create: (ctx, k, answer) => ctx.rest.created(k, answer),
-  fs: (ctx, k, answer) => ctx.rest.fsAnswered(k, answer),
-  dup: (ctx, k, answer) => ctx.rest.dupAnswered(k, answer),
   migration: (ctx, k, answer) => ctx.migrator.answered(k, answer),
   place: (ctx, k, answer) => ctx.rest.placed(k, answer),
   lease: (ctx, k, answer) => ctx.rest.leaseAnswered(k.pid, answer),
@@ -51,7 +50,7 @@ const restTimers: TimerHandlers<'retry' | 'session' | 'lease'> = {
  * What happens when an answer comes back, by the kind of its continuation: every room's
  * handlers in one table, so a newcomer finds who handles `fs` by its room, not in a switch.
  */
-const ANSWERS: AnswerHandlers<Continuation['kind']> = { ...plumbingAnswers, ...schedulerAnswers, ...restAnswers };
+const ANSWERS: AnswerHandlers<Continuation['kind']> = { ...plumbingAnswers, ...schedulerAnswers, ...fileCallAnswers, ...restAnswers };
 
 /** What happens when a kernel timer fires, by its kind. */
 const TIMERS: TimerHandlers<ProcTimer['kind']> = { ...schedulerTimers, ...restTimers };

@@ -83,7 +83,7 @@ export class Processes {
       this.ctx.emit({ type: 'cancelTimer', id });
     }
     pcb.timers.clear();
-    for (const [fd, stream] of pcb.fds) this.ctx.rest.fsCloseStream(stream, `close of fd ${fd} of exited ${pcb.pid}`);
+    for (const [fd, stream] of pcb.fds) this.ctx.files.fsCloseStream(stream, `close of fd ${fd} of exited ${pcb.pid}`);
     pcb.fds.clear();
     if (pcb.backed) this.ctx.migrator.dropBacking(pcb.pid);
     this.ctx.migrator.ended(pcb.pid);

@@ -55,9 +55,6 @@ export function isBlockingHomeCall(c: { call: string; args: readonly unknown[] }
 
 /** The rooms not yet moved out of the kernel (transitional). */
 export class KernelRest {
-  /** Spawns waiting for the dups of their parent's fds, by group number. */
-  private readonly spawnDups = new Map<number, SpawnDups>();
-  private groupSeq = 0;
   /** Requests waiting for a retry timer, by the token they will be sent with. */
   private readonly retrying = new Map<number, { subject: string; body: unknown; k: Continuation }>();
   /** Messages and signals for a process whose image is on its way: taken up again when the move ends. */
@@ -314,7 +311,7 @@ export class KernelRest {
       const { anywhere, ...opts } = args[2] as { on?: string; anywhere?: boolean };
       if (anywhere && opts.on === undefined) return this.placeAnywhere(pcb, args[0] as string, args[1] as string[], caller);
       args = [args[0], args[1], opts];
-      if (pcb.fds.size > 0) return this.spawnInheriting(pcb, args, caller);
+      if (pcb.fds.size > 0) return this.ctx.files.spawnInheriting(pcb, args, caller);
     }
     switch (placeOf(call, args)) {
       case 'local':
@@ -322,124 +319,8 @@ export class KernelRest {
       case 'home':
         return this.homeCallFrom(pcb, call, args, caller);
       case 'fs':
-        return this.fsCall(pcb, call, args, caller);
+        return this.ctx.files.fsCall(pcb, call, args, caller);
     }
-  }
-
-  /**
-   * A file call: straight to the file server through the host's file-system client, as an
-   * `fs` effect. Fds ≥ 3 are looked up in the process's fd table; an unknown one is `EBADF`.
-   */
-  fsCall(pcb: Pcb, call: SyscallName, args: unknown[], caller: Caller & { kind: 'proc' }): void {
-    switch (call) {
-      case 'open':
-        return this.fsRequest(caller, 'open', [args[0], args[1]], null);
-      case 'stat':
-      case 'unlink':
-      case 'mkdir':
-      case 'readdir':
-        return this.fsRequest(caller, call, [args[0]], null);
-      case 'read':
-      case 'write':
-      case 'seek':
-      case 'close': {
-        const fd = args[0] as number;
-        const stream = pcb.fds.get(fd);
-        if (stream === undefined) {
-          return this.ctx.scheduler.complete(pcb, caller.callId, call, { ok: false, error: { code: ErrorCode.EBADF, message: `${call}: fd ${fd} is not open` } });
-        }
-        const rest = call === 'write' ? [utf8.encode(args[1] as string)] : args.slice(1);
-        return this.fsRequest(caller, call, [stream, ...rest], fd);
-      }
-      default:
-        return this.ctx.scheduler.complete(pcb, caller.callId, call, { ok: false, error: { code: ErrorCode.ENOSYS, message: `${call} is not a file call` } });
-    }
-  }
-
-  fsRequest(caller: Caller & { kind: 'proc' }, op: FsOp, args: unknown[], fd: number | null): void {
-    const token = this.ctx.nextToken();
-    this.ctx.pending.set(token, { kind: 'fs', caller, op, fd });
-    this.ctx.emit({ type: 'fs', token, op, args });
-  }
-
-  /** Closes a stream nobody will use again; a failure is only logged. */
-  fsCloseStream(stream: string, what: string): void {
-    const token = this.ctx.nextToken();
-    this.ctx.pending.set(token, { kind: 'ignore', what });
-    this.ctx.emit({ type: 'fs', token, op: 'close', args: [stream] });
-  }
-
-  /** The answer to an `fs` effect: updates the caller's fd table and delivers the result. */
-  fsAnswered(k: Extract<Continuation, { kind: 'fs' }>, answer: Answer): void {
-    const pcb = this.ctx.procs.get(k.caller.pid);
-    if (!pcb) {
-      // The process ended while its open was in flight: nobody owns the stream, close it.
-      if (k.op === 'open' && answer.ok) this.fsCloseStream(streamOf(answer.value), `close of an orphaned stream of ${k.caller.pid}`);
-      return;
-    }
-    if (k.op === 'close' && k.fd !== null) pcb.fds.delete(k.fd);
-    if (!answer.ok) return this.ctx.scheduler.complete(pcb, k.caller.callId, k.caller.call, answer);
-    let value: unknown = answer.value ?? null;
-    switch (k.op) {
-      case 'open': {
-        let fd = CONSOLE_FDS;
-        while (pcb.fds.has(fd)) fd++;
-        pcb.fds.set(fd, streamOf(answer.value));
-        value = fd;
-        break;
-      }
-      case 'read':
-        value = textOf(answer.value);
-        break;
-      case 'close':
-        value = null;
-        break;
-    }
-    this.ctx.scheduler.complete(pcb, k.caller.callId, k.caller.call, { ok: true, value });
-  }
-
-  /**
-   * A spawn by a process with open fds (DESIGN §6): the child inherits them, sharing their
-   * streams and offsets. First every stream is dup'ed for the child's host (`on`, else the
-   * parent's home, where the home starts it); once all succeeded the spawn goes on as usual,
-   * carrying the fd table. A failed dup fails the spawn; the dups that succeeded are closed.
-   */
-  spawnInheriting(pcb: Pcb, args: unknown[], caller: Caller & { kind: 'proc' }): void {
-    const [program, spawnArgs, opts] = args as [string, string[], { on?: string; grant?: string }];
-    const childHost = opts.on ?? pcb.home;
-    const group = ++this.groupSeq;
-    const fds: Record<string, string> = {};
-    for (const [fd, stream] of pcb.fds) fds[String(fd)] = stream;
-    this.spawnDups.set(group, { caller, program, args: spawnArgs, on: opts.on, ...(opts.grant ? { grant: opts.grant } : {}), fds, left: pcb.fds.size, dupped: [], error: null });
-    for (const stream of pcb.fds.values()) {
-      const token = this.ctx.nextToken();
-      this.ctx.pending.set(token, { kind: 'dup', group, stream });
-      this.ctx.emit({ type: 'fs', token, op: 'dup', args: [stream, childHost] });
-    }
-  }
-
-  /** The answer to one dup of a spawn's inherited fds; the last one goes on with the spawn. */
-  dupAnswered(k: Extract<Continuation, { kind: 'dup' }>, answer: Answer): void {
-    const g = this.spawnDups.get(k.group);
-    if (!g) return;
-    g.left--;
-    if (answer.ok) g.dupped.push(k.stream);
-    else g.error ??= answer.error;
-    if (g.left > 0) return;
-    this.spawnDups.delete(k.group);
-    const pcb = this.ctx.procs.get(g.caller.pid);
-    if (g.error || !pcb) {
-      this.closeInherited(g.dupped, `a failed spawn of ${g.program} by ${g.caller.pid}`);
-      if (g.grant && g.on) this.releaseGrant({ requester: g.grant, host: g.on });
-      if (pcb && g.error) this.ctx.scheduler.complete(pcb, g.caller.callId, 'spawn', { ok: false, error: g.error });
-      return;
-    }
-    this.homeCallFrom(pcb, 'spawn', [g.program, g.args, { ...(g.on !== undefined ? { on: g.on } : {}), ...(g.grant ? { grant: g.grant } : {}), fds: g.fds }], g.caller);
-  }
-
-  /** Closes streams dup'ed for a child that never started; a failure is only logged. */
-  closeInherited(streams: Iterable<string>, what: string): void {
-    for (const stream of streams) this.fsCloseStream(stream, `close of ${stream} dup'ed for ${what}`);
   }
 
   localCall(pcb: Pcb, call: SyscallName, args: unknown[], caller: Caller & { kind: 'proc' }): void {
@@ -557,7 +438,7 @@ export class KernelRest {
     const on = p.on ?? this.ctx.hostId;
     const local = this.ctx.config.registry.get(p.program, p.version);
     if (on === this.ctx.hostId && !local) {
-      if (p.fds) this.closeInherited(Object.values(p.fds), `a failed spawn of ${p.program}`);
+      if (p.fds) this.ctx.files.closeInherited(Object.values(p.fds), `a failed spawn of ${p.program}`);
       return this.ctx.answer(caller, { ok: false, error: { code: ErrorCode.ENOPROG, message: `host ${this.ctx.hostId} has no program ${p.program}` } });
     }
     const pid = makePid(this.ctx.hostId, this.ctx.home.allocate());
@@ -571,7 +452,7 @@ export class KernelRest {
       try {
         this.ctx.processes.startProcess(pid, this.ctx.hostId, p.parent, p.program, p.version, p.args, p.fds);
       } catch (err) {
-        if (p.fds && !this.ctx.procs.has(pid)) this.closeInherited(Object.values(p.fds), `a failed start of ${pid}`);
+        if (p.fds && !this.ctx.procs.has(pid)) this.ctx.files.closeInherited(Object.values(p.fds), `a failed start of ${pid}`);
         this.homeExit(pid, CRASH_EXIT_CODE);
         this.ctx.log('error', `start of ${pid} failed: ${toWireError(err).message}`);
       }
@@ -592,7 +473,7 @@ export class KernelRest {
       // A host that refused the child holds no reference to its inherited streams. (One that may
       // not have answered in time might: then they are left open rather than closed under it.)
       if (k.streams && answer.error.code !== ErrorCode.EHOSTUNREACH && answer.error.code !== ErrorCode.ETIMEDOUT) {
-        this.closeInherited(k.streams, `child ${pid} that ${host} refused`);
+        this.ctx.files.closeInherited(k.streams, `child ${pid} that ${host} refused`);
       }
       const error: WireError =
         answer.error.code === ErrorCode.EHOSTUNREACH ? { code: ErrorCode.EHOSTUNREACH, message: `no host '${host}' answers` } : answer.error;
@@ -619,7 +500,7 @@ export class KernelRest {
     }
     if (g.host === null) this.ctx.log('info', `spawn of ${k.program} by ${pcb.pid} runs at home: ${g.why}`);
     const args = [k.program, k.args, g.host ? { on: g.host, grant: pcb.pid } : {}];
-    if (pcb.fds.size > 0) return this.spawnInheriting(pcb, args, k.caller);
+    if (pcb.fds.size > 0) return this.ctx.files.spawnInheriting(pcb, args, k.caller);
     this.homeCallFrom(pcb, 'spawn', args, k.caller);
   }
 
@@ -672,25 +553,6 @@ export class KernelRest {
     }
     this.ctx.request(this.ctx.subjects.host(rec.host, 'signal'), { pid: target, signal }, { kind: 'signal', caller, pid: target, signal, tries });
   }
-}
-
-const utf8 = new TextEncoder();
-
-/** The stream handle in an `open` answer (`{ stream }`, as the file-system client returns). */
-function streamOf(value: unknown): string {
-  const stream = (value as { stream?: unknown } | null)?.stream;
-  return typeof stream === 'string' ? stream : String(stream);
-}
-
-/**
- * Bytes read, as text (UTF-8; a character split across two reads decodes as U+FFFD). Accepts a
- * `Uint8Array`, an array of byte values (bytes that crossed JSON) or text.
- */
-function textOf(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value instanceof Uint8Array) return new TextDecoder().decode(value);
-  if (Array.isArray(value)) return new TextDecoder().decode(Uint8Array.from(value as number[]));
-  return '';
 }
 
 const DeliverWithPid = DeliverRequestSchema.extend({ pid: PidSchema });
