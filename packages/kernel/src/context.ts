@@ -3,8 +3,10 @@ import type { ProgramRegistry } from '@wisp/proc';
 import type { AnyStateMachine } from 'xstate';
 import type { Answer, Caller, Continuation } from './caller.js';
 import type { Effect, FsOp } from './effects.js';
+import { Delivery } from './delivery.js';
 import { FileCalls } from './fileCalls.js';
 import { HomeTable } from './homeTable.js';
+import { KillRouting } from './killRouting.js';
 import type { RequestOptions } from './migration/kernelPort.js';
 import { Migrator } from './migration/migrator.js';
 import type { Pcb, ProcTimer } from './pcb.js';
@@ -70,6 +72,10 @@ export class KernelContext {
   readonly scheduler: Scheduler;
   /** Start, signal, crash and end of the processes running here. */
   readonly processes: Processes;
+  /** Messages: delivery, hold while the target moves, retry. */
+  readonly delivery: Delivery;
+  /** Kills routed through the target's home; signals where it runs. */
+  readonly kills: KillRouting;
   /** File calls, streams and fd inheritance at spawn. */
   readonly files: FileCalls;
   /** The rooms not yet moved out (transitional). */
@@ -85,6 +91,8 @@ export class KernelContext {
     this.subjects = subjects(config.cluster);
     this.scheduler = new Scheduler(this);
     this.processes = new Processes(this);
+    this.delivery = new Delivery(this);
+    this.kills = new KillRouting(this);
     this.files = new FileCalls(this);
     this.rest = new KernelRest(this);
     this.port = new MigrationPort(this);

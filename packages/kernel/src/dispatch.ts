@@ -1,7 +1,9 @@
 import { ErrorCode } from '@wisp/protocol';
 import type { Answer, Continuation } from './caller.js';
 import type { KernelContext } from './context.js';
+import { deliveryAnswers, deliveryTimers } from './delivery.js';
 import { fileCallAnswers } from './fileCalls.js';
+import { killAnswers } from './killRouting.js';
 import type { ProcTimer } from './pcb.js';
 import { schedulerAnswers, schedulerTimers } from './scheduler.js';
 
@@ -31,17 +33,14 @@ const plumbingAnswers: AnswerHandlers<'relay' | 'ignore'> = {
 };
 
 /** Transitional: the rooms not yet moved out of the kernel. */
-const restAnswers: AnswerHandlers<'create' | 'migration' | 'place' | 'lease' | 'send' | 'signal'> = {
+const restAnswers: AnswerHandlers<'create' | 'migration' | 'place' | 'lease'> = {
   create: (ctx, k, answer) => ctx.rest.created(k, answer),
   migration: (ctx, k, answer) => ctx.migrator.answered(k, answer),
   place: (ctx, k, answer) => ctx.rest.placed(k, answer),
   lease: (ctx, k, answer) => ctx.rest.leaseAnswered(k.pid, answer),
-  send: (ctx, k, answer) => ctx.rest.moving(k, answer),
-  signal: (ctx, k, answer) => ctx.rest.moving(k, answer),
 };
 
-const restTimers: TimerHandlers<'retry' | 'session' | 'lease'> = {
-  retry: (ctx, t) => ctx.rest.retry(t.token),
+const restTimers: TimerHandlers<'session' | 'lease'> = {
   session: (ctx, t) => ctx.migrator.abort(t.pid, null),
   lease: (ctx, t) => ctx.rest.renewGrant(t.pid),
 };
@@ -50,10 +49,10 @@ const restTimers: TimerHandlers<'retry' | 'session' | 'lease'> = {
  * What happens when an answer comes back, by the kind of its continuation: every room's
  * handlers in one table, so a newcomer finds who handles `fs` by its room, not in a switch.
  */
-const ANSWERS: AnswerHandlers<Continuation['kind']> = { ...plumbingAnswers, ...schedulerAnswers, ...fileCallAnswers, ...restAnswers };
+const ANSWERS: AnswerHandlers<Continuation['kind']> = { ...plumbingAnswers, ...schedulerAnswers, ...fileCallAnswers, ...deliveryAnswers, ...killAnswers, ...restAnswers };
 
 /** What happens when a kernel timer fires, by its kind. */
-const TIMERS: TimerHandlers<ProcTimer['kind']> = { ...schedulerTimers, ...restTimers };
+const TIMERS: TimerHandlers<ProcTimer['kind']> = { ...schedulerTimers, ...deliveryTimers, ...restTimers };
 
 /** The answer to the request sent with `token` arrived: its continuation's handler takes it. */
 export function onResponse(ctx: KernelContext, token: number, answer: Answer): void {

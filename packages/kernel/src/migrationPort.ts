@@ -157,7 +157,7 @@ export class MigrationPort implements KernelPort {
   }
 
   moveEnded(pid: string): void {
-    this.ctx.rest.moveEnded(pid);
+    this.ctx.delivery.moveEnded(pid);
   }
 
   fail(code: WireError['code'], message: string): Answer {

@@ -37,14 +37,6 @@ import { CRASH_EXIT_CODE } from './processes.js';
 import { participants } from './migration/participants.js';
 import { LEASE_RENEW_MS, MIGD_WAIT_MS, grantLost, grantRequest, grantedHost, type Grant } from './placement.js';
 
-/** A send or routed kill to a moving process is tried this many times, backing off. */
-const RETRIES = 24;
-/** Delay before retry n (ms): 5, 10, 20, … capped at 250 — about 5 s in all. */
-const retryDelay = (n: number) => Math.min(250, 5 * 2 ** n);
-
-/** A message or signal that reached a process while its image was on its way elsewhere. */
-type Held = { verb: 'deliver'; req: DeliverRequest & { pid: string }; caller: Caller } | { verb: 'signal'; req: KillRequest; caller: Caller };
-
 /** A wait has no natural bound; this is the longest a forwarded wait is allowed to take. */
 const WAIT_TIMEOUT_MS = 2_147_483_647;
 
@@ -55,10 +47,6 @@ export function isBlockingHomeCall(c: { call: string; args: readonly unknown[] }
 
 /** The rooms not yet moved out of the kernel (transitional). */
 export class KernelRest {
-  /** Requests waiting for a retry timer, by the token they will be sent with. */
-  private readonly retrying = new Map<number, { subject: string; body: unknown; k: Continuation }>();
-  /** Messages and signals for a process whose image is on its way: taken up again when the move ends. */
-  private readonly held = new Map<string, Held[]>();
 
   constructor(private readonly ctx: KernelContext) {}
 
@@ -85,12 +73,12 @@ export class KernelRest {
           return this.onForwardedCall(parseRequest(verb, body), caller);
         case 'kill': {
           const req = parseRequest(verb, body);
-          return this.routeKill(req.pid, req.signal, caller);
+          return this.ctx.kills.routeKill(req.pid, req.signal, caller);
         }
         case 'signal':
-          return this.onSignal(parseRequest(verb, body), caller);
+          return this.ctx.kills.onSignal(parseRequest(verb, body), caller);
         case 'deliver':
-          return this.onDeliver(parseDeliver(body), caller);
+          return this.ctx.delivery.onDeliver(parseDeliver(body), caller);
         case 'migrate':
           return this.ctx.migrator.migrate(parseRequest(verb, body), caller);
         case 'offer':
@@ -191,96 +179,6 @@ export class KernelRest {
     if (!rec || rec.state === 'exited') throw new WispError(ErrorCode.ESRCH, `no process ${req.pid}`);
     const args = checkArgs(req.call, req.args);
     this.homeCall(req.pid, req.call, args, caller, req.callId);
-  }
-
-  onSignal(req: KillRequest, caller: Caller): void {
-    const pcb = this.ctx.procs.get(req.pid);
-    // Moving: held until the move ends. Just gone: passed on to where it went.
-    if (pcb && !this.ctx.migrator.takesMessages(pcb.pid)) return this.hold(req.pid, { verb: 'signal', req, caller });
-    const went = pcb ? undefined : this.ctx.migrator.movedTo(req.pid);
-    if (went) return void this.ctx.request(this.ctx.subjects.host(went, 'signal'), { pid: req.pid, signal: req.signal }, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
-    if (!pcb) throw new WispError(ErrorCode.ESRCH, `no process ${req.pid} on ${this.ctx.hostId}`);
-    this.ctx.processes.signal(pcb, req.signal);
-    this.ctx.answer(caller, { ok: true, value: {} });
-  }
-
-  onDeliver(req: DeliverRequest & { pid: string }, caller: Caller): void {
-    const pcb = this.ctx.procs.get(req.pid);
-    if (isReservedEventType(req.event.type)) {
-      throw new WispError(ErrorCode.EINVAL, `event type '${req.event.type}' is reserved for the kernel`);
-    }
-    // Moving: held until the move ends (a sender told to try again would lose time waiting to).
-    if (pcb && !this.ctx.migrator.takesMessages(pcb.pid)) return this.hold(req.pid, { verb: 'deliver', req, caller });
-    // Just gone: passed on by the pid's subject, which now leads where it runs.
-    if (!pcb && this.ctx.migrator.movedTo(req.pid)) {
-      const body = { from: req.from, event: req.event, ...(req.seq !== undefined ? { seq: req.seq } : {}) };
-      return void this.ctx.request(this.ctx.subjects.proc(req.pid), body, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
-    }
-    if (!pcb) throw new WispError(ErrorCode.ESRCH, `no process ${req.pid} on ${this.ctx.hostId}`);
-    if (req.seq !== undefined) {
-      // Exactly once: a retried send whose first try got through is acknowledged, not taken again.
-      if ((pcb.seqIn.get(req.from) ?? 0) >= req.seq) return this.ctx.answer(caller, { ok: true, value: {} });
-      pcb.seqIn.set(req.from, req.seq);
-    }
-    this.ctx.scheduler.enqueue(pcb, { ...req.event, from: req.from } as { type: string });
-    this.ctx.answer(caller, { ok: true, value: {} });
-  }
-
-  /** Holds a request for a process whose image is in flight (see {@link moveEnded}). */
-  hold(pid: string, h: Held): void {
-    let list = this.held.get(pid);
-    if (!list) this.held.set(pid, (list = []));
-    list.push(h);
-  }
-
-  /**
-   * A move of `pid` away from here ended: what was held for it is taken again, in order — here
-   * if it was aborted, passed on to the target if it committed (so its senders lose no time).
-   */
-  moveEnded(pid: string): void {
-    const held = this.held.get(pid);
-    if (!held) return;
-    this.held.delete(pid);
-    for (const h of held) {
-      try {
-        if (h.verb === 'deliver') this.onDeliver(h.req, h.caller);
-        else this.onSignal(h.req, h.caller);
-      } catch (err) {
-        this.ctx.answer(h.caller, { ok: false, error: toWireError(err) });
-      }
-    }
-  }
-
-  /**
-   * The answer to a send or a routed kill. While the target moves (`EAGAIN`) it is tried again
-   * after a short wait; a send keeps its seq, so if an earlier try did get through the receiver
-   * takes it only once. (A pid always has a subscriber while it moves: the target subscribes
-   * before it acknowledges the commit, the source unsubscribes after.)
-   */
-  moving(k: Extract<Continuation, { kind: 'send' | 'signal' }>, answer: Answer): void {
-    const again = !answer.ok && answer.error.code === ErrorCode.EAGAIN;
-    if (again && k.tries < RETRIES) {
-      const token = this.ctx.nextToken();
-      const pid = k.kind === 'send' ? k.caller.pid : k.pid;
-      const subject = k.kind === 'send' ? k.subject : '';
-      this.retrying.set(token, { subject, body: k.kind === 'send' ? k.body : null, k: { ...k, tries: k.tries + 1 } });
-      const id = this.ctx.nextTimerId('r');
-      this.ctx.timers.set(id, { kind: 'retry', pid, due: this.ctx.now + retryDelay(k.tries), token });
-      this.ctx.emit({ type: 'setTimer', id, delayMs: retryDelay(k.tries) });
-      return;
-    }
-    if (!answer.ok && answer.error.code === ErrorCode.EHOSTUNREACH) answer = { ok: false, error: { code: ErrorCode.ESRCH, message: answer.error.message } };
-    this.ctx.answer(k.caller, answer);
-  }
-
-  /** A retry timer fired: send again (a kill is routed again: the home may know a new host). */
-  retry(token: number): void {
-    const r = this.retrying.get(token);
-    if (!r) return;
-    this.retrying.delete(token);
-    if (r.k.kind === 'signal') return this.routeKill(r.k.pid, r.k.signal, r.k.caller, r.k.tries);
-    if (r.k.kind === 'send' && !this.ctx.procs.get(r.k.caller.pid)?.alive) return;
-    this.ctx.request(r.subject, r.body, r.k);
   }
 
   // ── syscalls ─────────────────────────────────────────────────────────────
@@ -413,7 +311,7 @@ export class KernelRest {
       }
       case 'kill': {
         const [target, sig] = args as [string, string];
-        return this.routeKill(target, parseSignal(sig)!, caller);
+        return this.ctx.kills.routeKill(target, parseSignal(sig)!, caller);
       }
       default:
         return this.ctx.answer(caller, { ok: false, error: { code: ErrorCode.ENOSYS, message: `${call} is not a home call` } });
@@ -531,27 +429,6 @@ export class KernelRest {
 
   releaseGrant(grant: Grant): void {
     this.ctx.request(this.ctx.subjects.migd('release'), { requester: grant.requester, hosts: [grant.host] }, { kind: 'ignore', what: `release of ${grant.host} (held by ${grant.requester})` }, { timeoutMs: MIGD_WAIT_MS });
-  }
-
-  /** A kill goes to the target's home, which knows where it runs. */
-  routeKill(target: string, signal: Signal, caller: Caller, tries = 0): void {
-    if (!isPid(target)) return this.ctx.answer(caller, { ok: false, error: { code: ErrorCode.EINVAL, message: `invalid pid '${target}'` } });
-    const home = homeOf(target);
-    if (home !== this.ctx.hostId) {
-      this.ctx.request(this.ctx.subjects.host(home, 'kill'), { pid: target, signal }, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
-      return;
-    }
-    const rec = this.ctx.home.records.get(target);
-    if (!rec || rec.state === 'exited') return this.ctx.answer(caller, { ok: false, error: { code: ErrorCode.ESRCH, message: `no process ${target}` } });
-    if (rec.host === this.ctx.hostId) {
-      // As a `signal` request here: held while its image is on its way (a frozen PCB's queue is already in the image).
-      try {
-        return this.onSignal({ pid: target, signal }, caller);
-      } catch (err) {
-        return this.ctx.answer(caller, { ok: false, error: toWireError(err) });
-      }
-    }
-    this.ctx.request(this.ctx.subjects.host(rec.host, 'signal'), { pid: target, signal }, { kind: 'signal', caller, pid: target, signal, tries });
   }
 }
 
