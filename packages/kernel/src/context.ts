@@ -11,6 +11,7 @@ import type { RequestOptions } from './migration/kernelPort.js';
 import { Migrator } from './migration/migrator.js';
 import type { Pcb, ProcTimer } from './pcb.js';
 import { MigrationPort } from './migrationPort.js';
+import { Placement } from './placement.js';
 import { Processes } from './processes.js';
 import { KernelRest } from './rest.js';
 import { Scheduler } from './scheduler.js';
@@ -78,6 +79,8 @@ export class KernelContext {
   readonly kills: KillRouting;
   /** File calls, streams and fd inheritance at spawn. */
   readonly files: FileCalls;
+  /** Exec-time placement on idle hosts: migd grants and their leases. */
+  readonly placement: Placement;
   /** The rooms not yet moved out (transitional). */
   readonly rest: KernelRest;
   /** The kernel as the migration code sees it. */
@@ -94,6 +97,7 @@ export class KernelContext {
     this.delivery = new Delivery(this);
     this.kills = new KillRouting(this);
     this.files = new FileCalls(this);
+    this.placement = new Placement(this);
     this.rest = new KernelRest(this);
     this.port = new MigrationPort(this);
     this.migrator = new Migrator(this.port);

@@ -5,6 +5,7 @@ import { deliveryAnswers, deliveryTimers } from './delivery.js';
 import { fileCallAnswers } from './fileCalls.js';
 import { killAnswers } from './killRouting.js';
 import type { ProcTimer } from './pcb.js';
+import { placementAnswers, placementTimers } from './placement.js';
 import { schedulerAnswers, schedulerTimers } from './scheduler.js';
 
 /** What the answer to a request whose continuation is of kind `K` does. */
@@ -33,26 +34,23 @@ const plumbingAnswers: AnswerHandlers<'relay' | 'ignore'> = {
 };
 
 /** Transitional: the rooms not yet moved out of the kernel. */
-const restAnswers: AnswerHandlers<'create' | 'migration' | 'place' | 'lease'> = {
+const restAnswers: AnswerHandlers<'create' | 'migration'> = {
   create: (ctx, k, answer) => ctx.rest.created(k, answer),
   migration: (ctx, k, answer) => ctx.migrator.answered(k, answer),
-  place: (ctx, k, answer) => ctx.rest.placed(k, answer),
-  lease: (ctx, k, answer) => ctx.rest.leaseAnswered(k.pid, answer),
 };
 
-const restTimers: TimerHandlers<'session' | 'lease'> = {
+const restTimers: TimerHandlers<'session'> = {
   session: (ctx, t) => ctx.migrator.abort(t.pid, null),
-  lease: (ctx, t) => ctx.rest.renewGrant(t.pid),
 };
 
 /**
  * What happens when an answer comes back, by the kind of its continuation: every room's
  * handlers in one table, so a newcomer finds who handles `fs` by its room, not in a switch.
  */
-const ANSWERS: AnswerHandlers<Continuation['kind']> = { ...plumbingAnswers, ...schedulerAnswers, ...fileCallAnswers, ...deliveryAnswers, ...killAnswers, ...restAnswers };
+const ANSWERS: AnswerHandlers<Continuation['kind']> = { ...plumbingAnswers, ...schedulerAnswers, ...fileCallAnswers, ...deliveryAnswers, ...killAnswers, ...placementAnswers, ...restAnswers };
 
 /** What happens when a kernel timer fires, by its kind. */
-const TIMERS: TimerHandlers<ProcTimer['kind']> = { ...schedulerTimers, ...deliveryTimers, ...restTimers };
+const TIMERS: TimerHandlers<ProcTimer['kind']> = { ...schedulerTimers, ...deliveryTimers, ...placementTimers, ...restTimers };
 
 /** The answer to the request sent with `token` arrived: its continuation's handler takes it. */
 export function onResponse(ctx: KernelContext, token: number, answer: Answer): void {

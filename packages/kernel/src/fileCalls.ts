@@ -116,7 +116,7 @@ export class FileCalls {
     const pcb = this.ctx.procs.get(g.caller.pid);
     if (g.error || !pcb) {
       this.closeInherited(g.dupped, `a failed spawn of ${g.program} by ${g.caller.pid}`);
-      if (g.grant && g.on) this.ctx.rest.releaseGrant({ requester: g.grant, host: g.on });
+      if (g.grant && g.on) this.ctx.placement.releaseGrant({ requester: g.grant, host: g.on });
       if (pcb && g.error) this.ctx.scheduler.complete(pcb, g.caller.callId, 'spawn', { ok: false, error: g.error });
       return;
     }

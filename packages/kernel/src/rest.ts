@@ -207,7 +207,7 @@ export class KernelRest {
         return this.ctx.scheduler.complete(pcb, callId, call, { ok: false, error: { code: ErrorCode.EINVAL, message: 'sys.spawn: grant is set by the kernel, not by the caller' } });
       }
       const { anywhere, ...opts } = args[2] as { on?: string; anywhere?: boolean };
-      if (anywhere && opts.on === undefined) return this.placeAnywhere(pcb, args[0] as string, args[1] as string[], caller);
+      if (anywhere && opts.on === undefined) return this.ctx.placement.placeAnywhere(pcb, args[0] as string, args[1] as string[], caller);
       args = [args[0], args[1], opts];
       if (pcb.fds.size > 0) return this.ctx.files.spawnInheriting(pcb, args, caller);
     }
@@ -322,7 +322,7 @@ export class KernelRest {
     const rec = this.ctx.home.records.get(pid);
     if (!rec || rec.state === 'exited') return;
     const { tty, root } = rec;
-    if (rec.grant) this.releaseGrant(rec.grant);
+    if (rec.grant) this.ctx.placement.releaseGrant(rec.grant);
     delete rec.grant;
     const done = this.ctx.home.exited(pid, code);
     if (tty) this.ctx.emit({ type: 'publish', subject: tty, body: { kind: 'exit', pid, code, root } });
@@ -344,7 +344,7 @@ export class KernelRest {
     if (p.stdin) rec.stdin = { buffered: '', closed: false };
     this.ctx.home.add(rec);
     // Held from now: the child may exit before its host's answer to `create` arrives.
-    if (p.grant && on !== this.ctx.hostId) this.holdGrant(rec, p.grant);
+    if (p.grant && on !== this.ctx.hostId) this.ctx.placement.holdGrant(rec, p.grant);
     if (on === this.ctx.hostId) {
       this.ctx.answer(caller, { ok: true, value: { pid, host: on } });
       try {
@@ -366,7 +366,7 @@ export class KernelRest {
     const { pid, host, caller } = k;
     const rec = this.ctx.home.records.get(pid);
     if (!answer.ok) {
-      if (rec?.grant) this.releaseGrant(rec.grant);
+      if (rec?.grant) this.ctx.placement.releaseGrant(rec.grant);
       this.ctx.home.discard(pid);
       // A host that refused the child holds no reference to its inherited streams. (One that may
       // not have answered in time might: then they are left open rather than closed under it.)
@@ -379,56 +379,6 @@ export class KernelRest {
     }
     if (rec && rec.state === 'starting') rec.state = 'running';
     this.ctx.answer(caller, { ok: true, value: { pid, host } });
-  }
-
-  // ── exec-time placement on idle hosts (placement.ts) ─────────────────────
-
-  /** Asks migd for an idle host for the child; the spawn goes on when it answers. */
-  placeAnywhere(pcb: Pcb, program: string, args: string[], caller: Caller & { kind: 'proc' }): void {
-    this.ctx.request(this.ctx.subjects.migd('request'), grantRequest(pcb.pid, pcb.home), { kind: 'place', caller, program, args }, { timeoutMs: MIGD_WAIT_MS });
-  }
-
-  /** migd answered (or not): spawn on the granted host, else at home as a plain spawn would. */
-  placed(k: Extract<Continuation, { kind: 'place' }>, answer: Answer): void {
-    const g = grantedHost(answer);
-    const pcb = this.ctx.procs.get(k.caller.pid);
-    if (!pcb) {
-      if (g.host) this.releaseGrant({ requester: k.caller.pid, host: g.host });
-      return;
-    }
-    if (g.host === null) this.ctx.log('info', `spawn of ${k.program} by ${pcb.pid} runs at home: ${g.why}`);
-    const args = [k.program, k.args, g.host ? { on: g.host, grant: pcb.pid } : {}];
-    if (pcb.fds.size > 0) return this.ctx.files.spawnInheriting(pcb, args, k.caller);
-    this.homeCallFrom(pcb, 'spawn', args, k.caller);
-  }
-
-  /** The child runs on its granted host: renew the lease while it does. */
-  holdGrant(rec: HomeRecord, grant: Grant): void {
-    rec.grant = grant;
-    const id = this.ctx.nextTimerId('l');
-    this.ctx.timers.set(id, { kind: 'lease', pid: rec.pid, due: this.ctx.now + LEASE_RENEW_MS });
-    this.ctx.emit({ type: 'setTimer', id, delayMs: LEASE_RENEW_MS });
-  }
-
-  /** Renews a child's grant, or gives it back once the child has left that host (evicted, migrated). */
-  renewGrant(pid: string): void {
-    const rec = this.ctx.home.records.get(pid);
-    const grant = rec?.grant;
-    if (!rec || !grant) return;
-    delete rec.grant;
-    if (rec.host !== grant.host) return this.releaseGrant(grant);
-    this.ctx.request(this.ctx.subjects.migd('renew'), { requester: grant.requester, held: [grant.host] }, { kind: 'lease', pid });
-    this.holdGrant(rec, grant);
-  }
-
-  /** A renewal answered: a grant migd took back (owner input, fairness) is no longer held. */
-  leaseAnswered(pid: string, answer: Answer): void {
-    const rec = this.ctx.home.records.get(pid);
-    if (rec?.grant && grantLost(answer, rec.grant.host)) delete rec.grant;
-  }
-
-  releaseGrant(grant: Grant): void {
-    this.ctx.request(this.ctx.subjects.migd('release'), { requester: grant.requester, hosts: [grant.host] }, { kind: 'ignore', what: `release of ${grant.host} (held by ${grant.requester})` }, { timeoutMs: MIGD_WAIT_MS });
   }
 }
 
