@@ -5,6 +5,7 @@ import type { Answer, Caller, Continuation } from './caller.js';
 import type { Effect, FsOp } from './effects.js';
 import { Delivery } from './delivery.js';
 import { FileCalls } from './fileCalls.js';
+import { HomeDuties } from './homeDuties.js';
 import { HomeTable } from './homeTable.js';
 import { KillRouting } from './killRouting.js';
 import type { RequestOptions } from './migration/kernelPort.js';
@@ -79,6 +80,8 @@ export class KernelContext {
   readonly kills: KillRouting;
   /** File calls, streams and fd inheritance at spawn. */
   readonly files: FileCalls;
+  /** What a home host does for the processes homed on it. */
+  readonly duties: HomeDuties;
   /** Exec-time placement on idle hosts: migd grants and their leases. */
   readonly placement: Placement;
   /** The rooms not yet moved out (transitional). */
@@ -97,6 +100,7 @@ export class KernelContext {
     this.delivery = new Delivery(this);
     this.kills = new KillRouting(this);
     this.files = new FileCalls(this);
+    this.duties = new HomeDuties(this);
     this.placement = new Placement(this);
     this.rest = new KernelRest(this);
     this.port = new MigrationPort(this);

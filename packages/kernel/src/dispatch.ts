@@ -3,6 +3,7 @@ import type { Answer, Continuation } from './caller.js';
 import type { KernelContext } from './context.js';
 import { deliveryAnswers, deliveryTimers } from './delivery.js';
 import { fileCallAnswers } from './fileCalls.js';
+import { homeAnswers } from './homeDuties.js';
 import { killAnswers } from './killRouting.js';
 import type { ProcTimer } from './pcb.js';
 import { placementAnswers, placementTimers } from './placement.js';
@@ -34,8 +35,7 @@ const plumbingAnswers: AnswerHandlers<'relay' | 'ignore'> = {
 };
 
 /** Transitional: the rooms not yet moved out of the kernel. */
-const restAnswers: AnswerHandlers<'create' | 'migration'> = {
-  create: (ctx, k, answer) => ctx.rest.created(k, answer),
+const restAnswers: AnswerHandlers<'migration'> = {
   migration: (ctx, k, answer) => ctx.migrator.answered(k, answer),
 };
 
@@ -47,7 +47,7 @@ const restTimers: TimerHandlers<'session'> = {
  * What happens when an answer comes back, by the kind of its continuation: every room's
  * handlers in one table, so a newcomer finds who handles `fs` by its room, not in a switch.
  */
-const ANSWERS: AnswerHandlers<Continuation['kind']> = { ...plumbingAnswers, ...schedulerAnswers, ...fileCallAnswers, ...deliveryAnswers, ...killAnswers, ...placementAnswers, ...restAnswers };
+const ANSWERS: AnswerHandlers<Continuation['kind']> = { ...plumbingAnswers, ...schedulerAnswers, ...fileCallAnswers, ...deliveryAnswers, ...killAnswers, ...placementAnswers, ...homeAnswers, ...restAnswers };
 
 /** What happens when a kernel timer fires, by its kind. */
 const TIMERS: TimerHandlers<ProcTimer['kind']> = { ...schedulerTimers, ...deliveryTimers, ...placementTimers, ...restTimers };

@@ -120,7 +120,7 @@ export class FileCalls {
       if (pcb && g.error) this.ctx.scheduler.complete(pcb, g.caller.callId, 'spawn', { ok: false, error: g.error });
       return;
     }
-    this.ctx.rest.homeCallFrom(pcb, 'spawn', [g.program, g.args, { ...(g.on !== undefined ? { on: g.on } : {}), ...(g.grant ? { grant: g.grant } : {}), fds: g.fds }], g.caller);
+    this.ctx.duties.homeCallFrom(pcb, 'spawn', [g.program, g.args, { ...(g.on !== undefined ? { on: g.on } : {}), ...(g.grant ? { grant: g.grant } : {}), fds: g.fds }], g.caller);
   }
 
   /** Closes streams dup'ed for a child that never started; a failure is only logged. */

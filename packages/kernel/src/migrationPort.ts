@@ -3,11 +3,11 @@ import type { ProgramRegistry } from '@wisp/proc';
 import type { Answer, Caller, Continuation } from './caller.js';
 import type { KernelContext } from './context.js';
 import type { Effect, FsOp } from './effects.js';
+import { isBlockingHomeCall } from './homeDuties.js';
 import type { HomeTable } from './homeTable.js';
 import type { KernelPort, RequestOptions } from './migration/kernelPort.js';
 import { participants } from './migration/participants.js';
 import { createPcb, type Pcb } from './pcb.js';
-import { isBlockingHomeCall } from './rest.js';
 
 /**
  * The kernel as the migration code sees it ({@link KernelPort}): the steps a migration asks
@@ -135,7 +135,7 @@ export class MigrationPort implements KernelPort {
     for (const c of image.reissue) {
       pcb.calls.set(c.callId, { call: c.call, args: c.args });
       pcb.outstanding++;
-      this.ctx.rest.homeCallFrom(pcb, c.call, c.args, { kind: 'proc', pid: pcb.pid, callId: c.callId, call: c.call });
+      this.ctx.duties.homeCallFrom(pcb, c.call, c.args, { kind: 'proc', pid: pcb.pid, callId: c.callId, call: c.call });
     }
     this.ctx.scheduler.schedule(pcb);
   }

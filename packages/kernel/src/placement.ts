@@ -66,7 +66,7 @@ export class Placement {
     if (g.host === null) this.ctx.log('info', `spawn of ${k.program} by ${pcb.pid} runs at home: ${g.why}`);
     const args = [k.program, k.args, g.host ? { on: g.host, grant: pcb.pid } : {}];
     if (pcb.fds.size > 0) return this.ctx.files.spawnInheriting(pcb, args, k.caller);
-    this.ctx.rest.homeCallFrom(pcb, 'spawn', args, k.caller);
+    this.ctx.duties.homeCallFrom(pcb, 'spawn', args, k.caller);
   }
 
   /** The child runs on its granted host: renew the lease while it does. */

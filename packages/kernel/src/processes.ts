@@ -69,7 +69,7 @@ export class Processes {
   crash(pcb: Pcb, err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
     this.ctx.log('error', `process ${pcb.pid} (${pcb.program.name}) crashed: ${message}`, { pid: pcb.pid });
-    this.ctx.rest.homeCallFrom(pcb, 'write', [2, `${pcb.program.name}: ${message}\n`], null);
+    this.ctx.duties.homeCallFrom(pcb, 'write', [2, `${pcb.program.name}: ${message}\n`], null);
     this.terminate(pcb, CRASH_EXIT_CODE);
   }
 
@@ -89,6 +89,6 @@ export class Processes {
     this.ctx.migrator.ended(pcb.pid);
     this.ctx.emit({ type: 'unsubscribe', pid: pcb.pid });
     this.ctx.event('proc.exit', { pid: pcb.pid, code, host: this.ctx.hostId });
-    this.ctx.rest.homeCallFrom(pcb, 'exit', [code], null);
+    this.ctx.duties.homeCallFrom(pcb, 'exit', [code], null);
   }
 }
