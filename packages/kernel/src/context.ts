@@ -16,6 +16,7 @@ import { Placement } from './placement.js';
 import { Processes } from './processes.js';
 import { KernelRest } from './rest.js';
 import { Scheduler } from './scheduler.js';
+import { Syscalls } from './syscalls.js';
 
 /** How a kernel is configured. */
 export interface KernelConfig {
@@ -74,6 +75,8 @@ export class KernelContext {
   readonly scheduler: Scheduler;
   /** Start, signal, crash and end of the processes running here. */
   readonly processes: Processes;
+  /** A process's syscalls, where each is served; the local ones. */
+  readonly syscalls: Syscalls;
   /** Messages: delivery, hold while the target moves, retry. */
   readonly delivery: Delivery;
   /** Kills routed through the target's home; signals where it runs. */
@@ -97,6 +100,7 @@ export class KernelContext {
     this.subjects = subjects(config.cluster);
     this.scheduler = new Scheduler(this);
     this.processes = new Processes(this);
+    this.syscalls = new Syscalls(this);
     this.delivery = new Delivery(this);
     this.kills = new KillRouting(this);
     this.files = new FileCalls(this);

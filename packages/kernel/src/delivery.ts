@@ -2,6 +2,7 @@ import { ErrorCode, WispError, toWireError, type DeliverRequest, type KillReques
 import type { Answer, Caller, Continuation } from './caller.js';
 import type { KernelContext } from './context.js';
 import type { AnswerHandlers, TimerHandlers } from './dispatch.js';
+import type { Pcb } from './pcb.js';
 import { isReservedEventType } from './syscallArgs.js';
 
 /** A send or routed kill to a moving process is tried this many times, backing off. */
@@ -24,6 +25,25 @@ export class Delivery {
   private readonly held = new Map<string, Held[]>();
 
   constructor(private readonly ctx: KernelContext) {}
+
+  /**
+   * A send by a process here (`sys.send`). Every message to a pid is numbered, so it is taken
+   * once wherever the pid moves: straight into the target's mailbox when it runs here, else by
+   * the pid's subject, retried while the target moves.
+   */
+  send(pcb: Pcb, to: string, event: { type: string }, caller: Caller & { kind: 'proc' }): void {
+    const seq = (pcb.seqOut.get(to) ?? 0) + 1;
+    pcb.seqOut.set(to, seq);
+    const target = this.ctx.procs.get(to);
+    if (target && this.ctx.migrator.takesMessages(to)) {
+      target.seqIn.set(pcb.pid, seq);
+      this.ctx.scheduler.enqueue(target, { ...event, from: pcb.pid } as { type: string });
+      return this.ctx.scheduler.complete(pcb, caller.callId, 'send', { ok: true, value: null });
+    }
+    const subject = this.ctx.subjects.proc(to);
+    const body = { from: pcb.pid, event, seq };
+    this.ctx.request(subject, body, { kind: 'send', caller, subject, body, tries: 0 });
+  }
 
   /** A `deliver` request: a message for a process here, taken once (by its seq), held while it moves, passed on if it just left. */
   onDeliver(req: DeliverRequest & { pid: string }, caller: Caller): void {

@@ -166,7 +166,7 @@ export class Scheduler {
 
   perform(pcb: Pcb, p: Planned): void {
     if (p.kind === 'done') return;
-    if (p.kind === 'syscall') return this.ctx.rest.syscall(pcb, p.call, p.args);
+    if (p.kind === 'syscall') return this.ctx.syscalls.syscall(pcb, p.call, p.args);
     const a = p.action;
     switch (a.type) {
       case 'xstate.raise':
