@@ -14,7 +14,6 @@ import type { Pcb, ProcTimer } from './pcb.js';
 import { MigrationPort } from './migrationPort.js';
 import { Placement } from './placement.js';
 import { Processes } from './processes.js';
-import { KernelRest } from './rest.js';
 import { Scheduler } from './scheduler.js';
 import { Syscalls } from './syscalls.js';
 
@@ -87,8 +86,6 @@ export class KernelContext {
   readonly duties: HomeDuties;
   /** Exec-time placement on idle hosts: migd grants and their leases. */
   readonly placement: Placement;
-  /** The rooms not yet moved out (transitional). */
-  readonly rest: KernelRest;
   /** The kernel as the migration code sees it. */
   readonly port: MigrationPort;
   /** Migration sessions, both sides. */
@@ -106,7 +103,6 @@ export class KernelContext {
     this.files = new FileCalls(this);
     this.duties = new HomeDuties(this);
     this.placement = new Placement(this);
-    this.rest = new KernelRest(this);
     this.port = new MigrationPort(this);
     this.migrator = new Migrator(this.port);
     if (config.machines) {

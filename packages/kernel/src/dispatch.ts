@@ -5,6 +5,7 @@ import { deliveryAnswers, deliveryTimers } from './delivery.js';
 import { fileCallAnswers } from './fileCalls.js';
 import { homeAnswers } from './homeDuties.js';
 import { killAnswers } from './killRouting.js';
+import { migrationAnswers, migrationTimers } from './migrationPort.js';
 import type { ProcTimer } from './pcb.js';
 import { placementAnswers, placementTimers } from './placement.js';
 import { schedulerAnswers, schedulerTimers } from './scheduler.js';
@@ -34,23 +35,14 @@ const plumbingAnswers: AnswerHandlers<'relay' | 'ignore'> = {
   },
 };
 
-/** Transitional: the rooms not yet moved out of the kernel. */
-const restAnswers: AnswerHandlers<'migration'> = {
-  migration: (ctx, k, answer) => ctx.migrator.answered(k, answer),
-};
-
-const restTimers: TimerHandlers<'session'> = {
-  session: (ctx, t) => ctx.migrator.abort(t.pid, null),
-};
-
 /**
  * What happens when an answer comes back, by the kind of its continuation: every room's
  * handlers in one table, so a newcomer finds who handles `fs` by its room, not in a switch.
  */
-const ANSWERS: AnswerHandlers<Continuation['kind']> = { ...plumbingAnswers, ...schedulerAnswers, ...fileCallAnswers, ...deliveryAnswers, ...killAnswers, ...placementAnswers, ...homeAnswers, ...restAnswers };
+const ANSWERS: AnswerHandlers<Continuation['kind']> = { ...plumbingAnswers, ...schedulerAnswers, ...fileCallAnswers, ...deliveryAnswers, ...killAnswers, ...placementAnswers, ...homeAnswers, ...migrationAnswers };
 
 /** What happens when a kernel timer fires, by its kind. */
-const TIMERS: TimerHandlers<ProcTimer['kind']> = { ...schedulerTimers, ...deliveryTimers, ...placementTimers, ...restTimers };
+const TIMERS: TimerHandlers<ProcTimer['kind']> = { ...schedulerTimers, ...deliveryTimers, ...placementTimers, ...migrationTimers };
 
 /** The answer to the request sent with `token` arrived: its continuation's handler takes it. */
 export function onResponse(ctx: KernelContext, token: number, answer: Answer): void {

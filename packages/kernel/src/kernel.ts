@@ -2,6 +2,7 @@ import type { Subjects } from '@wisp/protocol';
 import { KernelContext, type KernelConfig } from './context.js';
 import { onResponse, onTimer } from './dispatch.js';
 import type { Effect, KernelEvent } from './effects.js';
+import { onRequest } from './requests.js';
 import { rebindClosures, viewOf, type KernelView } from './inspect.js';
 
 export type { KernelConfig } from './context.js';
@@ -12,7 +13,11 @@ export { CRASH_EXIT_CODE } from './processes.js';
  * the home host's duties. It is pure — no I/O, no clock: {@link handle} takes an event and
  * queues {@link Effect}s; {@link run} runs process slices. Drain effects with {@link takeEffects}.
  *
- * This class is the kernel's outside; its rooms, one concern each, share a {@link KernelContext}.
+ * This class is the kernel's outside. Inside, rooms of one concern each share a
+ * {@link KernelContext}: `requests.ts` (verbs from the world), `scheduler.ts` (run queue, the
+ * atomic step, page faults), `processes.ts`, `syscalls.ts`, `delivery.ts`, `killRouting.ts`,
+ * `fileCalls.ts`, `homeDuties.ts`, `placement.ts` and `migrationPort.ts`; answers and timers
+ * reach them through the tables in `dispatch.ts`.
  */
 export class Kernel {
   readonly hostId: string;
@@ -52,7 +57,7 @@ export class Kernel {
     this.ctx.now = event.now;
     switch (event.type) {
       case 'request':
-        return this.ctx.rest.onRequest(event.verb, event.body, event.replyTo, event.bytes);
+        return onRequest(this.ctx, event.verb, event.body, event.replyTo, event.bytes);
       case 'response':
         return onResponse(this.ctx, event.token, event.ok ? { ok: true, value: event.value, ...(event.bytes ? { bytes: event.bytes } : {}) } : { ok: false, error: event.error });
       case 'timer':

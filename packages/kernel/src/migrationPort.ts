@@ -2,6 +2,7 @@ import { ErrorCode, WispError, type ProcessImage, type Subjects, type TimerImage
 import type { ProgramRegistry } from '@wisp/proc';
 import type { Answer, Caller, Continuation } from './caller.js';
 import type { KernelContext } from './context.js';
+import type { AnswerHandlers, TimerHandlers } from './dispatch.js';
 import type { Effect, FsOp } from './effects.js';
 import { isBlockingHomeCall } from './homeDuties.js';
 import type { HomeTable } from './homeTable.js';
@@ -164,3 +165,13 @@ export class MigrationPort implements KernelPort {
     return { ok: false, error: { code, message } };
   }
 }
+
+/** The answers migration owns: every step of a session, both sides (see `migration/migrator.ts`). */
+export const migrationAnswers: AnswerHandlers<'migration'> = {
+  migration: (ctx, k, answer) => ctx.migrator.answered(k, answer),
+};
+
+/** The timers migration owns: a target's wait for the commit of a process arriving. */
+export const migrationTimers: TimerHandlers<'session'> = {
+  session: (ctx, t) => ctx.migrator.abort(t.pid, null),
+};
