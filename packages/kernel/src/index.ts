@@ -6,3 +6,4 @@ export { Fifo } from './fifo.js';
 export { isKernelScope, type KernelView } from './inspect.js';
 export { sourceMachine, type SourceContext, type SourceEvent } from './migration/sourceMachine.js';
 export { targetMachine, type TargetEvent } from './migration/targetMachine.js';
+export { hostLifecycle, startHostLifecycle, type HostLifecycle, type HostLifecycleEvent } from './hostLifecycle.js';
