@@ -48,7 +48,8 @@ export class FileCalls {
     }
   }
 
-  fsRequest(caller: Caller & { kind: 'proc' }, op: FsOp, args: unknown[], fd: number | null): void {
+  /** A file call's `fs` effect; its answer comes back to {@link fsAnswered}. */
+  private fsRequest(caller: Caller & { kind: 'proc' }, op: FsOp, args: unknown[], fd: number | null): void {
     this.ctx.fs(op, args, { kind: 'fs', caller, op, fd });
   }
 

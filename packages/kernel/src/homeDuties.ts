@@ -38,10 +38,12 @@ export function isBlockingHomeCall(c: { call: string; args: readonly unknown[] }
 export class HomeDuties {
   constructor(private readonly ctx: KernelContext) {}
 
+  /** `spawn` from a client: a root process homed here (on `req.on` if given). */
   onSpawn(req: SpawnRequest, caller: Caller): void {
     this.spawnAt({ parent: null, program: req.program, version: req.version, args: req.args, on: req.on, tty: req.tty, root: true, stdin: req.stdin }, caller);
   }
 
+  /** `create` from a home: start its child here. */
   onCreate(req: CreateRequest, caller: Caller): void {
     if (req.protocol !== PROTOCOL_VERSION) {
       throw new WispError(ErrorCode.EREFUSED, `protocol ${req.protocol} != ${PROTOCOL_VERSION}`);
@@ -54,6 +56,7 @@ export class HomeDuties {
     this.ctx.answer(caller, { ok: true, value: { pid: req.pid, host: this.ctx.hostId } });
   }
 
+  /** `syscall`: a home call forwarded by the host a process homed here runs on. */
   onForwardedCall(req: SyscallRequest, caller: Caller): void {
     if (homeOf(req.pid) !== this.ctx.hostId) throw new WispError(ErrorCode.EINVAL, `${req.pid} is not at home here`);
     const rec = this.ctx.home.records.get(req.pid);
@@ -76,7 +79,7 @@ export class HomeDuties {
   }
 
   /** Serves a location-dependent call for a process whose home is this host. */
-  homeCall(pid: string, call: SyscallName, args: unknown[], caller: Caller, callId = caller.kind === 'proc' ? caller.callId : undefined): void {
+  private homeCall(pid: string, call: SyscallName, args: unknown[], caller: Caller, callId = caller.kind === 'proc' ? caller.callId : undefined): void {
     const rec = this.ctx.home.records.get(pid);
     switch (call) {
       case 'time':
@@ -127,7 +130,8 @@ export class HomeDuties {
     }
   }
 
-  homeExit(pid: string, code: number): void {
+  /** A process homed here exited: its record keeps the status for a wait, its grant goes back, its console hears of it. */
+  private homeExit(pid: string, code: number): void {
     const rec = this.ctx.home.records.get(pid);
     if (!rec || rec.state === 'exited') return;
     const { tty, root } = rec;
@@ -138,7 +142,8 @@ export class HomeDuties {
     if (done) this.ctx.answer(done.waiter, { ok: true, value: done.reaped });
   }
 
-  spawnAt(
+  /** Allocates the pid and starts the child here, or asks its host to `create` it. */
+  private spawnAt(
     p: { parent: string | null; program: string; version?: string; args: string[]; on?: string; fds?: Record<string, string>; tty?: string; root: boolean; grant?: Grant; stdin?: boolean },
     caller: Caller,
   ): void {
@@ -171,6 +176,7 @@ export class HomeDuties {
     this.ctx.request(this.ctx.subjects.host(on, 'create'), body, { kind: 'create', pid, host: on, caller, ...(streams.length > 0 ? { streams } : {}) });
   }
 
+  /** The host asked to `create` a child answered: the spawn answers its caller. */
   created(k: Extract<Continuation, { kind: 'create' }>, answer: Answer): void {
     const { pid, host, caller } = k;
     const rec = this.ctx.home.records.get(pid);

@@ -92,6 +92,7 @@ export class Placement {
     if (rec?.grant && grantLost(answer, rec.grant.host)) delete rec.grant;
   }
 
+  /** Gives a grant back to migd (fire and forget). */
   releaseGrant(grant: Grant): void {
     this.ctx.request(this.ctx.subjects.migd('release'), { requester: grant.requester, hosts: [grant.host] }, { kind: 'ignore', what: `release of ${grant.host} (held by ${grant.requester})` }, { timeoutMs: MIGD_WAIT_MS });
   }

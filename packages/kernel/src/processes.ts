@@ -55,6 +55,7 @@ export class Processes {
     return 255;
   }
 
+  /** A signal: delivered as `sys.signal` if the program handles it (KILL never is), else the process ends (128 + signal number). */
   signal(pcb: Pcb, signal: Signal): void {
     const event = { type: 'sys.signal', signal };
     if (signal !== 'KILL' && pcb.snapshot.can(event)) {
@@ -66,6 +67,7 @@ export class Processes {
     this.terminate(pcb, 128 + signalNumbers[signal]);
   }
 
+  /** A program that threw, or whose transition failed: its error goes to its console and it ends (EX_SOFTWARE). */
   crash(pcb: Pcb, err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
     this.ctx.log('error', `process ${pcb.pid} (${pcb.program.name}) crashed: ${message}`, { pid: pcb.pid });

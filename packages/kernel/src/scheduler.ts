@@ -46,7 +46,7 @@ export class Scheduler {
   }
 
   /** Drops run-queue entries of processes that ended while queued, so `hasWork` is exact. */
-  dropDeadHeads(): void {
+  private dropDeadHeads(): void {
     for (let head = this.runQueue.peek(); head && (!head.alive || head.frozen || head.faulting); head = this.runQueue.peek()) {
       this.runQueue.shift();
       head.queued = false;
@@ -109,7 +109,7 @@ export class Scheduler {
    * First pass over a transition's actions, inside its memory transaction: runs the program's
    * own actions and resolves syscall arguments (either may read memory, and so fault).
    */
-  prepare(pcb: Pcb, a: ExecutableAction): Planned {
+  private prepare(pcb: Pcb, a: ExecutableAction): Planned {
     const spec = (a.exec as { [SYSCALL]?: SyscallSpec } | undefined)?.[SYSCALL];
     if (spec) return { kind: 'syscall', call: spec.call, args: resolveArgs(spec, a.info) };
     if (!a.type.startsWith('xstate.') && typeof a.exec === 'function') {
@@ -121,7 +121,7 @@ export class Scheduler {
   }
 
   /** A transition touched pages that are not here: fetch them, then deliver its event again. */
-  pageFault(pcb: Pcb, fault: PageFault, redeliver: (() => void) | undefined): void {
+  private pageFault(pcb: Pcb, fault: PageFault, redeliver: (() => void) | undefined): void {
     if (!redeliver) return this.ctx.processes.crash(pcb, new Error(`page fault outside a transition: ${fault.message}`));
     redeliver();
     pcb.faulting = true;
@@ -146,6 +146,7 @@ export class Scheduler {
     this.pagesIn(pcb);
   }
 
+  /** Pages a faulting process waited for are in: it runs again. */
   pagesIn(pcb: Pcb): void {
     pcb.faulting = false;
     this.schedule(pcb);
@@ -157,14 +158,16 @@ export class Scheduler {
     this.ctx.processes.crash(pcb, new Error(`page-in failed: ${error.code} ${error.message}`));
   }
 
-  slice(pcb: Pcb): void {
+  /** One slice: the process takes its next event (results and signals first). */
+  private slice(pcb: Pcb): void {
     const queue = pcb.urgent.length > 0 ? pcb.urgent : pcb.mailbox;
     const event = queue.shift();
     if (!event) return;
     this.step(pcb, () => logicOf(pcb).transition(pcb.snapshot, event, pcb.scope), () => queue.unshift(event));
   }
 
-  perform(pcb: Pcb, p: Planned): void {
+  /** Second pass, once the transition committed: its syscalls and the actions the kernel performs. */
+  private perform(pcb: Pcb, p: Planned): void {
     if (p.kind === 'done') return;
     if (p.kind === 'syscall') return this.ctx.syscalls.syscall(pcb, p.call, p.args);
     const a = p.action;
@@ -185,7 +188,8 @@ export class Scheduler {
     }
   }
 
-  armRaise(pcb: Pcb, p: { event: { type: string }; delay: number | undefined; id?: string }): void {
+  /** A delayed `raise`: a kernel timer (it moves with the process). */
+  private armRaise(pcb: Pcb, p: { event: { type: string }; delay: number | undefined; id?: string }): void {
     // An undelayed raise is already handled inside the transition by xstate (internal queue);
     // xstate still reports it to the executor, so arming a timer would deliver it twice.
     if (typeof p.delay !== 'number') return;
@@ -197,13 +201,15 @@ export class Scheduler {
     this.armTimer({ kind: 'raise', pid: pcb.pid, due: this.ctx.now + p.delay, event: p.event, sendId: p.id }, p.delay, pcb);
   }
 
-  cancelRaise(pcb: Pcb, sendId: string): void {
+  /** `cancel(sendId)`: disarms the delayed raise with that id. */
+  private cancelRaise(pcb: Pcb, sendId: string): void {
     for (const id of pcb.timers) {
       const t = this.ctx.timers.get(id);
       if (t?.kind === 'raise' && t.sendId === sendId) this.disarmTimer(pcb, id);
     }
   }
 
+  /** Arms a timer of `pcb` (a delayed raise, a sleep); returns its id. */
   armTimer(t: ProcTimer, delayMs: number, pcb: Pcb): string {
     const id = this.ctx.nextTimerId('t');
     this.ctx.timers.set(id, t);
@@ -215,17 +221,20 @@ export class Scheduler {
     return id;
   }
 
-  disarmTimer(pcb: Pcb, id: string): void {
+  /** Disarms a timer of `pcb`. */
+  private disarmTimer(pcb: Pcb, id: string): void {
     this.ctx.timers.delete(id);
     pcb.timers.delete(id);
     this.ctx.emit({ type: 'cancelTimer', id });
   }
 
+  /** A message or timer event for the process: to its mailbox, taken when no call is outstanding. */
   enqueue(pcb: Pcb, event: { type: string }): void {
     pcb.mailbox.push(event);
     this.schedule(pcb);
   }
 
+  /** Queues the process to run if it has an event it can take now. */
   schedule(pcb: Pcb): void {
     if (pcb.queued || !pcb.alive || pcb.frozen || pcb.faulting) return;
     if (pcb.urgent.length > 0 || (pcb.outstanding === 0 && pcb.mailbox.length > 0)) {

@@ -54,7 +54,7 @@ export class Syscalls {
   }
 
   /** A call served by this host whatever the process's home: getpid, sleep, grow, send. */
-  localCall(pcb: Pcb, call: SyscallName, args: unknown[], caller: Caller & { kind: 'proc' }): void {
+  private localCall(pcb: Pcb, call: SyscallName, args: unknown[], caller: Caller & { kind: 'proc' }): void {
     switch (call) {
       case 'getpid':
         return this.ctx.scheduler.complete(pcb, caller.callId, call, { ok: true, value: pcb.pid });
