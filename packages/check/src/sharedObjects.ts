@@ -21,8 +21,9 @@ export function isShared(o: object): boolean {
 
 /**
  * Fields a fingerprint leaves out because they never change behaviour, by owner: a kernel's
- * drained effect queue and last clock reading (every event brings `now`), both on its context; the migrator's port
- * and a driver's or process's scope (rebound closures); per-step scratch lists (empty between
+ * drained effect queue and last clock reading (every event brings `now`), both on its context;
+ * the migrator's port (a view of that context, met there anyway); a driver's or process's scope
+ * (rebound closures); per-step scratch lists (empty between
  * steps); an address space's scratch buffers, buffer pool and small-write log (empty between
  * steps; its hints only choose between two equivalent ways of saving a page).
  */
