@@ -1,4 +1,4 @@
-import { Kernel, inspectKernel, plantMachines, rebindKernel, type Effect, type FsOp, type KernelView } from '@wisp/kernel';
+import { Kernel, type Effect, type FsOp, type KernelView } from '@wisp/kernel';
 import type { ProgramRegistry } from '@wisp/proc';
 import type { AnyStateMachine } from 'xstate';
 import { Fingerprinter } from './fingerprint.js';
@@ -86,8 +86,8 @@ export class HostSpace {
 
   /** A freshly booted host (also a restarted one). */
   boot(hostId: string, now: number): HostNode {
-    const kernel = new Kernel({ hostId, cluster: this.setup.cluster, registry: this.setup.registry, callTimeoutMs: this.setup.callTimeoutMs, startedAt: now });
-    if (this.setup.machines) plantMachines(kernel, this.setup.machines);
+    const { cluster, registry, callTimeoutMs, machines } = this.setup;
+    const kernel = new Kernel({ hostId, cluster, registry, callTimeoutMs, startedAt: now, ...(machines ? { machines } : {}) });
     return this.intern(kernel, [], []);
   }
 
@@ -103,7 +103,7 @@ export class HostSpace {
       return hit;
     }
     this.computed++;
-    const kernel = rebindKernel(graphCopy(node.kernel, isShared, freshFields));
+    const kernel = node.kernel.clone((k) => graphCopy(k, isShared, freshFields));
     switch (input.type) {
       case 'request':
         kernel.handle({ type: 'request', verb: input.verb, body: input.body, replyTo: input.replyTo, now, ...(input.bytes ? { bytes: input.bytes } : {}) });
@@ -137,7 +137,7 @@ export class HostSpace {
     const print = this.fp.of([kernel, timers, subs]);
     const known = this.byPrint.get(print);
     if (known) return known;
-    const node: HostNode = { id: ++this.seq, hostId: kernel.hostId, kernel, timers, subs, view: inspectKernel(kernel), hasWork, next: new Map() };
+    const node: HostNode = { id: ++this.seq, hostId: kernel.hostId, kernel, timers, subs, view: kernel.view(), hasWork, next: new Map() };
     this.byPrint.set(print, node);
     return node;
   }

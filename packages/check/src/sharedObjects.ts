@@ -5,7 +5,7 @@ import { ProgramRegistry } from '@wisp/proc';
 /**
  * What a copy of a host or file server shares with the original instead of copying: program
  * code (machines, their state nodes, programs, the registry), xstate's inert actors, and the
- * scopes whose closures `rebindKernel` replaces. All of it is immutable while the checker runs.
+ * scopes whose closures `Kernel.clone` replaces. All of it is immutable while the checker runs.
  */
 export function isShared(o: object): boolean {
   return (
@@ -21,13 +21,14 @@ export function isShared(o: object): boolean {
 
 /**
  * Fields a fingerprint leaves out because they never change behaviour, by owner: a kernel's
- * drained effect queue and last clock reading (every event brings `now`); the migrator's port
- * and a driver's or process's scope (rebound closures); per-step scratch lists (empty between
+ * drained effect queue and last clock reading (every event brings `now`), both on its context;
+ * the migrator's port (a view of that context, met there anyway); a driver's or process's scope
+ * (rebound closures); per-step scratch lists (empty between
  * steps); an address space's scratch buffers, buffer pool and small-write log (empty between
  * steps; its hints only choose between two equivalent ways of saving a page).
  */
 const SKIPPED: Record<string, Set<string>> = {
-  Kernel: new Set(['effects', 'now']),
+  KernelContext: new Set(['effects', 'now']),
   Migrator: new Set(['k']),
   MachineDriver: new Set(['collected', 'scope']),
   PagedAddressSpace: new Set(['pool', 'scratch', 'scratchView', 'alloc', 'words']),

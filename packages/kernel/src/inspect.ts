@@ -1,22 +1,21 @@
-import type { AnyStateMachine } from 'xstate';
-import type { HomeRecord } from './homeTable.js';
-import type { Kernel } from './kernel.js';
+import type { HomeTable, HomeRecord } from './homeTable.js';
 import type { MachineDriver } from './migration/machineDriver.js';
 import type { Migrator } from './migration/migrator.js';
 import type { Pcb, ProcScope } from './pcb.js';
 
 /**
- * A read-only, plain-data view of a kernel for a model checker's invariants: which processes it
- * holds and runs, its migration sessions, and its home records. Built from the kernel's private
- * state; nothing in it aliases the kernel.
+ * A read-only, plain-data view of a kernel for a model checker's invariants and for tests:
+ * which processes it holds and runs, its migration sessions, and its home records. Nothing in
+ * it aliases the kernel (see `Kernel.view`).
  */
 export interface KernelView {
   hostId: string;
   /**
    * Processes in the process table: running here unless `frozen`; `thawing`: frozen only until a
-   * flush of its pages that an aborted migration left in flight ends.
+   * flush of its pages that an aborted migration left in flight ends. `fds`: its open fds ≥ 3
+   * and their streams.
    */
-  procs: Array<{ pid: string; home: string; frozen: boolean; thawing: boolean; faulting: boolean; outstanding: number; runnable: boolean; state: string; done: boolean }>;
+  procs: Array<{ pid: string; home: string; frozen: boolean; thawing: boolean; faulting: boolean; outstanding: number; runnable: boolean; state: string; done: boolean; fds: Array<[number, string]> }>;
   /** Source sessions: pid → state of its source machine, and the target. */
   sources: Array<{ pid: string; to: string; state: string }>;
   /** Target sessions: pid → state of its target machine, and whether the image is here. */
@@ -29,22 +28,23 @@ export interface KernelView {
   pending: number;
 }
 
-/** The kernel's private parts, as this module reads them. */
-interface KernelInternals {
-  procs: Map<string, Pcb>;
-  home: { records: Map<string, HomeRecord> };
-  pending: Map<number, unknown>;
-  migrator: Migrator;
-  port(): unknown;
+/** The parts of a kernel a view and a copy are made from. */
+export interface KernelParts {
+  readonly hostId: string;
+  readonly procs: ReadonlyMap<string, Pcb>;
+  readonly home: HomeTable;
+  readonly pending: ReadonlyMap<number, unknown>;
+  readonly migrator: Migrator;
 }
 
+/**
+ * The migrator's session tables, which it keeps private. (`migration/` is being rewritten to
+ * give the migrator a view of its own; until then this is the one place that reads them.)
+ */
 interface MigratorInternals {
-  k: unknown;
   sources: Map<string, { to: string; driver: MachineDriver }>;
-  targets: Map<string, { from: string; driver: MachineDriver; image: unknown }>;
-  residual: Map<string, unknown>;
+  targets: Map<string, { from: string; driver: MachineDriver; image: unknown; pcb?: Pcb | null }>;
   thawAfterFlush: Set<string>;
-  machines?: { source: AnyStateMachine; target: AnyStateMachine };
 }
 
 interface DriverInternals {
@@ -52,22 +52,20 @@ interface DriverInternals {
   collected: Array<{ type: string; context: unknown; event: unknown }>;
 }
 
-const internals = (k: Kernel) => k as unknown as KernelInternals;
-const migratorOf = (k: Kernel) => internals(k).migrator as unknown as MigratorInternals;
+const sessionsOf = (m: Migrator) => m as unknown as MigratorInternals;
 
-/** A plain-data view of `kernel` (see {@link KernelView}). */
-export function inspectKernel(kernel: Kernel): KernelView {
-  const k = internals(kernel);
-  const m = migratorOf(kernel);
+/** A plain-data view of a kernel's parts (see {@link KernelView}). */
+export function viewOf(k: KernelParts): KernelView {
+  const m = sessionsOf(k.migrator);
   const residual = new Set<string>();
   const procs: KernelView['procs'] = [];
   for (const p of k.procs.values()) {
     if (p.lazyFrom) residual.add(p.lazyFrom);
     const runnable = !p.frozen && !p.faulting && (p.urgent.length > 0 || (p.outstanding === 0 && p.mailbox.length > 0));
-    procs.push({ pid: p.pid, home: p.home, frozen: p.frozen, thawing: m.thawAfterFlush.has(p.pid), faulting: p.faulting, outstanding: p.outstanding, runnable, state: JSON.stringify(p.snapshot?.value ?? null), done: p.snapshot?.status === 'done' });
+    procs.push({ pid: p.pid, home: p.home, frozen: p.frozen, thawing: m.thawAfterFlush.has(p.pid), faulting: p.faulting, outstanding: p.outstanding, runnable, state: JSON.stringify(p.snapshot?.value ?? null), done: p.snapshot?.status === 'done', fds: [...p.fds] });
   }
   return {
-    hostId: kernel.hostId,
+    hostId: k.hostId,
     procs,
     sources: [...m.sources].map(([pid, s]) => ({ pid, to: s.to, state: s.driver.state })),
     targets: [...m.targets].map(([pid, t]) => ({ pid, from: t.from, state: t.driver.state, hasImage: t.image !== null })),
@@ -79,37 +77,22 @@ export function inspectKernel(kernel: Kernel): KernelView {
 
 /**
  * After a structural copy of a kernel (every object copied, functions shared), points the
- * closures that capture kernel state back at the copy: the migration port, each process's
- * action collector, each session driver's collector. Without this the copy would report its
- * actions to the original. Returns the kernel.
+ * closures that capture kernel state back at the copy: each process's action collector, each
+ * session driver's collector. Without this the copy would report its actions to the original.
  */
-export function rebindKernel(kernel: Kernel): Kernel {
-  const k = internals(kernel);
-  const m = migratorOf(kernel);
-  m.k = k.port();
+export function rebindClosures(k: KernelParts): void {
+  const m = sessionsOf(k.migrator);
   for (const pcb of k.procs.values()) rebindPcb(pcb);
   for (const s of m.sources.values()) rebindDriver(s.driver);
   for (const t of m.targets.values()) {
     rebindDriver(t.driver);
-    const held = (t as { pcb?: Pcb | null }).pcb;
-    if (held) rebindPcb(held);
+    if (t.pcb) rebindPcb(t.pcb);
   }
-  return kernel;
 }
 
-/** True for objects a structural copy of a kernel shares rather than copies (their closures are rebound by {@link rebindKernel}). */
+/** True for objects a structural copy of a kernel shares rather than copies (their closures are rebound by `Kernel.clone`). */
 export function isKernelScope(o: object): boolean {
   return typeof (o as { actionExecutor?: unknown }).actionExecutor === 'function';
-}
-
-/**
- * Replaces the protocol machines a kernel's migration sessions run (the real ones by default):
- * a checker's tests plant a buggy copy this way to show the checker finds it.
- */
-export function plantMachines(kernel: Kernel, machines: { source?: AnyStateMachine; target?: AnyStateMachine }): void {
-  const m = migratorOf(kernel);
-  if (!m.machines) throw new Error('this kernel cannot take planted machines');
-  m.machines = { source: machines.source ?? m.machines.source, target: machines.target ?? m.machines.target };
 }
 
 function rebindPcb(pcb: Pcb): void {

@@ -11,10 +11,10 @@ function sim(fs: SimFs): SimCluster {
   return new SimCluster({ hosts: ['h1', 'h2'], registry: allPrograms(), fs });
 }
 
-/** The fd table of a process running on `host` (kernel internals, for the test only). */
+/** The fd table of a process running on `host`. */
 function fdsOf(s: SimCluster, host: string, pid: string): Map<number, string> | undefined {
-  const procs = (s.kernel(host) as unknown as { procs: Map<string, { fds: Map<number, string> }> }).procs;
-  return procs.get(pid)?.fds;
+  const p = s.kernel(host).view().procs.find((q) => q.pid === pid);
+  return p ? new Map(p.fds) : undefined;
 }
 
 /** Runs `script` with `steps` homed on h1 (running on `on`); returns its results and the child's. */

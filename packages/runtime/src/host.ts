@@ -18,7 +18,7 @@ import {
   unwrapReply,
 } from '@wisp/protocol';
 import type { ProgramRegistry } from '@wisp/proc';
-import { Kernel, type Effect, type FsOp, type KernelEvent } from '@wisp/kernel';
+import { Kernel, startHostLifecycle, type Effect, type FsOp, type HostLifecycle, type KernelEvent } from '@wisp/kernel';
 import { systemClock, systemTimers, type Clock, type Timers } from './clock.js';
 import type { ClusterEvent } from './clusterEvents.js';
 import { HostLease } from './hostLease.js';
@@ -108,6 +108,8 @@ export class Host {
   readonly edge: NatsEdge;
   private readonly fs: HostFs | undefined;
   private readonly durable: Durable | null;
+  /** Booting, serving, evicting, disconnected, stopping, stopped (see `hostLifecycle` in `@wisp/kernel`). */
+  private readonly life: HostLifecycle;
   private pumping = false;
   private pumpQueued = false;
   private stopped = false;
@@ -139,6 +141,12 @@ export class Host {
     });
     this.inbox = new ReplyInbox(this.nc, this.edge);
     this.fs = opts.fs;
+    this.life = startHostLifecycle(() => this.feed({ type: 'request', verb: 'evict', body: {}, replyTo: null, now: this.clock.now() }));
+  }
+
+  /** Where the host is in its lifecycle: `booting`, `serving`, `evicting`, `disconnected`, `stopping` or `stopped`. */
+  get state(): string {
+    return String(this.life.getSnapshot().value);
   }
 
   /** Starts a host and waits until the server has its subscriptions. */
@@ -170,11 +178,13 @@ export class Host {
     host.subs.push(host.nc.subscribe(s.hostAll(host.id), { callback: onHostMsg }));
     host.subs.push(host.nc.subscribe(s.hosts('*'), { callback: onHostMsg }));
     await host.nc.flush();
+    host.life.send({ type: 'subscribed' });
+    host.watchConnection().catch((err: unknown) => host.log.warn({ err }, 'connection status ended'));
     if (opts.owner) {
       host.owner = await OwnerActivity.start({ host: host.id, nc: host.nc, subjects: s, clock: host.clock, log: host.log, edge: host.edge }, opts.owner);
       // The owner is back: every foreign process goes home (DESIGN §7), each a normal migration.
       host.owner.input$.subscribe(() => {
-        if (host.kernel.foreignCount > 0) host.feed({ type: 'request', verb: 'evict', body: {}, replyTo: null, now: host.clock.now() });
+        host.life.send({ type: 'evict', foreign: host.kernel.foreignCount });
       });
     }
     host.log.info({ programs: opts.registry.list().length }, 'host up');
@@ -185,6 +195,7 @@ export class Host {
   /** Stops serving: unsubscribes and disarms timers. Processes here are lost (no eviction yet). */
   async stop(): Promise<void> {
     if (this.stopped) return;
+    this.life.send({ type: 'stop' });
     this.owner?.stop();
     this.publishEvent('host.down', {});
     this.stopped = true;
@@ -196,6 +207,16 @@ export class Host {
     this.events.complete();
     await this.nc.flush().catch(() => undefined);
     await this.durable?.lease.release();
+    this.life.send({ type: 'stopped' });
+  }
+
+  /** Tells the lifecycle when the connection to NATS drops and comes back, until the host stops. */
+  private async watchConnection(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (this.stopped) return;
+      if (s.type === 'disconnect') this.life.send({ type: 'disconnected' });
+      else if (s.type === 'reconnect') this.life.send({ type: 'reconnected' });
+    }
   }
 
   private onMessage(msg: Msg): void {
@@ -308,6 +329,7 @@ export class Host {
           break;
         case 'event':
           this.publishEvent(e.kind, e.data);
+          if (e.kind === 'host.evicted') this.life.send({ type: 'evicted' });
           break;
         case 'fs':
           this.fsOp(e.token, e.op, e.args);
