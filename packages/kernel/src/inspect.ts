@@ -1,7 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import type { HomeRecord } from './homeTable.js';
 import type { Kernel } from './kernel.js';
-import type { MachineDriver } from './migration/machineDriver.js';
+import type { KernelPort } from './migration/kernelPort.js';
 import type { Migrator } from './migration/migrator.js';
 import type { Pcb, ProcScope } from './pcb.js';
 
@@ -38,39 +38,26 @@ interface KernelInternals {
   port(): unknown;
 }
 
-interface MigratorInternals {
-  k: unknown;
-  sources: Map<string, { to: string; driver: MachineDriver }>;
-  targets: Map<string, { from: string; driver: MachineDriver; image: unknown }>;
-  residual: Map<string, unknown>;
-  thawAfterFlush: Set<string>;
-  machines?: { source: AnyStateMachine; target: AnyStateMachine };
-}
-
-interface DriverInternals {
-  scope: Record<string, unknown> & { actionExecutor: (a: { type: string; info: { context: unknown; event: unknown } }) => void };
-  collected: Array<{ type: string; context: unknown; event: unknown }>;
-}
-
 const internals = (k: Kernel) => k as unknown as KernelInternals;
-const migratorOf = (k: Kernel) => internals(k).migrator as unknown as MigratorInternals;
+const migratorOf = (k: Kernel) => internals(k).migrator;
 
 /** A plain-data view of `kernel` (see {@link KernelView}). */
 export function inspectKernel(kernel: Kernel): KernelView {
   const k = internals(kernel);
-  const m = migratorOf(kernel);
+  const m = migratorOf(kernel).view();
+  const thawing = new Set(m.thawing);
   const residual = new Set<string>();
   const procs: KernelView['procs'] = [];
   for (const p of k.procs.values()) {
     if (p.lazyFrom) residual.add(p.lazyFrom);
     const runnable = !p.frozen && !p.faulting && (p.urgent.length > 0 || (p.outstanding === 0 && p.mailbox.length > 0));
-    procs.push({ pid: p.pid, home: p.home, frozen: p.frozen, thawing: m.thawAfterFlush.has(p.pid), faulting: p.faulting, outstanding: p.outstanding, runnable, state: JSON.stringify(p.snapshot?.value ?? null), done: p.snapshot?.status === 'done' });
+    procs.push({ pid: p.pid, home: p.home, frozen: p.frozen, thawing: thawing.has(p.pid), faulting: p.faulting, outstanding: p.outstanding, runnable, state: JSON.stringify(p.snapshot?.value ?? null), done: p.snapshot?.status === 'done' });
   }
   return {
     hostId: kernel.hostId,
     procs,
-    sources: [...m.sources].map(([pid, s]) => ({ pid, to: s.to, state: s.driver.state })),
-    targets: [...m.targets].map(([pid, t]) => ({ pid, from: t.from, state: t.driver.state, hasImage: t.image !== null })),
+    sources: m.sources,
+    targets: m.targets,
     home: [...k.home.records.values()].map((r) => ({ pid: r.pid, host: r.host, state: r.state, ...(r.code !== undefined ? { code: r.code } : {}) })),
     residual: [...residual],
     pending: k.pending.size,
@@ -85,15 +72,8 @@ export function inspectKernel(kernel: Kernel): KernelView {
  */
 export function rebindKernel(kernel: Kernel): Kernel {
   const k = internals(kernel);
-  const m = migratorOf(kernel);
-  m.k = k.port();
   for (const pcb of k.procs.values()) rebindPcb(pcb);
-  for (const s of m.sources.values()) rebindDriver(s.driver);
-  for (const t of m.targets.values()) {
-    rebindDriver(t.driver);
-    const held = (t as { pcb?: Pcb | null }).pcb;
-    if (held) rebindPcb(held);
-  }
+  k.migrator.rebind(k.port() as KernelPort, rebindPcb);
   return kernel;
 }
 
@@ -108,7 +88,6 @@ export function isKernelScope(o: object): boolean {
  */
 export function plantMachines(kernel: Kernel, machines: { source?: AnyStateMachine; target?: AnyStateMachine }): void {
   const m = migratorOf(kernel);
-  if (!m.machines) throw new Error('this kernel cannot take planted machines');
   m.machines = { source: machines.source ?? m.machines.source, target: machines.target ?? m.machines.target };
 }
 
@@ -116,10 +95,4 @@ function rebindPcb(pcb: Pcb): void {
   const actions = pcb.actions;
   const scope: ProcScope = { ...pcb.scope, actionExecutor: (a) => void actions.push(a) };
   (pcb as { scope: ProcScope }).scope = scope;
-}
-
-function rebindDriver(driver: MachineDriver): void {
-  const d = driver as unknown as DriverInternals;
-  const collected = d.collected;
-  d.scope = { ...d.scope, actionExecutor: (a) => void collected.push({ type: a.type, context: a.info.context, event: a.info.event }) };
 }

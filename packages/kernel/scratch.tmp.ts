@@ -1,0 +1,14 @@
+import { transition, initialTransition } from 'xstate';
+import { sourceMachine } from './src/migration/sourceMachine.ts';
+let [s, a] = initialTransition(sourceMachine, { pid: 'h1-1', to: 'h2', strategy: 'flush' });
+const show = (l: string) => console.log(l, JSON.stringify(s.value), a.map((x) => x.type).filter((t) => !t.startsWith('xstate')).join(','));
+show('init');
+const step = (e: any) => { [s, a] = transition(sourceMachine, s, e); show(e.type + (e.step ? ':' + e.step : '')); };
+step({ type: 'frozen', at: 5 });
+step({ type: 'sent', requests: 1, inPlace: true });
+step({ type: 'answer', step: 'flush', result: { ok: true, value: {} } });
+step({ type: 'sent', requests: 0 });
+step({ type: 'answer', step: 'transfer', result: { ok: true, value: {} } });
+step({ type: 'answer', step: 'commit', result: { ok: false, error: { code: 'ETIMEDOUT', message: 'x' } } });
+step({ type: 'answer', step: 'commit', result: { ok: false, error: { code: 'EHOSTUNREACH', message: 'x' } } });
+console.log(s.context);
