@@ -4,5 +4,6 @@ export type { Continuation, Caller, Answer } from './caller.js';
 export { HomeTable, type HomeRecord, type Reaped } from './homeTable.js';
 export { Fifo } from './fifo.js';
 export { inspectKernel, rebindKernel, isKernelScope, plantMachines, type KernelView } from './inspect.js';
-export { sourceMachine, type SourceContext, type SourceEvent } from './migration/sourceMachine.js';
-export { targetMachine, type TargetEvent } from './migration/targetMachine.js';
+export { sourceMachine, COMMIT_TRIES, type SourceContext, type SourceEvent, type SourceStep } from './migration/sourceMachine.js';
+export { targetMachine, offerRefusal, lateCommitRefusal, type TargetEvent } from './migration/targetMachine.js';
+export { statePath } from './migration/machineDriver.js';
