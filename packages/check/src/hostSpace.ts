@@ -1,4 +1,5 @@
-import { Kernel, inspectKernel, plantMachines, rebindKernel, type Effect, type FsOp, type KernelView } from '@wisp/kernel';
+import { Kernel, inspectKernel, rebindKernel, type Effect, type FsOp, type KernelView } from '@wisp/kernel';
+import { plantMachines } from '@wisp/kernel/internal';
 import type { ProgramRegistry } from '@wisp/proc';
 import type { AnyStateMachine } from 'xstate';
 import { Fingerprinter } from './fingerprint.js';

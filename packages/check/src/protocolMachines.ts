@@ -55,7 +55,11 @@ export function sourceSpec(strategy: Strategy, machine: AnyStateMachine = source
     invariants: [
       everyStateCanEnd(),
       finalsAbsorb(),
-      { name: 'frozen before flushing', edge: (e) => (top(e.to) === 'flushing' && top(e.from) !== 'flushing' && top(e.from) !== 'freezing' ? `flushing entered from ${state(e.from)}` : null) },
+      {
+        // (A state invariant: an eventless skip would leave no edge into `flushing` to catch.)
+        name: 'frozen before flushing',
+        state: (s) => (['flushing', 'transferring', 'committing', 'done'].includes(top(s)) && (s.context as SourceContext).frozenAt === 0 ? `${state(s)} before the process froze` : null),
+      },
       {
         name: 'commit only behind the image, or again after a timeout',
         edge: (e) => {

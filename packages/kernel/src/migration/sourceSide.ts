@@ -99,7 +99,7 @@ export function performSource(m: SourceHost, s: SourceSession, a: MachineAction)
       if (pcb?.alive) k.thaw(pcb);
       return;
     case 'report':
-      return report(m, s, c);
+      return report(m, s, c, 'aborted');
   }
 }
 
@@ -151,7 +151,7 @@ function finish(m: SourceHost, s: SourceSession, pcb: Pcb, c: SourceContext): vo
   const home = homeOf(s.pid);
   if (home === k.hostId) m.located(s.pid, c.to);
   else if (home !== c.to) k.request(k.subjects.host(home, 'located'), { pid: s.pid, host: c.to }, { kind: 'ignore', what: `telling ${home} that ${s.pid} is on ${c.to}` });
-  report(m, s, c);
+  report(m, s, c, 'committed');
 }
 
 /** Undoes what reached the target: its streams come back, its session is dropped; precopied pages are written back. */
@@ -170,9 +170,9 @@ function undo(m: SourceHost, s: SourceSession, pcb: Pcb | undefined, c: SourceCo
 }
 
 /** The move ended: messages held for the process go on, the record goes out, the requester is answered. */
-function report(m: SourceHost, s: SourceSession, c: SourceContext): void {
+function report(m: SourceHost, s: SourceSession, c: SourceContext, outcome: MigrationRecord['outcome']): void {
   const k = m.k;
-  const outcome: MigrationRecord['outcome'] = c.error ? 'aborted' : 'committed';
+  const error = outcome === 'aborted' ? (c.error ?? { code: ErrorCode.EIO, message: 'aborted' }) : null;
   k.moveEnded(s.pid);
   const now = k.now();
   const record: MigrationRecord = {
@@ -181,7 +181,7 @@ function report(m: SourceHost, s: SourceSession, c: SourceContext): void {
     to: c.to,
     strategy: c.strategy,
     outcome,
-    ...(c.error ? { error: c.error } : {}),
+    ...(error ? { error } : {}),
     freezeMs: c.frozenAt > 0 ? hundredths(now - c.frozenAt) : 0,
     totalMs: hundredths(now - c.startedAt),
     bytes: c.bytes,
@@ -192,7 +192,7 @@ function report(m: SourceHost, s: SourceSession, c: SourceContext): void {
   };
   k.event('proc.migrated', record);
   m.sessionEnded(s.pid, outcome);
-  k.log(outcome === 'committed' ? 'info' : 'warn', `migration of ${s.pid} to ${c.to} ${outcome}${c.error ? `: ${c.error.message}` : ''}`, { pid: s.pid });
+  k.log(outcome === 'committed' ? 'info' : 'warn', `migration of ${s.pid} to ${c.to} ${outcome}${error ? `: ${error.message}` : ''}`, { pid: s.pid });
   k.answer(s.requester, { ok: true, value: record });
 }
 
