@@ -14,7 +14,8 @@ const SOURCE_EVENTS: EventObject[] = [
   { type: 'sent', requests: 0 } as EventObject,
   { type: 'sent', requests: 1, pages: 1000, inPlace: true } as EventObject,
   { type: 'sent', requests: 2, pages: 2 } as EventObject,
-  { type: 'frozen', at: 1 } as EventObject,
+  { type: 'frozen', at: 1, dirtyPages: 0, streams: 0 } as EventObject,
+  { type: 'frozen', at: 1, dirtyPages: 3, streams: 2 } as EventObject,
   // After a round of 1000 pages: converging (a tenth re-dirtied), not (nearly all), and none.
   { type: 'measured', dirtyPages: 100 } as EventObject,
   { type: 'measured', dirtyPages: 900 } as EventObject,
@@ -27,15 +28,15 @@ const SOURCE_EVENTS: EventObject[] = [
 const state = (s: { value: unknown }) => statePath(s.value);
 const top = (s: { value: unknown }) => state(s).split('.')[0]!;
 const answerOf = (e: EventObject) => (e.type === 'answer' ? (e as unknown as { step: string; result: { ok: boolean; error?: { code: string } } }) : null);
-const ctx = (s: { context: unknown }) => s.context as { rounds: number; maxRounds: number; roundPages: number; commitTries: number; transferred: boolean };
+const ctx = (s: { context: unknown }) => s.context as { rounds: number; maxRounds: number; roundPages: number; commitRetries: number; transferred: boolean };
 /**
  * A source state by what decides its future: the counters that only feed the record (bytes,
  * pages, times) and the text of errors are left out, and a final state is only its name.
  */
 const sourceKey = (s: AnyMachineSnapshot) => {
   const c = s.context as SourceContext;
-  if (s.status === 'done') return JSON.stringify([s.value, c.unconfirmed]);
-  return JSON.stringify([s.value, c.offer, c.waiting, c.stepError !== null, c.flushInFlight, c.moved.length, c.transferred, c.transferError !== null, c.commitTries, c.rounds, c.roundPages]);
+  if (s.status === 'done') return JSON.stringify([s.value, c.record.unconfirmed]);
+  return JSON.stringify([s.value, c.offer, c.waiting, c.stepError !== null, c.flushInFlight, c.moved.length, c.transferred, c.transferError !== null, c.commitRetries, c.streams, c.rounds, c.roundPages]);
 };
 
 /**
@@ -58,7 +59,7 @@ export function sourceSpec(strategy: Strategy, machine: AnyStateMachine = source
       {
         // (A state invariant: an eventless skip would leave no edge into `flushing` to catch.)
         name: 'frozen before flushing',
-        state: (s) => (['flushing', 'transferring', 'committing', 'done'].includes(top(s)) && (s.context as SourceContext).frozenAt === 0 ? `${state(s)} before the process froze` : null),
+        state: (s) => (['flushing', 'transferring', 'committing', 'done'].includes(top(s)) && (s.context as SourceContext).record.frozenAt === 0 ? `${state(s)} before the process froze` : null),
       },
       {
         name: 'commit only behind the image, or again after a timeout',
@@ -81,8 +82,8 @@ export function sourceSpec(strategy: Strategy, machine: AnyStateMachine = source
         edge: (e) => {
           const a = answerOf(e.event);
           if (top(e.from) !== 'committing' || a?.step !== 'commit') return null;
-          const timedOut = a.result.error?.code === 'ETIMEDOUT' || (a.result.error?.code === 'EHOSTUNREACH' && ctx(e.from).commitTries > 1 && ctx(e.from).transferred);
-          return timedOut && (e.actions.includes('thaw') || top(e.to) === 'aborted') ? `commit ${a.result.error?.code} after ${ctx(e.from).commitTries} tries led to ${state(e.to)}` : null;
+          const timedOut = a.result.error?.code === 'ETIMEDOUT' || (a.result.error?.code === 'EHOSTUNREACH' && ctx(e.from).commitRetries > 0 && ctx(e.from).transferred);
+          return timedOut && (e.actions.includes('thaw') || top(e.to) === 'aborted') ? `commit ${a.result.error?.code} after ${ctx(e.from).commitRetries} retries led to ${state(e.to)}` : null;
         },
       },
       {

@@ -32,11 +32,12 @@ function session(strategy: Strategy) {
 const ok = (step: SourceStep, stream?: string): SourceEvent => ({ type: 'answer', step, ...(stream ? { stream } : {}), result: { ok: true, value: {} } });
 const err = (step: SourceStep, code: string): SourceEvent => ({ type: 'answer', step, result: { ok: false, error: { code: code as never, message: code } } });
 
+const frozen = (dirtyPages = 0, streams = 0): SourceEvent => ({ type: 'frozen', at: 1, dirtyPages, streams });
+
 /** A flush session brought to the point where the image and the commit are on their way. */
 function committing() {
-  const s = session('flush').send({ type: 'frozen', at: 1 }).send({ type: 'sent', requests: 0 });
-  expect(s.effects).toEqual(['moveStreams']);
-  s.send({ type: 'sent', requests: 0 });
+  // Nothing to write or move (a null process): straight from the freeze to the image.
+  const s = session('flush').send(frozen());
   expect(s.state).toBe('committing');
   // Pipelined: the image and the commit leave in the same step.
   expect(s.effects).toEqual(['sendImage', 'sendCommit']);
@@ -60,7 +61,7 @@ describe('source machine: precopy rounds', () => {
       { dirtyPages: 6000, sentPages: 65536 },
       { dirtyPages: 900, sentPages: 6000 },
     ]);
-    expect(s.state).toBe('precopying.round.sending');
+    expect(s.state).toBe('precopying.round');
     expect(s.context.rounds).toBe(3);
   });
 
@@ -85,6 +86,16 @@ describe('source machine: precopy rounds', () => {
     expect(bounded.context.rounds).toBe(4);
   });
 
+  test('precopy sends the last dirty pages after the freeze, then the streams', () => {
+    const s = precopy([{ dirtyPages: 0, sentPages: 10 }]).send(frozen(5, 1));
+    expect(s.state).toBe('flushing.writing');
+    s.send({ type: 'sent', requests: 1, pages: 5 }).send(ok('pages'));
+    expect(s.effects).toEqual(['moveStreams']);
+    s.send({ type: 'sent', requests: 1 }).send(ok('move', 'f1'));
+    expect(s.state).toBe('committing');
+    expect(s.context.moved).toEqual(['f1']);
+  });
+
   test('precopy waits for the offer; a refusal aborts before any page goes', () => {
     const s = session('precopy');
     expect(s.state).toBe('negotiating');
@@ -100,7 +111,7 @@ describe('source machine: the commit', () => {
     const s = committing().send(ok('transfer')).send(ok('commit'));
     expect(s.done).toBe(true);
     expect(s.effects).toEqual(['finish']);
-    expect(s.context.unconfirmed).toBe(false);
+    expect(s.context.record.unconfirmed).toBe(false);
   });
 
   test(`timed out: sent again, and after the last try unconfirmed — never resumed here`, () => {
@@ -109,11 +120,11 @@ describe('source machine: the commit', () => {
     expect(s.effects).toEqual(['sendCommit']);
     s.send(err('commit', 'ETIMEDOUT'));
     expect(s.effects).toEqual(['sendCommit']);
-    expect(s.context.commitTries).toBe(3);
+    expect(s.context.commitRetries).toBe(2);
     s.send(err('commit', 'ETIMEDOUT'));
     expect(s.done).toBe(true);
     expect(s.effects).toEqual(['logUnconfirmed', 'finish']);
-    expect(s.context.unconfirmed).toBe(true);
+    expect(s.context.record.unconfirmed).toBe(true);
   });
 
   test('no responders after a timed-out try, the image acknowledged: unconfirmed (the target may have run it and crashed)', () => {
@@ -149,7 +160,7 @@ describe('source machine: pipelined offer and multi-request steps', () => {
   });
 
   test('copy: the offer refused once the image is on its way leaves the verdict to the commit', () => {
-    const s = session('copy').send({ type: 'frozen', at: 1 }).send({ type: 'sent', requests: 0 });
+    const s = session('copy').send(frozen());
     expect(s.effects).toEqual(['sendAllPages']);
     s.send({ type: 'sent', requests: 0 });
     expect(s.state).toBe('committing');
@@ -158,16 +169,20 @@ describe('source machine: pipelined offer and multi-request steps', () => {
   });
 
   test('one stream move fails: the step waits for every answer, then aborts, and takes back the one that moved', () => {
-    const s = session('flush').send({ type: 'frozen', at: 1 }).send({ type: 'sent', requests: 0 }).send({ type: 'sent', requests: 2 });
+    const s = session('flush').send(frozen(0, 2));
+    expect(s.effects).toEqual(['moveStreams']);
+    s.send({ type: 'sent', requests: 2 });
     s.send(err('move', 'EIO'));
-    expect(s.state).toBe('transferring.streams.waiting');
+    expect(s.state).toBe('transferring.streams');
     s.send(ok('move', 'f1'));
     expect(s.effects).toEqual(['undo', 'thaw', 'report']);
     expect(s.context.moved).toEqual(['f1']);
   });
 
   test('aborted while its frames are written out: reported now, thawed only when the write ends', () => {
-    const s = session('flush').send({ type: 'frozen', at: 1 }).send({ type: 'sent', requests: 1, pages: 3, inPlace: true });
+    const s = session('flush').send(frozen(3));
+    expect(s.effects).toEqual(['writeOut']);
+    s.send({ type: 'sent', requests: 1, pages: 3, inPlace: true });
     s.send({ type: 'failed', error: { code: 'ESRCH', message: 'killed' } });
     expect(s.state).toBe('abortedMidFlush');
     expect(s.effects).toEqual(['undo', 'report']);

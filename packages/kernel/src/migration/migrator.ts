@@ -6,7 +6,7 @@ import type { KernelPort } from './kernelPort.js';
 import { LazyPages, hundredths } from './lazyPages.js';
 import { MachineDriver, type MachineAction } from './machineDriver.js';
 import { sourceMachine, type SourceEvent, type SourceInput, type SourceStep } from './sourceMachine.js';
-import { backingFileOf, performSource, type SourceHost, type SourceSession } from './sourceSide.js';
+import { backingFileOf, frozen, performSource, type SourceHost, type SourceSession } from './sourceSide.js';
 import { lateCommitRefusal, offerRefusal, targetMachine, type TargetEvent, type TargetInput } from './targetMachine.js';
 import { performTarget, type PageBatch, type TargetHost, type TargetSession } from './targetSide.js';
 
@@ -162,7 +162,7 @@ export class Migrator implements SourceHost, TargetHost {
   /** A call of a frozen process finished: maybe it can move now. */
   callDone(pcb: Pcb): void {
     const s = this.sources.get(pcb.pid);
-    if (s && s.driver.state === 'freezing' && this.k.quickCallsOpen(pcb) === 0) this.feedSource(s, { type: 'frozen', at: this.k.now() });
+    if (s && s.driver.state === 'freezing' && this.k.quickCallsOpen(pcb) === 0) this.feedSource(s, frozen(this.k, pcb));
   }
 
   /** Forgets the backing file of a process that exited. */

@@ -8,9 +8,24 @@ export type SourceStep = 'offer' | 'pages' | 'flush' | 'owed' | 'move' | 'transf
 /** How often the commit is sent when the target does not answer (it may have it already). */
 export const COMMIT_TRIES = 3;
 
-/** What a source-side migration session knows: its whole status (the driver keeps no flags beside it). */
+/** What the migration record reports, gathered as the session goes. */
+export interface SourceRecord {
+  /** When the session began and the process froze (times arrive in events and input). */
+  startedAt: number;
+  frozenAt: number;
+  /** Page bytes and pages sent or written out. */
+  bytes: number;
+  pages: number;
+  /** Committed without a confirmation (see the commit rules). */
+  unconfirmed: boolean;
+}
+
+/**
+ * What a source-side migration session knows: its whole status (the driver keeps no flags
+ * beside it). (Kept under 20 top-level fields: xstate copies the context on every `assign`, and
+ * V8 copies a bigger object several times slower.)
+ */
 export interface SourceContext {
-  pid: string;
   to: string;
   strategy: Strategy;
   /** The process still owes pages to the source it came from lazily: they come here first. */
@@ -33,16 +48,11 @@ export interface SourceContext {
   transferred: boolean;
   /** Why the image (or the pipelined offer) was refused: a better reason than the commit's. */
   transferError: WireError | null;
-  /** Commit requests sent. */
-  commitTries: number;
-  /** Committed without a confirmation (see the commit rules). */
-  unconfirmed: boolean;
-  /** When the session began and the process froze (times arrive in events and input). */
-  startedAt: number;
-  frozenAt: number;
-  /** Page bytes and pages sent or written out. */
-  bytes: number;
-  pages: number;
+  /** Commit requests sent again after a try timed out. */
+  commitRetries: number;
+  /** Streams the frozen process holds (moved to the target in `transferring`). */
+  streams: number;
+  record: SourceRecord;
   /** Why it was aborted. */
   error: WireError | null;
 }
@@ -54,8 +64,11 @@ export type SourceEvent =
    * whether they carry the process's own frames (not copies: it must stay frozen until answered).
    */
   | { type: 'sent'; requests: number; pages?: number; bytes?: number; inPlace?: boolean }
-  /** The process is at a safe point with no quick call open. */
-  | { type: 'frozen'; at: number }
+  /**
+   * The process is at a safe point with no quick call open: when, and what there is to move
+   * (dirty pages, open streams). Steps with nothing to do are skipped without a round of events.
+   */
+  | { type: 'frozen'; at: number; dirtyPages: number; streams: number }
   /** A precopy round is acknowledged: how many pages were dirtied meanwhile. */
   | { type: 'measured'; dirtyPages: number }
   /** The answer to one request: which step (and stream) it answers, ok or an error code. */
@@ -90,38 +103,50 @@ const errorOf = (e: SourceEvent): WireError | null => {
 const codeOf = (e: SourceEvent) => errorOf(e)?.code;
 const isStep = (step: SourceStep) => ({ event }: Args) => answer(event)?.step === step;
 
+/** Where a step goes once done: the first option whose guard holds (a `#id` target). */
+type Next = string | Array<{ guard?: (a: Args) => boolean; target: string }>;
+
 /**
- * One step of requests: `sending` performs `effect`, whose `sent` says how many answers to await
- * (none: go on at once); `waiting` counts them in. Every ok answer takes `okActions`; the last
- * answer goes on to `next` (a `#id` target) with `doneActions`, or aborts if any failed.
+ * One step of requests, as one state: its entry performs `effect`, whose `sent` says how many
+ * answers to await (none: go on at once); the answers are counted in. Every ok answer takes
+ * `okActions`; the last answer goes on to `next` with `doneActions`, or aborts if any failed.
+ * (One flat state, not sending/waiting children: each nesting level costs every transition.)
  */
-function requests(steps: SourceStep | SourceStep[], effect: SourceAction, next: string, okActions: SourceAction[] = [], doneActions: SourceAction[] = [], extra: object = {}): never {
+function requests(steps: SourceStep | SourceStep[], effect: SourceAction | SourceAction[], next: Next, okActions: SourceAction[] = [], doneActions: SourceAction[] = []): never {
   const of = Array.isArray(steps) ? steps : [steps];
+  const options = typeof next === 'string' ? [{ target: next }] : next;
   const isOurs = ({ event }: Args) => of.includes(answer(event)?.step as SourceStep);
-  const last = (a: Args) => isOurs(a) && a.context.waiting === 1;
+  const last = (a: Args) => a.context.waiting === 1 && isOurs(a);
+  const noneSent = ({ context, event }: Args) => context.waiting === 0 && (event as { requests: number }).requests === 0;
+  const lastOk = (a: Args) => last(a) && a.context.stepError === null && errorOf(a.event) === null;
   // (Built from strings, so typed loosely: xstate checks the names when the machine is created.)
   return {
-    ...extra,
-    initial: 'sending',
-    states: {
-      sending: {
-        entry: effect,
-        on: { sent: [{ guard: ({ event }: Args) => (event as { requests: number }).requests === 0, target: next, actions: ['countSent', ...doneActions] }, { target: 'waiting', actions: 'countSent' as SourceAction }] },
-      },
-      waiting: {
-        on: {
-          answer: [
-            { guard: (a: Args) => last(a) && (a.context.stepError !== null || errorOf(a.event) !== null), target: '#aborting', actions: ['countAnswer', 'noteStepError'] },
-            { guard: (a: Args) => last(a) && errorOf(a.event) === null, target: next, actions: ['countAnswer', ...okActions, ...doneActions] },
-            { guard: last, target: next, actions: ['countAnswer', ...doneActions] },
-            { guard: (a: Args) => isOurs(a) && errorOf(a.event) === null, actions: ['countAnswer', ...okActions] },
-            { guard: isOurs, actions: 'countAnswer' as SourceAction },
-          ],
-        },
-      },
+    entry: effect,
+    on: {
+      sent: [
+        ...options.map((o) => ({ guard: (a: Args) => noneSent(a) && (!o.guard || o.guard(a)), target: o.target, actions: ['countSent', ...doneActions] })),
+        { guard: ({ context }: Args) => context.waiting === 0, actions: 'countSent' as SourceAction },
+      ],
+      answer: [
+        ...options.map((o) => ({ guard: (a: Args) => lastOk(a) && (!o.guard || o.guard(a)), target: o.target, actions: ['countAnswer', ...okActions, ...doneActions] })),
+        { guard: last, target: '#aborting', actions: ['countAnswer', 'noteStepError'] },
+        { guard: (a: Args) => isOurs(a) && a.context.waiting > 1 && errorOf(a.event) === null, actions: ['countAnswer', ...okActions] },
+        { guard: (a: Args) => isOurs(a) && a.context.waiting > 1, actions: 'countAnswer' as SourceAction },
+      ],
     },
   } as never;
 }
+
+/** Strategies that write in `flushing`: `flush` (dirty frames to the backing file), `precopy` (the last dirty pages). */
+const writes = ({ context }: Args) => context.strategy === 'flush' || context.strategy === 'precopy';
+const hasStreams = ({ context }: Args) => context.streams > 0;
+const sendsAllPages = ({ context }: Args) => context.strategy === 'copy';
+/** After the streams: `copy`'s pages, or the image and the commit. */
+const toImage: Next = [{ guard: sendsAllPages, target: '#transferring.pages' }, { target: '#committing' }];
+/** After writing: the streams if there are any, else on to the image. */
+const toStreams: Next = [{ guard: hasStreams, target: '#transferring.streams' }, ...toImage];
+/** After the owed pages: write out (what came in may be dirty), or on. */
+const toWriting: Next = [{ guard: writes, target: '#flushing.writing' }, ...toStreams];
 
 const abort = { target: '#aborting', actions: 'noteError' } as const;
 /** Before the image goes: a refused pipelined offer aborts; an accepted one is noted. */
@@ -177,14 +202,14 @@ export const sourceMachine = setup({
     undo: noop,
     thaw: noop,
     report: noop,
-    noteFrozen: assign({ frozenAt: ({ event }) => (event.type === 'frozen' ? event.at : 0) }),
+    noteFrozen: assign(({ context, event }) => (event.type === 'frozen' ? { record: { ...context.record, frozenAt: event.at }, streams: event.streams } : {})),
     nextRound: assign({ rounds: ({ context }) => context.rounds + 1 }),
     acceptOffer: assign({ offer: 'accepted' as const }),
     noteError: assign({ error: ({ event }) => (event.type === 'failed' ? event.error : errorOf(event)) }),
     noteStepError: assign({ error: ({ context, event }) => context.stepError ?? errorOf(event) }),
     countSent: assign(({ context, event }) => {
       const e = event as Extract<SourceEvent, { type: 'sent' }>;
-      return { waiting: e.requests, stepError: null, flushInFlight: e.inPlace === true && e.requests > 0, roundPages: e.pages ?? 0, pages: context.pages + (e.pages ?? 0), bytes: context.bytes + (e.bytes ?? 0) };
+      return { waiting: e.requests, stepError: null, flushInFlight: e.inPlace === true && e.requests > 0, roundPages: e.pages ?? 0, record: e.pages ? { ...context.record, pages: context.record.pages + e.pages, bytes: context.record.bytes + (e.bytes ?? 0) } : context.record };
     }),
     countAnswer: assign(({ context, event }) => {
       const a = event as Answered;
@@ -205,14 +230,13 @@ export const sourceMachine = setup({
       context.rounds < context.maxRounds && event.type === 'measured' && event.dirtyPages > 16 && event.dirtyPages * 2 <= context.roundPages,
     flushInFlight: ({ context }) => context.flushInFlight,
     commitOk: ({ event }) => isStep('commit')({ event } as Args) && (event as Answered).result.ok,
-    commitRetry: ({ context, event }) => isStep('commit')({ event } as Args) && codeOf(event) === ErrorCode.ETIMEDOUT && context.commitTries < COMMIT_TRIES,
+    commitRetry: ({ context, event }) => isStep('commit')({ event } as Args) && codeOf(event) === ErrorCode.ETIMEDOUT && context.commitRetries < COMMIT_TRIES - 1,
     commitUnconfirmed: ({ context, event }) =>
-      isStep('commit')({ event } as Args) && (codeOf(event) === ErrorCode.ETIMEDOUT || (codeOf(event) === ErrorCode.EHOSTUNREACH && context.commitTries > 1 && context.transferred)),
+      isStep('commit')({ event } as Args) && (codeOf(event) === ErrorCode.ETIMEDOUT || (codeOf(event) === ErrorCode.EHOSTUNREACH && context.commitRetries > 0 && context.transferred)),
   },
 }).createMachine({
   id: 'migration.source',
   context: ({ input }) => ({
-    pid: input.pid,
     to: input.to,
     strategy: input.strategy,
     owesPages: input.owesPages ?? false,
@@ -226,12 +250,9 @@ export const sourceMachine = setup({
     moved: [],
     transferred: false,
     transferError: null,
-    commitTries: 0,
-    unconfirmed: false,
-    startedAt: input.now ?? 0,
-    frozenAt: 0,
-    bytes: 0,
-    pages: 0,
+    commitRetries: 0,
+    streams: 0,
+    record: { startedAt: input.now ?? 0, frozenAt: 0, bytes: 0, pages: 0, unconfirmed: false },
     error: null,
   }),
   initial: 'negotiating',
@@ -253,7 +274,7 @@ export const sourceMachine = setup({
       initial: 'round',
       on: { failed: abort },
       states: {
-        round: requests('pages', 'sendRound', '#precopying.measuring', [], [], { entry: 'nextRound' }),
+        round: requests('pages', ['nextRound', 'sendRound'], '#precopying.measuring'),
         measuring: {
           entry: 'measureRound',
           on: { measured: [{ guard: 'anotherRound', target: '#precopying', reenter: true }, { target: '#freezing' }] },
@@ -263,22 +284,27 @@ export const sourceMachine = setup({
     freezing: {
       id: 'freezing',
       entry: 'freeze',
-      on: { frozen: { target: 'flushing', actions: 'noteFrozen' }, ...pipelinedOffer } as never,
+      on: {
+        // A process that came here lazily first brings in what its last source still owes:
+        // residual dependencies never chain.
+        frozen: [
+          { guard: ({ context }: Args) => context.owesPages, target: 'flushing.owed', actions: 'noteFrozen' },
+          { guard: (a: Args) => writes(a) && (a.event as { dirtyPages: number }).dirtyPages > 0, target: 'flushing.writing', actions: 'noteFrozen' },
+          { guard: ({ event }: Args) => (event as { streams: number }).streams > 0, target: 'transferring.streams', actions: 'noteFrozen' },
+          ...(toImage as Array<{ guard?: never; target: string }>).map((o) => ({ ...o, actions: 'noteFrozen' as const })),
+        ],
+        ...pipelinedOffer,
+      } as never,
     },
     flushing: {
       id: 'flushing',
-      initial: 'start',
+      initial: 'writing',
       on: pipelinedOffer as never,
       states: {
-        // A process that came here lazily first brings in what its last source still owes:
-        // residual dependencies never chain.
-        start: { always: [{ guard: ({ context }) => context.owesPages, target: 'owed' }, { target: 'strategy' }] },
-        owed: requests('owed', 'pullOwed', '#flushing.strategy', ['installOwed'], ['releaseOwed']),
+        owed: requests('owed', 'pullOwed', toWriting, ['installOwed'], ['releaseOwed']),
         // Per strategy: `flush` writes dirty frames to the backing file (the pageOut's answer is
-        // `flush`), `precopy` sends the last dirty pages; `copy` (all pages, after the streams)
-        // and `lazy` (none) write nothing now.
-        strategy: { always: [{ guard: ({ context }) => context.strategy === 'copy' || context.strategy === 'lazy', target: '#transferring' }, { target: 'writing' }] },
-        writing: requests(['flush', 'pages'], 'writeOut', '#transferring'),
+        // `flush`), `precopy` sends the last dirty pages.
+        writing: requests(['flush', 'pages'], 'writeOut', toStreams),
       },
     },
     transferring: {
@@ -286,21 +312,20 @@ export const sourceMachine = setup({
       initial: 'streams',
       on: pipelinedOffer as never,
       states: {
-        streams: requests('move', 'moveStreams', '#transferring.strategy'),
+        streams: requests('move', 'moveStreams', toImage),
         // `copy` sends every page once the streams are at the target.
-        strategy: { always: [{ guard: ({ context }) => context.strategy === 'copy', target: 'pages' }, { target: '#committing' }] },
         pages: requests('pages', 'sendAllPages', '#committing'),
       },
     },
     committing: {
       id: 'committing',
       tags: 'imageTaken',
-      entry: ['sendImage', 'sendCommit', assign({ commitTries: 1 })],
+      entry: ['sendImage', 'sendCommit'],
       on: {
         answer: [
           { guard: 'commitOk', target: 'done' },
-          { guard: 'commitRetry', actions: ['sendCommit', assign({ commitTries: ({ context }) => context.commitTries + 1 })] },
-          { guard: 'commitUnconfirmed', target: 'done', actions: [assign({ unconfirmed: true }), 'logUnconfirmed'] },
+          { guard: 'commitRetry', actions: ['sendCommit', assign({ commitRetries: ({ context }) => context.commitRetries + 1 })] },
+          { guard: 'commitUnconfirmed', target: 'done', actions: [assign({ record: ({ context }) => ({ ...context.record, unconfirmed: true }) }), 'logUnconfirmed'] },
           {
             guard: isStep('commit'),
             target: 'aborting',

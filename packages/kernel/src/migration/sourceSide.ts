@@ -61,7 +61,7 @@ export function performSource(m: SourceHost, s: SourceSession, a: MachineAction)
       return { type: 'measured', dirtyPages: pcb ? pcb.memory.dirtyCount : 0 };
     case 'freeze':
       k.freeze(pcb!);
-      return k.quickCallsOpen(pcb!) === 0 ? { type: 'frozen', at: k.now() } : undefined;
+      return k.quickCallsOpen(pcb!) === 0 ? frozen(k, pcb!) : undefined;
     case 'pullOwed': {
       const owed = pcb!.memory.owedPages();
       for (let i = 0; i < owed.length; i += PAGES_PER_MESSAGE) {
@@ -101,6 +101,11 @@ export function performSource(m: SourceHost, s: SourceSession, a: MachineAction)
     case 'report':
       return report(m, s, c, 'aborted');
   }
+}
+
+/** The process is at its safe point: when, and what there is to move. */
+export function frozen(k: KernelPort, pcb: Pcb): SourceEvent {
+  return { type: 'frozen', at: k.now(), dirtyPages: pcb.memory.dirtyCount, streams: pcb.fds.size };
 }
 
 /** Sends pages to the target in `pages` messages; the step ends when all are acknowledged. */
@@ -182,10 +187,10 @@ function report(m: SourceHost, s: SourceSession, c: SourceContext, outcome: Migr
     strategy: c.strategy,
     outcome,
     ...(error ? { error } : {}),
-    freezeMs: c.frozenAt > 0 ? hundredths(now - c.frozenAt) : 0,
-    totalMs: hundredths(now - c.startedAt),
-    bytes: c.bytes,
-    pages: c.pages,
+    freezeMs: c.record.frozenAt > 0 ? hundredths(now - c.record.frozenAt) : 0,
+    totalMs: hundredths(now - c.record.startedAt),
+    bytes: c.record.bytes,
+    pages: c.record.pages,
     precopyRounds: c.rounds,
     streams: c.moved.length,
     residual: outcome === 'committed' && c.strategy === 'lazy' ? [k.hostId] : [],
