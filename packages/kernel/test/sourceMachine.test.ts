@@ -168,6 +168,20 @@ describe('source machine: pipelined offer and multi-request steps', () => {
     expect(s.context.error?.code).toBe('EREFUSED');
   });
 
+  test('copy: the offer refused while a stream moves does not abort then (the move could not be taken back); the commit decides', () => {
+    // Found by the model checker: the abort took back only the streams whose move was answered,
+    // and the file's writes were lost.
+    const s = session('copy').send(frozen(0, 1)).send({ type: 'sent', requests: 1 });
+    s.send(err('offer', 'EBUSY'));
+    expect(s.state).toBe('transferring.streams');
+    s.send(ok('move', 'f1'));
+    expect(s.effects).toEqual(['sendAllPages']);
+    s.send({ type: 'sent', requests: 0 }).send(err('commit', 'ESRCH'));
+    expect(s.effects).toEqual(['undo', 'thaw', 'report']);
+    expect(s.context.moved).toEqual(['f1']);
+    expect(s.context.error?.code).toBe('EBUSY');
+  });
+
   test('one stream move fails: the step waits for every answer, then aborts, and takes back the one that moved', () => {
     const s = session('flush').send(frozen(0, 2));
     expect(s.effects).toEqual(['moveStreams']);

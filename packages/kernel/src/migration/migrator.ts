@@ -35,7 +35,7 @@ export class Migrator implements SourceHost, TargetHost {
   private readonly sources = new Map<string, SourceSession>();
   private readonly targets = new Map<string, TargetSession>();
   /** Processes that left: pid → the host they went to, and until when to remember it. */
-  readonly moved = new Map<string, { to: string; until: number }>();
+  readonly departed = new Map<string, { to: string; until: number }>();
   /** Processes that arrived here (committed), and until when a repeated commit is answered ok. */
   readonly arrived = new Map<string, number>();
   readonly lazy: LazyPages;
@@ -125,9 +125,9 @@ export class Migrator implements SourceHost, TargetHost {
 
   /** Where `pid` went, if it left this host recently. */
   movedTo(pid: string): string | undefined {
-    const m = this.moved.get(pid);
-    if (m && m.until < this.k.now()) this.moved.delete(pid);
-    return this.moved.get(pid)?.to;
+    const m = this.departed.get(pid);
+    if (m && m.until < this.k.now()) this.departed.delete(pid);
+    return this.departed.get(pid)?.to;
   }
 
   /** Hosts a process running here still depends on (the source of a lazy move). */
@@ -151,7 +151,7 @@ export class Migrator implements SourceHost, TargetHost {
     // (Also while an aborted move's flush of its frames is in flight: that answer is not this move's.)
     if (this.sources.has(req.pid) || pcb.faulting) return refuse(ErrorCode.EBUSY, `${req.pid} is busy moving or paging`);
     const strategy = req.strategy ?? 'flush';
-    const input: SourceInput = { pid: req.pid, to: req.to, strategy, owesPages: pcb.lazyFrom !== undefined, now: this.k.now() };
+    const input: SourceInput = { pid: req.pid, to: req.to, strategy, owesPages: pcb.lazyFrom !== undefined && pcb.memory.owedCount > 0, now: this.k.now() };
     const s: SourceSession = { driver: new MachineDriver(this.machines.source, `migrate-${req.pid}`, input), pid: req.pid, requester: caller, offer: null, image: null, precopied: new Set() };
     this.sources.set(req.pid, s);
     this.k.event('proc.migrating', { pid: req.pid, from: this.k.hostId, to: req.to, strategy });

@@ -90,7 +90,7 @@ export interface SourceInput {
 type SourceAction =
   | 'offer' | 'sendRound' | 'measureRound' | 'freeze' | 'pullOwed' | 'installOwed' | 'releaseOwed' | 'writeOut' | 'moveStreams'
   | 'sendAllPages' | 'sendImage' | 'sendCommit' | 'logUnconfirmed' | 'finish' | 'undo' | 'thaw' | 'report'
-  | 'countSent' | 'countAnswer' | 'noteError' | 'noteStepError' | 'acceptOffer' | 'nextRound' | 'noteFrozen';
+  | 'countSent' | 'countAnswer' | 'noteError' | 'noteStepError' | 'acceptOffer' | 'nextRound' | 'noteFrozen' | 'noteOfferRefusal';
 type Answered = Extract<SourceEvent, { type: 'answer' }>;
 type Args = { context: SourceContext; event: SourceEvent };
 
@@ -149,10 +149,23 @@ const toStreams: Next = [{ guard: hasStreams, target: '#transferring.streams' },
 const toWriting: Next = [{ guard: writes, target: '#flushing.writing' }, ...toStreams];
 
 const abort = { target: '#aborting', actions: 'noteError' } as const;
-/** Before the image goes: a refused pipelined offer aborts; an accepted one is noted. */
+const offerRefused = ({ event }: Args) => isStep('offer')({ event } as Args) && errorOf(event) !== null;
+/** While freezing and flushing: a refused pipelined offer aborts; an accepted one is noted. */
 const pipelinedOffer = {
   answer: [
-    { guard: ({ event }: Args) => isStep('offer')({ event } as Args) && errorOf(event) !== null, ...abort },
+    { guard: offerRefused, ...abort },
+    { guard: isStep('offer'), actions: 'acceptOffer' as const },
+  ],
+  failed: abort,
+};
+/**
+ * Once streams move (and after): a refused offer is the reason, but the commit's answer decides —
+ * a stream whose move is still unanswered could not be taken back by an abort now (and a session
+ * opened by a duplicate offer may yet take the image).
+ */
+const offerLeftToCommit = {
+  answer: [
+    { guard: offerRefused, actions: 'noteOfferRefusal' as const },
     { guard: isStep('offer'), actions: 'acceptOffer' as const },
   ],
   failed: abort,
@@ -204,6 +217,7 @@ export const sourceMachine = setup({
     report: noop,
     noteFrozen: assign(({ context, event }) => (event.type === 'frozen' ? { record: { ...context.record, frozenAt: event.at }, streams: event.streams } : {})),
     nextRound: assign({ rounds: ({ context }) => context.rounds + 1 }),
+    noteOfferRefusal: assign({ transferError: ({ event }) => errorOf(event) }),
     acceptOffer: assign({ offer: 'accepted' as const }),
     noteError: assign({ error: ({ event }) => (event.type === 'failed' ? event.error : errorOf(event)) }),
     noteStepError: assign({ error: ({ context, event }) => context.stepError ?? errorOf(event) }),
@@ -310,7 +324,7 @@ export const sourceMachine = setup({
     transferring: {
       id: 'transferring',
       initial: 'streams',
-      on: pipelinedOffer as never,
+      on: offerLeftToCommit as never,
       states: {
         streams: requests('move', 'moveStreams', toImage),
         // `copy` sends every page once the streams are at the target.

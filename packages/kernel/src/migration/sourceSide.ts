@@ -31,7 +31,7 @@ export interface SourceHost {
   k: KernelPort;
   readonly lazy: LazyPages;
   /** Processes that left: pid → the host they went to, and until when to remember it. */
-  readonly moved: Map<string, { to: string; until: number }>;
+  readonly departed: Map<string, { to: string; until: number }>;
   located(pid: string, host: string): void;
   /** A session ended: an eviction waiting for it may be answered. */
   sessionEnded(pid: string, outcome: MigrationRecord['outcome']): void;
@@ -73,7 +73,9 @@ export function performSource(m: SourceHost, s: SourceSession, a: MachineAction)
       m.lazy.arrivalOf(pcb!).pages += m.lazy.install(pcb!, (a.event as { result: Answer }).result);
       return;
     case 'releaseOwed':
-      return m.lazy.released(pcb!);
+      // (Unless the background pull brought the last owed pages, and released them, meanwhile.)
+      if (pcb!.lazyFrom) m.lazy.released(pcb!);
+      return;
     case 'writeOut':
       return writeOut(m, s, pcb!, c);
     case 'moveStreams': {
@@ -149,7 +151,7 @@ function sendImage(m: SourceHost, s: SourceSession, pcb: Pcb, c: SourceContext):
 
 function finish(m: SourceHost, s: SourceSession, pcb: Pcb, c: SourceContext): void {
   const k = m.k;
-  m.moved.set(s.pid, { to: c.to, until: k.now() + MOVED_MEMORY_MS });
+  m.departed.set(s.pid, { to: c.to, until: k.now() + MOVED_MEMORY_MS });
   k.release(pcb);
   // The home is the authority on where its processes run.
   // (A target that is the home updated its record as the process arrived.)
