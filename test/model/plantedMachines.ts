@@ -8,14 +8,30 @@ function copyWith(machine: AnyStateMachine, states: (s: Record<string, Record<st
   return createMachine({ ...config, states: { ...config.states, ...states(config.states) } } as never, m.implementations as never);
 }
 
+type Transition = { guard?: unknown; target?: string; actions?: unknown };
+/** `committing`'s answer rules with those guarded by one of `guards` replaced by `by`. */
+function commitRules(s: Record<string, Record<string, unknown>>, guards: string[], by: (t: Transition) => Transition) {
+  const c = s.committing!;
+  const on = c.on as { answer: Transition[] };
+  return { ...c, on: { ...on, answer: on.answer.map((t) => (guards.includes(t.guard as string) ? by(t) : t)) } };
+}
+
 /** Bug: the source resumes the process after the target confirmed the commit. */
 export const sourceResumesAfterCommit = copyWith(sourceMachine, (s) => ({
-  awaitingCommit: { ...s.awaitingCommit, on: { committed: 'aborted', failed: 'aborted' } },
+  committing: commitRules(s, ['commitOk'], (t) => ({ guard: t.guard, target: 'aborting' })),
+}));
+
+/**
+ * Bug in the answer rules: a commit whose answer timed out counts as refused, and the source
+ * resumes the process — though the target may have taken it and run it.
+ */
+export const sourceResumesAfterTimedOutCommit = copyWith(sourceMachine, (s) => ({
+  committing: commitRules(s, ['commitRetry', 'commitUnconfirmed'], (t) => ({ guard: t.guard, target: 'aborting', actions: 'noteError' })),
 }));
 
 /** Bug: the source never freezes the process; it keeps running while its image is taken and sent. */
 export const sourceSkipsFreeze = copyWith(sourceMachine, (s) => ({
-  negotiating: { ...s.negotiating, on: { ...(s.negotiating!.on as object), accepted: 'flushing', offerSent: 'flushing' } },
+  negotiating: { ...s.negotiating, always: { ...(s.negotiating!.always as object), target: 'flushing' } },
 }));
 
 /**
@@ -24,5 +40,5 @@ export const sourceSkipsFreeze = copyWith(sourceMachine, (s) => ({
  * lets its copy go.
  */
 export const targetDropsOnCommit = copyWith(targetMachine, (s) => ({
-  committed: { ...s.committed, entry: 'drop' },
+  resuming: { ...s.resuming, on: { ...(s.resuming!.on as object), commit: { target: 'committed', actions: ['drop', 'ack'] } } },
 }));

@@ -1,79 +1,143 @@
-import type { AnyStateMachine, EventObject } from 'xstate';
-import { sourceMachine, targetMachine } from '@wisp/kernel';
+import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
+import { sourceMachine, statePath, targetMachine, type SourceContext } from '@wisp/kernel';
 import { fileMachine, sharingOf, type FileConsistencyContext, type FileEvent } from '@wisp/fs';
 import { migdMachine } from '@wisp/migd';
 import type { Strategy } from '@wisp/protocol';
 import { everyStateCanEnd, exploreMachine, finalsAbsorb, type MachineReport, type MachineSpec } from './machineGraph.js';
 
-const failure = { code: 'EIO', message: 'failed' };
+const answers = (step: string, stream?: string): EventObject[] =>
+  [{ ok: true, value: {} }, ...['EREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH'].map((code) => ({ ok: false, error: { code, message: code } }))].map(
+    (result) => ({ type: 'answer', step, ...(stream ? { stream } : {}), result }) as EventObject,
+  );
 
-/** Every event the kernel may feed a source session. */
+/** Every event the migrator may feed a source session: effects' results, each answer to each request, a local failure. */
 const SOURCE_EVENTS: EventObject[] = [
-  { type: 'accepted' },
-  { type: 'refused', error: failure } as EventObject,
-  { type: 'roundDone', dirtyPages: 0, sentPages: 100 } as EventObject,
-  // Converging (a tenth re-dirtied) and not (nearly all).
-  { type: 'roundDone', dirtyPages: 100, sentPages: 1000 } as EventObject,
-  { type: 'roundDone', dirtyPages: 100, sentPages: 120 } as EventObject,
-  { type: 'frozen' },
-  { type: 'flushed' },
-  { type: 'prepared' },
-  { type: 'committed' },
-  { type: 'failed', error: failure } as EventObject,
+  { type: 'sent', requests: 0 } as EventObject,
+  { type: 'sent', requests: 1, pages: 1000, inPlace: true } as EventObject,
+  { type: 'sent', requests: 2, pages: 2 } as EventObject,
+  { type: 'frozen', at: 1, dirtyPages: 0, streams: 0 } as EventObject,
+  { type: 'frozen', at: 1, dirtyPages: 3, streams: 2 } as EventObject,
+  // After a round of 1000 pages: converging (a tenth re-dirtied), not (nearly all), and none.
+  { type: 'measured', dirtyPages: 100 } as EventObject,
+  { type: 'measured', dirtyPages: 900 } as EventObject,
+  { type: 'measured', dirtyPages: 0 } as EventObject,
+  ...['offer', 'pages', 'flush', 'owed', 'transfer', 'commit'].flatMap((step) => answers(step)),
+  ...answers('move', 'f1'),
+  { type: 'failed', error: { code: 'ESRCH', message: 'exited' } } as EventObject,
 ];
 
-const state = (s: { value: unknown }) => String(s.value);
+const state = (s: { value: unknown }) => statePath(s.value);
+const top = (s: { value: unknown }) => state(s).split('.')[0]!;
+const answerOf = (e: EventObject) => (e.type === 'answer' ? (e as unknown as { step: string; result: { ok: boolean; error?: { code: string } } }) : null);
+const ctx = (s: { context: unknown }) => s.context as { rounds: number; maxRounds: number; roundPages: number; commitRetries: number; transferred: boolean };
+/**
+ * A source state by what decides its future: the counters that only feed the record (bytes,
+ * pages, times) and the text of errors are left out, and a final state is only its name.
+ */
+const sourceKey = (s: AnyMachineSnapshot) => {
+  const c = s.context as SourceContext;
+  if (s.status === 'done') return JSON.stringify([s.value, c.record.unconfirmed]);
+  return JSON.stringify([s.value, c.offer, c.waiting, c.stepError !== null, c.flushInFlight, c.moved.length, c.transferred, c.transferError !== null, c.commitRetries, c.streams, c.rounds, c.roundPages]);
+};
 
 /**
- * The source machine (`machine`, the real one unless a planted copy is given) under `strategy`:
- * every state can end; finals absorb; a process is frozen before anything is flushed or sent;
- * `commit` is sent only once the target has the image; a `committed` answer always ends in
- * `done` (the source never resumes a process the target runs); precopy rounds stay bounded.
+ * The source machine (`machine`, the real one unless a planted copy is given) under `strategy`
+ * (`owesPages`: a process that came lazily and still owes pages to its last source): every
+ * state can end; finals absorb; a process is frozen before anything is flushed or sent; the
+ * commit goes only with the image (or again, after a try timed out); a confirmed commit, or
+ * one whose answer timed out, never resumes the process here; precopy rounds stay bounded.
  */
-export function sourceSpec(strategy: Strategy, machine: AnyStateMachine = sourceMachine): MachineSpec {
+export function sourceSpec(strategy: Strategy, machine: AnyStateMachine = sourceMachine, owesPages = false): MachineSpec {
   return {
-    name: `migration source (${strategy})`,
+    name: `migration source (${strategy}${owesPages ? ', owing pages' : ''})`,
     machine,
-    input: { pid: 'h1-1', to: 'h2', strategy },
+    input: { pid: 'h1-1', to: 'h2', strategy, owesPages },
     events: SOURCE_EVENTS,
+    serialize: sourceKey,
     invariants: [
       everyStateCanEnd(),
       finalsAbsorb(),
-      { name: 'frozen before flushing', edge: (e) => (state(e.to) === 'flushing' && state(e.from) !== 'flushing' && state(e.from) !== 'freezing' ? `flushing entered from ${state(e.from)}` : null) },
-      { name: 'commit only after the image is there', edge: (e) => (e.actions.includes('commit') && !(state(e.from) === 'transferring' && e.event.type === 'prepared') ? `commit sent from ${state(e.from)} on ${e.event.type}` : null) },
+      {
+        // (A state invariant: an eventless skip would leave no edge into `flushing` to catch.)
+        name: 'frozen before flushing',
+        state: (s) => (['flushing', 'transferring', 'committing', 'done'].includes(top(s)) && (s.context as SourceContext).record.frozenAt === 0 ? `${state(s)} before the process froze` : null),
+      },
+      {
+        name: 'commit only behind the image, or again after a timeout',
+        edge: (e) => {
+          if (!e.actions.includes('sendCommit')) return null;
+          const retry = top(e.from) === 'committing' && answerOf(e.event)?.step === 'commit' && answerOf(e.event)?.result.error?.code === 'ETIMEDOUT';
+          return retry || e.actions.indexOf('sendImage') === e.actions.indexOf('sendCommit') - 1 ? null : `commit sent from ${state(e.from)} on ${e.event.type}`;
+        },
+      },
       {
         name: 'committed never resumes here',
-        edge: (e) => (state(e.from) === 'awaitingCommit' && e.event.type === 'committed' && (state(e.to) !== 'done' || e.actions.includes('thaw')) ? `committed led to ${state(e.to)} with ${e.actions.join(',')}` : null),
+        edge: (e) => {
+          const a = answerOf(e.event);
+          if (top(e.from) !== 'committing' || a?.step !== 'commit' || !a.result.ok) return null;
+          return top(e.to) !== 'done' || e.actions.includes('thaw') ? `committed led to ${state(e.to)} with ${e.actions.join(',')}` : null;
+        },
+      },
+      {
+        name: 'a timed-out commit never resumes here',
+        edge: (e) => {
+          const a = answerOf(e.event);
+          if (top(e.from) !== 'committing' || a?.step !== 'commit') return null;
+          const timedOut = a.result.error?.code === 'ETIMEDOUT' || (a.result.error?.code === 'EHOSTUNREACH' && ctx(e.from).commitRetries > 0 && ctx(e.from).transferred);
+          return timedOut && (e.actions.includes('thaw') || top(e.to) === 'aborted') ? `commit ${a.result.error?.code} after ${ctx(e.from).commitRetries} retries led to ${state(e.to)}` : null;
+        },
       },
       {
         name: 'precopy stops when a round does not converge',
         edge: (e) => {
-          const ev = e.event as { type: string; dirtyPages?: number; sentPages?: number };
-          return state(e.from) === 'precopying' && ev.type === 'roundDone' && ev.dirtyPages! * 2 > ev.sentPages! && state(e.to) !== 'freezing' ? `round that re-dirtied ${ev.dirtyPages} of ${ev.sentPages} led to ${state(e.to)}` : null;
+          const ev = e.event as { type: string; dirtyPages?: number };
+          return state(e.from) === 'precopying.measuring' && ev.type === 'measured' && ev.dirtyPages! * 2 > ctx(e.from).roundPages && top(e.to) !== 'freezing' ? `round that re-dirtied ${ev.dirtyPages} of ${ctx(e.from).roundPages} led to ${state(e.to)}` : null;
         },
       },
-      { name: 'precopy rounds bounded', state: (s) => ((s.context as { rounds: number; maxRounds: number }).rounds > (s.context as { maxRounds: number }).maxRounds ? `${(s.context as { rounds: number }).rounds} rounds` : null) },
+      { name: 'precopy rounds bounded', state: (s) => (ctx(s).rounds > ctx(s).maxRounds ? `${ctx(s).rounds} rounds` : null) },
     ],
   };
 }
 
+const caller = { kind: 'remote', replyTo: 'r' };
+const ANSWERS = ['ack', 'refuse', 'refuseImage'];
+
 /**
  * The target machine: every state can end, and the session timeout ends every non-final state
- * (so an arriving process is never held forever); finals absorb; the process resumes only from
- * `resuming` on `commit` (the image is installed first); `install` happens once.
+ * (so an arriving process is never held forever); finals absorb; every request gets exactly one
+ * answer; the process resumes only from `resuming` on `commit` (the image is installed first),
+ * before the commit is answered; `install` happens once.
  */
-export function targetSpec(machine: AnyStateMachine = targetMachine): MachineSpec {
+export function targetSpec(machine: AnyStateMachine = targetMachine, strategy: Strategy = 'lazy'): MachineSpec {
   return {
-    name: 'migration target',
+    name: `migration target (${strategy})`,
     machine,
-    input: { pid: 'h1-1', from: 'h1' },
-    events: [{ type: 'pages' }, { type: 'transfer' }, { type: 'commit' }, { type: 'abort' }, { type: 'timeout' }],
+    input: { pid: 'h1-1', from: 'h1', strategy },
+    events: [
+      { type: 'pages', caller },
+      { type: 'transfer', caller },
+      { type: 'commit', caller },
+      { type: 'abort', caller },
+      { type: 'timeout' },
+      { type: 'failed', caller, error: { code: 'EINVAL', message: 'bad image' } },
+    ] as EventObject[],
     invariants: [
       everyStateCanEnd(),
       finalsAbsorb(),
       { name: 'timeout ends the session', edge: (e) => (e.event.type === 'timeout' && e.from.status !== 'done' && e.to.status !== 'done' ? `timeout in ${state(e.from)} left it in ${state(e.to)}` : null) },
+      {
+        name: 'each request answered once',
+        edge: (e) => {
+          if (e.from.status === 'done' || !('caller' in e.event)) return null;
+          // A failure to install is answered only where an image was being installed.
+          if (e.event.type === 'failed' && state(e.from) !== 'resuming') return null;
+          const n = e.actions.filter((a) => ANSWERS.includes(a)).length;
+          return n === 1 ? null : `${e.event.type} in ${state(e.from)} got ${n} answers`;
+        },
+      },
       { name: 'resume only after install, on commit', edge: (e) => (e.actions.includes('resume') && !(state(e.from) === 'resuming' && e.event.type === 'commit') ? `resumed from ${state(e.from)} on ${e.event.type}` : null) },
-      { name: 'a commit of an installed image runs it', edge: (e) => (state(e.from) === 'resuming' && e.event.type === 'commit' && !e.actions.includes('resume') ? `commit in resuming did ${e.actions.join(', ') || 'nothing'}` : null) },
+      { name: 'a commit of an installed image runs it', edge: (e) => (state(e.from) === 'resuming' && e.event.type === 'commit' && (!e.actions.includes('resume') || e.actions.includes('drop')) ? `commit in resuming did ${e.actions.join(', ') || 'nothing'}` : null) },
+      { name: 'resumed before the commit is answered, pulled after', edge: (e) => (e.actions.includes('resume') && !(e.actions.indexOf('resume') < e.actions.indexOf('ack') && (!e.actions.includes('pull') || e.actions.indexOf('pull') > e.actions.indexOf('ack'))) ? `commit did ${e.actions.join(', ')}` : null) },
       { name: 'install once', edge: (e) => (e.actions.includes('install') && state(e.from) === 'resuming' ? 'installed twice' : null) },
     ],
   };
@@ -248,5 +312,12 @@ export function fileSpec(machine: AnyStateMachine = fileMachine): MachineSpec {
 /** Explores every protocol machine (source under each strategy, target, migd, a file's consistency) with its local invariants. */
 export function exploreProtocolMachines(): MachineReport[] {
   const strategies: Strategy[] = ['flush', 'copy', 'precopy', 'lazy'];
-  return [...strategies.map((s) => exploreMachine(sourceSpec(s))), exploreMachine(targetSpec()), exploreMachine(migdSpec()), exploreMachine(fileSpec())];
+  return [
+    ...strategies.map((s) => exploreMachine(sourceSpec(s))),
+    exploreMachine(sourceSpec('flush', sourceMachine, true)),
+    exploreMachine(targetSpec(targetMachine, 'flush')),
+    exploreMachine(targetSpec(targetMachine, 'lazy')),
+    exploreMachine(migdSpec()),
+    exploreMachine(fileSpec()),
+  ];
 }

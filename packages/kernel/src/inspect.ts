@@ -1,5 +1,4 @@
 import type { HomeTable, HomeRecord } from './homeTable.js';
-import type { MachineDriver } from './migration/machineDriver.js';
 import type { Migrator } from './migration/migrator.js';
 import type { Pcb, ProcScope } from './pcb.js';
 
@@ -37,38 +36,22 @@ export interface KernelParts {
   readonly migrator: Migrator;
 }
 
-/**
- * The migrator's session tables, which it keeps private. (`migration/` is being rewritten to
- * give the migrator a view of its own; until then this is the one place that reads them.)
- */
-interface MigratorInternals {
-  sources: Map<string, { to: string; driver: MachineDriver }>;
-  targets: Map<string, { from: string; driver: MachineDriver; image: unknown; pcb?: Pcb | null }>;
-  thawAfterFlush: Set<string>;
-}
-
-interface DriverInternals {
-  scope: Record<string, unknown> & { actionExecutor: (a: { type: string; info: { context: unknown; event: unknown } }) => void };
-  collected: Array<{ type: string; context: unknown; event: unknown }>;
-}
-
-const sessionsOf = (m: Migrator) => m as unknown as MigratorInternals;
-
 /** A plain-data view of a kernel's parts (see {@link KernelView}). */
 export function viewOf(k: KernelParts): KernelView {
-  const m = sessionsOf(k.migrator);
+  const m = k.migrator.view();
+  const thawing = new Set(m.thawing);
   const residual = new Set<string>();
   const procs: KernelView['procs'] = [];
   for (const p of k.procs.values()) {
     if (p.lazyFrom) residual.add(p.lazyFrom);
     const runnable = !p.frozen && !p.faulting && (p.urgent.length > 0 || (p.outstanding === 0 && p.mailbox.length > 0));
-    procs.push({ pid: p.pid, home: p.home, frozen: p.frozen, thawing: m.thawAfterFlush.has(p.pid), faulting: p.faulting, outstanding: p.outstanding, runnable, state: JSON.stringify(p.snapshot?.value ?? null), done: p.snapshot?.status === 'done', fds: [...p.fds] });
+    procs.push({ pid: p.pid, home: p.home, frozen: p.frozen, thawing: thawing.has(p.pid), faulting: p.faulting, outstanding: p.outstanding, runnable, state: JSON.stringify(p.snapshot?.value ?? null), done: p.snapshot?.status === 'done', fds: [...p.fds] });
   }
   return {
     hostId: k.hostId,
     procs,
-    sources: [...m.sources].map(([pid, s]) => ({ pid, to: s.to, state: s.driver.state })),
-    targets: [...m.targets].map(([pid, t]) => ({ pid, from: t.from, state: t.driver.state, hasImage: t.image !== null })),
+    sources: m.sources,
+    targets: m.targets,
     home: [...k.home.records.values()].map((r) => ({ pid: r.pid, host: r.host, state: r.state, ...(r.code !== undefined ? { code: r.code } : {}) })),
     residual: [...residual],
     pending: k.pending.size,
@@ -81,13 +64,8 @@ export function viewOf(k: KernelParts): KernelView {
  * session driver's collector. Without this the copy would report its actions to the original.
  */
 export function rebindClosures(k: KernelParts): void {
-  const m = sessionsOf(k.migrator);
   for (const pcb of k.procs.values()) rebindPcb(pcb);
-  for (const s of m.sources.values()) rebindDriver(s.driver);
-  for (const t of m.targets.values()) {
-    rebindDriver(t.driver);
-    if (t.pcb) rebindPcb(t.pcb);
-  }
+  k.migrator.rebind(k.migrator.k, rebindPcb);
 }
 
 /** True for objects a structural copy of a kernel shares rather than copies (their closures are rebound by `Kernel.clone`). */
@@ -99,10 +77,4 @@ function rebindPcb(pcb: Pcb): void {
   const actions = pcb.actions;
   const scope: ProcScope = { ...pcb.scope, actionExecutor: (a) => void actions.push(a) };
   (pcb as { scope: ProcScope }).scope = scope;
-}
-
-function rebindDriver(driver: MachineDriver): void {
-  const d = driver as unknown as DriverInternals;
-  const collected = d.collected;
-  d.scope = { ...d.scope, actionExecutor: (a) => void collected.push({ type: a.type, context: a.info.context, event: a.info.event }) };
 }

@@ -1,13 +1,58 @@
 import { describe, expect, test } from 'vitest';
-import { createActor } from 'xstate';
-import { sourceMachine } from '../src/migration/sourceMachine.js';
+import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import type { Strategy } from '@wisp/protocol';
+import { sourceMachine, type SourceContext, type SourceEvent, type SourceStep } from '../src/migration/sourceMachine.js';
+import { statePath } from '../src/migration/machineDriver.js';
 
-/** A precopy session driven to its rounds: `accepted`, then the given rounds' outcomes. */
+/** A source session stepped purely: its state path, context and the effects each step named. */
+function session(strategy: Strategy) {
+  let [s, a] = initialTransition(sourceMachine, { pid: 'h1-1', to: 'h2', strategy });
+  const effects = (acts: Array<{ type: string }>) => acts.map((x) => x.type).filter((t) => !t.startsWith('xstate.'));
+  let last = effects(a);
+  return {
+    send(e: SourceEvent) {
+      [s, a] = transition(sourceMachine, s as AnyMachineSnapshot, e);
+      last = effects(a);
+      return this;
+    },
+    get state() {
+      return statePath(s.value);
+    },
+    get context() {
+      return s.context as SourceContext;
+    },
+    get effects() {
+      return last;
+    },
+    get done() {
+      return s.status === 'done';
+    },
+  };
+}
+const ok = (step: SourceStep, stream?: string): SourceEvent => ({ type: 'answer', step, ...(stream ? { stream } : {}), result: { ok: true, value: {} } });
+const err = (step: SourceStep, code: string): SourceEvent => ({ type: 'answer', step, result: { ok: false, error: { code: code as never, message: code } } });
+
+const frozen = (dirtyPages = 0, streams = 0): SourceEvent => ({ type: 'frozen', at: 1, dirtyPages, streams });
+
+/** A flush session brought to the point where the image and the commit are on their way. */
+function committing() {
+  // Nothing to write or move (a null process): straight from the freeze to the image.
+  const s = session('flush').send(frozen());
+  expect(s.state).toBe('committing');
+  // Pipelined: the image and the commit leave in the same step.
+  expect(s.effects).toEqual(['sendImage', 'sendCommit']);
+  return s;
+}
+
+/** A precopy session driven to its rounds: each round sends `sentPages`, then `dirtyPages` were re-dirtied. */
 function precopy(rounds: Array<{ dirtyPages: number; sentPages: number }>) {
-  const a = createActor(sourceMachine, { input: { pid: 'h1-1', to: 'h2', strategy: 'precopy' } }).start();
-  a.send({ type: 'accepted' });
-  for (const r of rounds) a.send({ type: 'roundDone', ...r });
-  return a.getSnapshot();
+  const s = session('precopy').send(ok('offer'));
+  for (const r of rounds) {
+    s.send({ type: 'sent', requests: 1, pages: r.sentPages }).send(ok('pages'));
+    expect(s.effects).toEqual(['measureRound']);
+    s.send({ type: 'measured', dirtyPages: r.dirtyPages });
+  }
+  return s;
 }
 
 describe('source machine: precopy rounds', () => {
@@ -16,28 +61,147 @@ describe('source machine: precopy rounds', () => {
       { dirtyPages: 6000, sentPages: 65536 },
       { dirtyPages: 900, sentPages: 6000 },
     ]);
-    expect(s.value).toBe('precopying');
+    expect(s.state).toBe('precopying.round');
     expect(s.context.rounds).toBe(3);
   });
 
   test('a round that re-dirtied more than half of what it sent ends the rounds: freeze', () => {
     // A process rewriting all its pages: a second round would send them all again.
     const all = precopy([{ dirtyPages: 65536, sentPages: 65536 }]);
-    expect(all.value).toBe('freezing');
+    expect(all.state).toBe('freezing');
     expect(all.context.rounds).toBe(1);
     // A hot set rewritten as fast as it goes: one round to send the rest, one to learn that.
     const hot = precopy([
       { dirtyPages: 6554, sentPages: 65536 },
       { dirtyPages: 6554, sentPages: 6554 },
     ]);
-    expect(hot.value).toBe('freezing');
+    expect(hot.state).toBe('freezing');
     expect(hot.context.rounds).toBe(2);
   });
 
   test('few dirty pages, or the round limit, end the rounds', () => {
-    expect(precopy([{ dirtyPages: 16, sentPages: 65536 }]).value).toBe('freezing');
+    expect(precopy([{ dirtyPages: 16, sentPages: 65536 }]).state).toBe('freezing');
     const bounded = precopy(Array.from({ length: 4 }, () => ({ dirtyPages: 100, sentPages: 1000 })));
-    expect(bounded.value).toBe('freezing');
+    expect(bounded.state).toBe('freezing');
     expect(bounded.context.rounds).toBe(4);
+  });
+
+  test('precopy sends the last dirty pages after the freeze, then the streams', () => {
+    const s = precopy([{ dirtyPages: 0, sentPages: 10 }]).send(frozen(5, 1));
+    expect(s.state).toBe('flushing.writing');
+    s.send({ type: 'sent', requests: 1, pages: 5 }).send(ok('pages'));
+    expect(s.effects).toEqual(['moveStreams']);
+    s.send({ type: 'sent', requests: 1 }).send(ok('move', 'f1'));
+    expect(s.state).toBe('committing');
+    expect(s.context.moved).toEqual(['f1']);
+  });
+
+  test('precopy waits for the offer; a refusal aborts before any page goes', () => {
+    const s = session('precopy');
+    expect(s.state).toBe('negotiating');
+    s.send(err('offer', 'ENOPROG'));
+    expect(s.done).toBe(true);
+    expect(s.effects).toEqual(['undo', 'thaw', 'report']);
+    expect(s.context.error?.code).toBe('ENOPROG');
+  });
+});
+
+describe('source machine: the commit', () => {
+  test('ok: done, the process lives on the target', () => {
+    const s = committing().send(ok('transfer')).send(ok('commit'));
+    expect(s.done).toBe(true);
+    expect(s.effects).toEqual(['finish']);
+    expect(s.context.record.unconfirmed).toBe(false);
+  });
+
+  test(`timed out: sent again, and after the last try unconfirmed — never resumed here`, () => {
+    const s = committing().send(ok('transfer'));
+    s.send(err('commit', 'ETIMEDOUT'));
+    expect(s.effects).toEqual(['sendCommit']);
+    s.send(err('commit', 'ETIMEDOUT'));
+    expect(s.effects).toEqual(['sendCommit']);
+    expect(s.context.commitRetries).toBe(2);
+    s.send(err('commit', 'ETIMEDOUT'));
+    expect(s.done).toBe(true);
+    expect(s.effects).toEqual(['logUnconfirmed', 'finish']);
+    expect(s.context.record.unconfirmed).toBe(true);
+  });
+
+  test('no responders after a timed-out try, the image acknowledged: unconfirmed (the target may have run it and crashed)', () => {
+    const s = committing().send(ok('transfer')).send(err('commit', 'ETIMEDOUT')).send(err('commit', 'EHOSTUNREACH'));
+    expect(s.effects).toEqual(['logUnconfirmed', 'finish']);
+  });
+
+  test('no responders on the first try: the target did not take it, the process resumes here', () => {
+    const s = committing().send(ok('transfer')).send(err('commit', 'EHOSTUNREACH'));
+    expect(s.effects).toEqual(['undo', 'thaw', 'report']);
+    expect(s.context.error?.code).toBe('EHOSTUNREACH');
+  });
+
+  test('the image refused: the commit behind it decides, with the image’s reason', () => {
+    const s = committing().send(err('transfer', 'EINVAL'));
+    expect(s.state).toBe('committing');
+    s.send(err('commit', 'ESRCH'));
+    expect(s.effects).toEqual(['undo', 'thaw', 'report']);
+    expect(s.context.error?.code).toBe('EINVAL');
+    // After a timeout, no responders with the image refused: definitely not there.
+    const t = committing().send(err('transfer', 'EINVAL')).send(err('commit', 'ETIMEDOUT')).send(err('commit', 'EHOSTUNREACH'));
+    expect(t.effects).toEqual(['undo', 'thaw', 'report']);
+  });
+});
+
+describe('source machine: pipelined offer and multi-request steps', () => {
+  test('copy: the offer refused while freezing aborts at once', () => {
+    const s = session('copy');
+    expect(s.state).toBe('freezing');
+    expect(s.effects).toEqual(['offer', 'freeze']);
+    s.send(err('offer', 'EREFUSED'));
+    expect(s.effects).toEqual(['undo', 'thaw', 'report']);
+  });
+
+  test('copy: the offer refused once the image is on its way leaves the verdict to the commit', () => {
+    const s = session('copy').send(frozen());
+    expect(s.effects).toEqual(['sendAllPages']);
+    s.send({ type: 'sent', requests: 0 });
+    expect(s.state).toBe('committing');
+    s.send(err('offer', 'EREFUSED')).send(err('commit', 'ESRCH'));
+    expect(s.context.error?.code).toBe('EREFUSED');
+  });
+
+  test('copy: the offer refused while a stream moves does not abort then (the move could not be taken back); the commit decides', () => {
+    // Found by the model checker: the abort took back only the streams whose move was answered,
+    // and the file's writes were lost.
+    const s = session('copy').send(frozen(0, 1)).send({ type: 'sent', requests: 1 });
+    s.send(err('offer', 'EBUSY'));
+    expect(s.state).toBe('transferring.streams');
+    s.send(ok('move', 'f1'));
+    expect(s.effects).toEqual(['sendAllPages']);
+    s.send({ type: 'sent', requests: 0 }).send(err('commit', 'ESRCH'));
+    expect(s.effects).toEqual(['undo', 'thaw', 'report']);
+    expect(s.context.moved).toEqual(['f1']);
+    expect(s.context.error?.code).toBe('EBUSY');
+  });
+
+  test('one stream move fails: the step waits for every answer, then aborts, and takes back the one that moved', () => {
+    const s = session('flush').send(frozen(0, 2));
+    expect(s.effects).toEqual(['moveStreams']);
+    s.send({ type: 'sent', requests: 2 });
+    s.send(err('move', 'EIO'));
+    expect(s.state).toBe('transferring.streams');
+    s.send(ok('move', 'f1'));
+    expect(s.effects).toEqual(['undo', 'thaw', 'report']);
+    expect(s.context.moved).toEqual(['f1']);
+  });
+
+  test('aborted while its frames are written out: reported now, thawed only when the write ends', () => {
+    const s = session('flush').send(frozen(3));
+    expect(s.effects).toEqual(['writeOut']);
+    s.send({ type: 'sent', requests: 1, pages: 3, inPlace: true });
+    s.send({ type: 'failed', error: { code: 'ESRCH', message: 'killed' } });
+    expect(s.state).toBe('abortedMidFlush');
+    expect(s.effects).toEqual(['undo', 'report']);
+    s.send(ok('flush'));
+    expect(s.done).toBe(true);
+    expect(s.effects).toEqual(['thaw']);
   });
 });

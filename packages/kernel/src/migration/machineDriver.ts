@@ -5,6 +5,7 @@ export interface MachineAction {
   type: string;
   context: unknown;
   event: unknown;
+  params?: unknown;
 }
 
 const inert = createMachine({});
@@ -16,6 +17,13 @@ function sharedSelf(): { system: unknown } {
   return shared;
 }
 
+/** An action executor that collects the actions (with their params) instead of running them. */
+function collector(into: MachineAction[]) {
+  return (a: { type: string; info: { context: unknown; event: unknown }; params?: unknown }) => {
+    into.push({ type: a.type, context: a.info.context, event: a.info.event, params: a.params });
+  };
+}
+
 /**
  * Drives a pure protocol machine the way the kernel drives programs: its own `transition`
  * with one reused scope whose executor collects actions instead of running them. The caller
@@ -24,7 +32,7 @@ function sharedSelf(): { system: unknown } {
 export class MachineDriver {
   snapshot: AnyMachineSnapshot;
   private readonly collected: MachineAction[] = [];
-  private readonly scope: Record<string, unknown>;
+  private scope: Record<string, unknown>;
 
   constructor(
     private readonly machine: AnyStateMachine,
@@ -41,12 +49,15 @@ export class MachineDriver {
       logger: () => undefined,
       stopChild: () => undefined,
       emit: () => undefined,
-      actionExecutor: (a: { type: string; info: { context: unknown; event: unknown } }) => {
-        this.collected.push({ type: a.type, context: a.info.context, event: a.info.event });
-      },
+      actionExecutor: collector(this.collected),
     };
     const m = machine as unknown as { getInitialSnapshot(s: unknown, i: unknown): AnyMachineSnapshot };
     this.snapshot = m.getInitialSnapshot(this.scope, input);
+  }
+
+  /** After a structural copy of this driver: its scope collects into the copy's list, not the original's. */
+  rebind(): void {
+    this.scope = { ...this.scope, actionExecutor: collector(this.collected) };
   }
 
   /** Actions of the initial state (entry), taken once. */
@@ -61,13 +72,30 @@ export class MachineDriver {
     return this.collected.splice(0);
   }
 
-  /** The current state's name. */
+  /** The current state's path, dotted (`flushing.writing.waiting`). */
   get state(): string {
-    return String(this.snapshot.value);
+    return statePath(this.snapshot.value);
+  }
+
+  /** Whether the current state carries `tag`. */
+  hasTag(tag: string): boolean {
+    return this.snapshot.hasTag(tag);
   }
 
   /** True once the machine reached a final state. */
   get done(): boolean {
     return this.snapshot.status === 'done';
   }
+}
+
+/** A state value as a dotted path (the machines here have no parallel states). */
+export function statePath(value: unknown): string {
+  let out = '';
+  let v = value;
+  while (v && typeof v === 'object') {
+    const [k, next] = Object.entries(v)[0]!;
+    out += (out ? '.' : '') + k;
+    v = next;
+  }
+  return typeof v === 'string' ? out + (out ? '.' : '') + v : out;
 }

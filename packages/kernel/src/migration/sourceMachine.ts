@@ -1,56 +1,239 @@
 import { assign, setup } from 'xstate';
-import type { Strategy } from '@wisp/protocol';
+import { ErrorCode, type Strategy, type WireError } from '@wisp/protocol';
+import type { Answer } from '../caller.js';
 
-/** What a source-side migration session knows. */
+/** The source's requests whose answers come back to its session. */
+export type SourceStep = 'offer' | 'pages' | 'flush' | 'owed' | 'move' | 'transfer' | 'commit';
+
+/** How often the commit is sent when the target does not answer (it may have it already). */
+export const COMMIT_TRIES = 3;
+
+/** What the migration record reports, gathered as the session goes. */
+export interface SourceRecord {
+  /** When the session began and the process froze (times arrive in events and input). */
+  startedAt: number;
+  frozenAt: number;
+  /** Page bytes and pages sent or written out. */
+  bytes: number;
+  pages: number;
+  /** Committed without a confirmation (see the commit rules). */
+  unconfirmed: boolean;
+}
+
+/**
+ * What a source-side migration session knows: its whole status (the driver keeps no flags
+ * beside it). (Kept under 20 top-level fields: xstate copies the context on every `assign`, and
+ * V8 copies a bigger object several times slower.)
+ */
 export interface SourceContext {
+  to: string;
+  strategy: Strategy;
+  /** The process still owes pages to the source it came from lazily: they come here first. */
+  owesPages: boolean;
+  /** Precopy rounds begun, and the most there may be. */
+  rounds: number;
+  maxRounds: number;
+  /** Pages the current precopy round sent. */
+  roundPages: number;
+  /** The offer: sent with the image (`flush`, `lazy`), sent alone and unanswered, or accepted. */
+  offer: 'withImage' | 'sent' | 'accepted';
+  /** Answers still awaited in the current step, and the first failure among those in. */
+  waiting: number;
+  stepError: WireError | null;
+  /** A `pageOut` of the process's own frames is in flight: it must not run until it ends. */
+  flushInFlight: boolean;
+  /** Streams handed to the target (moved back on abort). */
+  moved: string[];
+  /** The target acknowledged the image: from then on it may have been told to run it. */
+  transferred: boolean;
+  /** Why the image (or the pipelined offer) was refused: a better reason than the commit's. */
+  transferError: WireError | null;
+  /** Commit requests sent again after a try timed out. */
+  commitRetries: number;
+  /** Streams the frozen process holds (moved to the target in `transferring`). */
+  streams: number;
+  record: SourceRecord;
+  /** Why it was aborted. */
+  error: WireError | null;
+}
+
+/** What the source is told: results of its effects, answers to its requests, and local failure. */
+export type SourceEvent =
+  /**
+   * The current step's requests are out: how many answers to wait for, the pages they carry, and
+   * whether they carry the process's own frames (not copies: it must stay frozen until answered).
+   */
+  | { type: 'sent'; requests: number; pages?: number; bytes?: number; inPlace?: boolean }
+  /**
+   * The process is at a safe point with no quick call open: when, and what there is to move
+   * (dirty pages, open streams). Steps with nothing to do are skipped without a round of events.
+   */
+  | { type: 'frozen'; at: number; dirtyPages: number; streams: number }
+  /** A precopy round is acknowledged: how many pages were dirtied meanwhile. */
+  | { type: 'measured'; dirtyPages: number }
+  /** The answer to one request: which step (and stream) it answers, ok or an error code. */
+  | { type: 'answer'; step: SourceStep; stream?: string; result: Answer }
+  /** Here, not from the target: the process ended, or a participant could not encapsulate. */
+  | { type: 'failed'; error: WireError };
+
+/** What a session starts from. */
+export interface SourceInput {
   pid: string;
   to: string;
   strategy: Strategy;
-  /** Precopy rounds done. */
-  rounds: number;
-  maxRounds: number;
-  /** Why it was aborted. */
-  error: { code: string; message: string } | null;
+  maxRounds?: number;
+  owesPages?: boolean;
+  now?: number;
 }
 
-/** What the kernel tells a source session. */
-export type SourceEvent =
-  | { type: 'accepted' }
-  /** The offer is on its way and this strategy sends nothing the target needs first: go on without its answer. */
-  | { type: 'offerSent' }
-  | { type: 'refused'; error: { code: string; message: string } }
-  /** A precopy round's pages are at the target: how many it sent, and how many were dirtied meanwhile. */
-  | { type: 'roundDone'; dirtyPages: number; sentPages: number }
-  | { type: 'frozen' }
-  | { type: 'flushed' }
-  | { type: 'prepared' }
-  | { type: 'committed' }
-  | { type: 'failed'; error: { code: string; message: string } };
+/** The effects a source session names (performed by the migrator), and its bookkeeping. */
+type SourceAction =
+  | 'offer' | 'sendRound' | 'measureRound' | 'freeze' | 'pullOwed' | 'installOwed' | 'releaseOwed' | 'writeOut' | 'moveStreams'
+  | 'sendAllPages' | 'sendImage' | 'sendCommit' | 'logUnconfirmed' | 'finish' | 'undo' | 'thaw' | 'report'
+  | 'countSent' | 'countAnswer' | 'noteError' | 'noteStepError' | 'acceptOffer' | 'nextRound' | 'noteFrozen' | 'noteOfferRefusal';
+type Answered = Extract<SourceEvent, { type: 'answer' }>;
+type Args = { context: SourceContext; event: SourceEvent };
 
 const noop = () => undefined;
+const answer = (e: SourceEvent): Answered | null => (e.type === 'answer' ? e : null);
+const errorOf = (e: SourceEvent): WireError | null => {
+  const a = answer(e);
+  return a && !a.result.ok ? a.result.error : null;
+};
+const codeOf = (e: SourceEvent) => errorOf(e)?.code;
+const isStep = (step: SourceStep) => ({ event }: Args) => answer(event)?.step === step;
+
+/** Where a step goes once done: the first option whose guard holds (a `#id` target). */
+type Next = string | Array<{ guard?: (a: Args) => boolean; target: string }>;
 
 /**
- * The source side of a migration (DESIGN §5), pure. Each state's entry action names the step
- * the kernel performs; the step's outcome comes back as an event. Any failure before commit
- * ends in `aborted`, whose entry (`thaw`) resumes the process here. Once `commit` has been
- * sent the process never resumes here: `failed` then means the target definitely did not
- * take it (nobody there, or it forgot the session), which is still safe to abort.
+ * One step of requests, as one state: its entry performs `effect`, whose `sent` says how many
+ * answers to await (none: go on at once); the answers are counted in. Every ok answer takes
+ * `okActions`; the last answer goes on to `next` with `doneActions`, or aborts if any failed.
+ * (One flat state, not sending/waiting children: each nesting level costs every transition.)
+ */
+function requests(steps: SourceStep | SourceStep[], effect: SourceAction | SourceAction[], next: Next, okActions: SourceAction[] = [], doneActions: SourceAction[] = []): never {
+  const of = Array.isArray(steps) ? steps : [steps];
+  const options = typeof next === 'string' ? [{ target: next }] : next;
+  const isOurs = ({ event }: Args) => of.includes(answer(event)?.step as SourceStep);
+  const last = (a: Args) => a.context.waiting === 1 && isOurs(a);
+  const noneSent = ({ context, event }: Args) => context.waiting === 0 && (event as { requests: number }).requests === 0;
+  const lastOk = (a: Args) => last(a) && a.context.stepError === null && errorOf(a.event) === null;
+  // (Built from strings, so typed loosely: xstate checks the names when the machine is created.)
+  return {
+    entry: effect,
+    on: {
+      sent: [
+        ...options.map((o) => ({ guard: (a: Args) => noneSent(a) && (!o.guard || o.guard(a)), target: o.target, actions: ['countSent', ...doneActions] })),
+        { guard: ({ context }: Args) => context.waiting === 0, actions: 'countSent' as SourceAction },
+      ],
+      answer: [
+        ...options.map((o) => ({ guard: (a: Args) => lastOk(a) && (!o.guard || o.guard(a)), target: o.target, actions: ['countAnswer', ...okActions, ...doneActions] })),
+        { guard: last, target: '#aborting', actions: ['countAnswer', 'noteStepError'] },
+        { guard: (a: Args) => isOurs(a) && a.context.waiting > 1 && errorOf(a.event) === null, actions: ['countAnswer', ...okActions] },
+        { guard: (a: Args) => isOurs(a) && a.context.waiting > 1, actions: 'countAnswer' as SourceAction },
+      ],
+    },
+  } as never;
+}
+
+/** Strategies that write in `flushing`: `flush` (dirty frames to the backing file), `precopy` (the last dirty pages). */
+const writes = ({ context }: Args) => context.strategy === 'flush' || context.strategy === 'precopy';
+const hasStreams = ({ context }: Args) => context.streams > 0;
+const sendsAllPages = ({ context }: Args) => context.strategy === 'copy';
+/** After the streams: `copy`'s pages, or the image and the commit. */
+const toImage: Next = [{ guard: sendsAllPages, target: '#transferring.pages' }, { target: '#committing' }];
+/** After writing: the streams if there are any, else on to the image. */
+const toStreams: Next = [{ guard: hasStreams, target: '#transferring.streams' }, ...toImage];
+/** After the owed pages: write out (what came in may be dirty), or on. */
+const toWriting: Next = [{ guard: writes, target: '#flushing.writing' }, ...toStreams];
+
+const abort = { target: '#aborting', actions: 'noteError' } as const;
+const offerRefused = ({ event }: Args) => isStep('offer')({ event } as Args) && errorOf(event) !== null;
+/** While freezing and flushing: a refused pipelined offer aborts; an accepted one is noted. */
+const pipelinedOffer = {
+  answer: [
+    { guard: offerRefused, ...abort },
+    { guard: isStep('offer'), actions: 'acceptOffer' as const },
+  ],
+  failed: abort,
+};
+/**
+ * Once streams move (and after): a refused offer is the reason, but the commit's answer decides —
+ * a stream whose move is still unanswered could not be taken back by an abort now (and a session
+ * opened by a duplicate offer may yet take the image).
+ */
+const offerLeftToCommit = {
+  answer: [
+    { guard: offerRefused, actions: 'noteOfferRefusal' as const },
+    { guard: isStep('offer'), actions: 'acceptOffer' as const },
+  ],
+  failed: abort,
+};
+
+/**
+ * The source side of a migration (DESIGN §5), pure: every rule of the protocol as states,
+ * guards and transitions. Each state's entry names the effect the migrator performs; the
+ * effect's result, and every answer to a request (one `answer` event naming the step, ok or its
+ * error code), come back as events. Any failure before commit ends in `aborted`, whose entry
+ * undoes what reached the target and thaws the process here.
  *
- * requested → negotiating → [precopying]* → freezing → flushing → transferring →
- * awaitingCommit → done | aborted
+ * negotiating → [precopying]* → freezing → flushing → transferring → committing → done | aborted
+ *
+ * The offer is pipelined (not for precopy, whose rounds would be wasted on a refusal): the
+ * process freezes and flushes while it is answered, and for `flush` and `lazy` it rides with
+ * the image. In `committing` the image and the commit leave together (the target takes a
+ * source's requests in order, so it commits only an image it holds); the commit's answer
+ * decides:
+ * - ok: done.
+ * - ETIMEDOUT: sent again ({@link COMMIT_TRIES} in all; the target answers a repeated commit ok);
+ *   after the last try, unconfirmed: nobody can say whether it runs there, so it must not run
+ *   here too (it is lost with its target).
+ * - EHOSTUNREACH after a try timed out, the image acknowledged: the target may have run it and
+ *   crashed since; unconfirmed, as a timeout (found by the model checker: the source resumed and
+ *   repeated console output the target had produced).
+ * - any other error (the target definitely did not take it): aborted, with the image's refusal
+ *   as the reason if there was one.
  */
 export const sourceMachine = setup({
-  types: { context: {} as SourceContext, events: {} as SourceEvent, input: {} as { pid: string; to: string; strategy: Strategy; maxRounds?: number } },
+  types: { context: {} as SourceContext, events: {} as SourceEvent, input: {} as SourceInput },
   actions: {
     offer: noop,
-    precopyRound: noop,
+    sendRound: noop,
+    measureRound: noop,
     freeze: noop,
-    flush: noop,
-    transfer: noop,
-    commit: noop,
+    pullOwed: noop,
+    installOwed: noop,
+    releaseOwed: noop,
+    writeOut: noop,
+    moveStreams: noop,
+    sendAllPages: noop,
+    sendImage: noop,
+    sendCommit: noop,
+    logUnconfirmed: noop,
     finish: noop,
+    undo: noop,
     thaw: noop,
-    noteError: assign({ error: ({ event }) => ('error' in event ? event.error : null) }),
+    report: noop,
+    noteFrozen: assign(({ context, event }) => (event.type === 'frozen' ? { record: { ...context.record, frozenAt: event.at }, streams: event.streams } : {})),
+    nextRound: assign({ rounds: ({ context }) => context.rounds + 1 }),
+    noteOfferRefusal: assign({ transferError: ({ event }) => errorOf(event) }),
+    acceptOffer: assign({ offer: 'accepted' as const }),
+    noteError: assign({ error: ({ event }) => (event.type === 'failed' ? event.error : errorOf(event)) }),
+    noteStepError: assign({ error: ({ context, event }) => context.stepError ?? errorOf(event) }),
+    countSent: assign(({ context, event }) => {
+      const e = event as Extract<SourceEvent, { type: 'sent' }>;
+      return { waiting: e.requests, stepError: null, flushInFlight: e.inPlace === true && e.requests > 0, roundPages: e.pages ?? 0, record: e.pages ? { ...context.record, pages: context.record.pages + e.pages, bytes: context.record.bytes + (e.bytes ?? 0) } : context.record };
+    }),
+    countAnswer: assign(({ context, event }) => {
+      const a = event as Answered;
+      return {
+        waiting: context.waiting - 1,
+        stepError: context.stepError ?? (a.result.ok ? null : a.result.error),
+        flushInFlight: a.step === 'flush' ? false : context.flushInFlight,
+        moved: a.step === 'move' && a.result.ok && a.stream ? [...context.moved, a.stream] : context.moved,
+      };
+    }),
   },
   guards: {
     precopy: ({ context }) => context.strategy === 'precopy',
@@ -58,38 +241,133 @@ export const sourceMachine = setup({
     // converge: one that did not halve what it sent (the process dirties pages about as fast
     // as they go) would only send the same pages again.
     anotherRound: ({ context, event }) =>
-      context.rounds < context.maxRounds && event.type === 'roundDone' && event.dirtyPages > 16 && event.dirtyPages * 2 <= event.sentPages,
+      context.rounds < context.maxRounds && event.type === 'measured' && event.dirtyPages > 16 && event.dirtyPages * 2 <= context.roundPages,
+    flushInFlight: ({ context }) => context.flushInFlight,
+    commitOk: ({ event }) => isStep('commit')({ event } as Args) && (event as Answered).result.ok,
+    commitRetry: ({ context, event }) => isStep('commit')({ event } as Args) && codeOf(event) === ErrorCode.ETIMEDOUT && context.commitRetries < COMMIT_TRIES - 1,
+    commitUnconfirmed: ({ context, event }) =>
+      isStep('commit')({ event } as Args) && (codeOf(event) === ErrorCode.ETIMEDOUT || (codeOf(event) === ErrorCode.EHOSTUNREACH && context.commitRetries > 0 && context.transferred)),
   },
 }).createMachine({
   id: 'migration.source',
-  context: ({ input }) => ({ pid: input.pid, to: input.to, strategy: input.strategy, rounds: 0, maxRounds: input.maxRounds ?? 4, error: null }),
-  initial: 'requested',
+  context: ({ input }) => ({
+    to: input.to,
+    strategy: input.strategy,
+    owesPages: input.owesPages ?? false,
+    rounds: 0,
+    maxRounds: input.maxRounds ?? 4,
+    roundPages: 0,
+    offer: input.strategy === 'flush' || input.strategy === 'lazy' ? 'withImage' : 'sent',
+    waiting: 0,
+    stepError: null,
+    flushInFlight: false,
+    moved: [],
+    transferred: false,
+    transferError: null,
+    commitRetries: 0,
+    streams: 0,
+    record: { startedAt: input.now ?? 0, frozenAt: 0, bytes: 0, pages: 0, unconfirmed: false },
+    error: null,
+  }),
+  initial: 'negotiating',
   states: {
-    requested: { always: 'negotiating' },
     negotiating: {
       entry: 'offer',
+      // Pipelined: whatever follows the offer meets its verdict. Precopy waits for it.
+      always: { guard: ({ context }) => context.strategy !== 'precopy', target: 'freezing' },
       on: {
-        accepted: [{ guard: 'precopy', target: 'precopying' }, { target: 'freezing' }],
-        // Pipelined: the target takes a source's requests in order, so whatever follows the offer
-        // meets its verdict; a refusal arriving later is a `failed`. Precopy waits: its rounds
-        // run before the freeze and would be wasted on a refusal.
-        offerSent: { guard: ({ context }) => context.strategy !== 'precopy', target: 'freezing' },
-        refused: { target: 'aborted', actions: 'noteError' },
-        failed: { target: 'aborted', actions: 'noteError' },
+        answer: [
+          { guard: ({ event }) => isStep('offer')({ event } as Args) && errorOf(event) !== null, ...abort },
+          { guard: isStep('offer'), target: 'precopying', actions: 'acceptOffer' },
+        ],
+        failed: abort,
       },
     },
     precopying: {
-      entry: ['precopyRound', assign({ rounds: ({ context }) => context.rounds + 1 })],
-      on: {
-        roundDone: [{ guard: 'anotherRound', target: 'precopying', reenter: true }, { target: 'freezing' }],
-        failed: { target: 'aborted', actions: 'noteError' },
+      id: 'precopying',
+      initial: 'round',
+      on: { failed: abort },
+      states: {
+        round: requests('pages', ['nextRound', 'sendRound'], '#precopying.measuring'),
+        measuring: {
+          entry: 'measureRound',
+          on: { measured: [{ guard: 'anotherRound', target: '#precopying', reenter: true }, { target: '#freezing' }] },
+        },
       },
     },
-    freezing: { entry: 'freeze', on: { frozen: 'flushing', failed: { target: 'aborted', actions: 'noteError' } } },
-    flushing: { entry: 'flush', on: { flushed: 'transferring', failed: { target: 'aborted', actions: 'noteError' } } },
-    transferring: { entry: 'transfer', on: { prepared: 'awaitingCommit', failed: { target: 'aborted', actions: 'noteError' } } },
-    awaitingCommit: { entry: 'commit', on: { committed: 'done', failed: { target: 'aborted', actions: 'noteError' } } },
+    freezing: {
+      id: 'freezing',
+      entry: 'freeze',
+      on: {
+        // A process that came here lazily first brings in what its last source still owes:
+        // residual dependencies never chain.
+        frozen: [
+          { guard: ({ context }: Args) => context.owesPages, target: 'flushing.owed', actions: 'noteFrozen' },
+          { guard: (a: Args) => writes(a) && (a.event as { dirtyPages: number }).dirtyPages > 0, target: 'flushing.writing', actions: 'noteFrozen' },
+          { guard: ({ event }: Args) => (event as { streams: number }).streams > 0, target: 'transferring.streams', actions: 'noteFrozen' },
+          ...(toImage as Array<{ guard?: never; target: string }>).map((o) => ({ ...o, actions: 'noteFrozen' as const })),
+        ],
+        ...pipelinedOffer,
+      } as never,
+    },
+    flushing: {
+      id: 'flushing',
+      initial: 'writing',
+      on: pipelinedOffer as never,
+      states: {
+        owed: requests('owed', 'pullOwed', toWriting, ['installOwed'], ['releaseOwed']),
+        // Per strategy: `flush` writes dirty frames to the backing file (the pageOut's answer is
+        // `flush`), `precopy` sends the last dirty pages.
+        writing: requests(['flush', 'pages'], 'writeOut', toStreams),
+      },
+    },
+    transferring: {
+      id: 'transferring',
+      initial: 'streams',
+      on: offerLeftToCommit as never,
+      states: {
+        streams: requests('move', 'moveStreams', toImage),
+        // `copy` sends every page once the streams are at the target.
+        pages: requests('pages', 'sendAllPages', '#committing'),
+      },
+    },
+    committing: {
+      id: 'committing',
+      tags: 'imageTaken',
+      entry: ['sendImage', 'sendCommit'],
+      on: {
+        answer: [
+          { guard: 'commitOk', target: 'done' },
+          { guard: 'commitRetry', actions: ['sendCommit', assign({ commitRetries: ({ context }) => context.commitRetries + 1 })] },
+          { guard: 'commitUnconfirmed', target: 'done', actions: [assign({ record: ({ context }) => ({ ...context.record, unconfirmed: true }) }), 'logUnconfirmed'] },
+          {
+            guard: isStep('commit'),
+            target: 'aborting',
+            actions: assign({ error: ({ context, event }) => context.transferError ?? errorOf(event) }),
+          },
+          { guard: ({ event }) => isStep('transfer')({ event } as Args) && errorOf(event) === null, actions: assign({ transferred: true }) },
+          // The image, or a pipelined offer, refused: the commit behind it fails too (the target
+          // has no image); its answer decides, with this as the reason.
+          {
+            guard: ({ event }) => (isStep('transfer')({ event } as Args) || isStep('offer')({ event } as Args)) && errorOf(event) !== null,
+            actions: assign({ transferError: ({ context, event }) => (isStep('offer')({ event } as Args) ? errorOf(event) : (context.transferError ?? errorOf(event))) }),
+          },
+        ],
+        failed: abort,
+      },
+    },
     done: { type: 'final', entry: 'finish' },
-    aborted: { type: 'final', entry: 'thaw' },
+    aborting: {
+      id: 'aborting',
+      always: [{ guard: 'flushInFlight', target: 'abortedMidFlush' }, { target: 'aborted' }],
+    },
+    aborted: { type: 'final', entry: ['undo', 'thaw', 'report'] },
+    // Aborted while the process's own frames are being written out: the record goes now, the
+    // process runs again once the write ends (it must not change the frames meanwhile).
+    abortedMidFlush: {
+      entry: ['undo', 'report'],
+      on: { answer: { guard: isStep('flush'), target: 'thawedAfterFlush' } },
+    },
+    thawedAfterFlush: { type: 'final', entry: 'thaw' },
   },
 });

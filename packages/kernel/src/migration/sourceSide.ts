@@ -1,0 +1,209 @@
+import { ErrorCode, PROTOCOL_VERSION, homeOf, toWireError, type MigrationRecord, type OfferRequest, type ProcessImage } from '@wisp/protocol';
+import type { Answer, Caller, Continuation } from '../caller.js';
+import type { Pcb } from '../pcb.js';
+import type { KernelPort } from './kernelPort.js';
+import { hundredths, PAGES_PER_MESSAGE, type LazyPages } from './lazyPages.js';
+import type { MachineAction, MachineDriver } from './machineDriver.js';
+import { participants } from './participants.js';
+import type { SourceContext, SourceEvent, SourceStep } from './sourceMachine.js';
+
+/** How long a source remembers where a process went, to tell stragglers to try again. */
+export const MOVED_MEMORY_MS = 60_000;
+
+/**
+ * A move away from this host: its status is the machine's snapshot (`driver`); beside it only
+ * who asked and the data the effects carry.
+ */
+export interface SourceSession {
+  driver: MachineDriver;
+  pid: string;
+  requester: Caller;
+  /** What the target is offered (sent alone, or with the image for `flush` and `lazy`). */
+  offer: OfferRequest | null;
+  /** The participants' image, once taken. */
+  image: ProcessImage | null;
+  /** Pages precopy marked clean without writing them to the backing file (written back on abort). */
+  precopied: Set<number>;
+}
+
+/** What the source effects need of the migrator. */
+export interface SourceHost {
+  k: KernelPort;
+  readonly lazy: LazyPages;
+  /** Processes that left: pid → the host they went to, and until when to remember it. */
+  readonly departed: Map<string, { to: string; until: number }>;
+  located(pid: string, host: string): void;
+  /** A session ended: an eviction waiting for it may be answered. */
+  sessionEnded(pid: string, outcome: MigrationRecord['outcome']): void;
+}
+
+const contextOf = (s: SourceSession) => s.driver.snapshot.context as SourceContext;
+const step = (s: SourceSession, step: SourceStep, stream?: string): Continuation => ({ kind: 'migration', pid: s.pid, step, ...(stream ? { stream } : {}) });
+
+/**
+ * Performs one effect a source machine named, against the kernel; returns the effect's result
+ * as the machine's next event, if it has one now (answers to requests come later).
+ */
+export function performSource(m: SourceHost, s: SourceSession, a: MachineAction): SourceEvent | void {
+  const k = m.k;
+  const c = a.context as SourceContext;
+  const pcb = k.procs.get(s.pid);
+  switch (a.type) {
+    case 'offer':
+      if (!pcb) return { type: 'failed', error: { code: ErrorCode.ESRCH, message: `${s.pid} is gone` } };
+      s.offer = { protocol: PROTOCOL_VERSION, pid: s.pid, from: k.hostId, program: pcb.program.name, version: pcb.program.version, strategy: c.strategy };
+      // Copy and precopy push pages before the image, which need the session: the offer goes alone.
+      if (c.offer === 'sent') k.request(k.subjects.host(c.to, 'offer'), s.offer, step(s, 'offer'));
+      return;
+    case 'sendRound':
+      return sendPages(m, s, pcb!, pcb!.memory.takeDirty(), true);
+    case 'measureRound':
+      return { type: 'measured', dirtyPages: pcb ? pcb.memory.dirtyCount : 0 };
+    case 'freeze':
+      k.freeze(pcb!);
+      return k.quickCallsOpen(pcb!) === 0 ? frozen(k, pcb!) : undefined;
+    case 'pullOwed': {
+      const owed = pcb!.memory.owedPages();
+      for (let i = 0; i < owed.length; i += PAGES_PER_MESSAGE) {
+        k.request(k.subjects.host(pcb!.lazyFrom!, 'fetch'), { pid: s.pid, pages: owed.slice(i, i + PAGES_PER_MESSAGE) }, step(s, 'owed'), { framedReply: true });
+      }
+      return { type: 'sent', requests: Math.ceil(owed.length / PAGES_PER_MESSAGE) };
+    }
+    case 'installOwed':
+      m.lazy.arrivalOf(pcb!).pages += m.lazy.install(pcb!, (a.event as { result: Answer }).result);
+      return;
+    case 'releaseOwed':
+      // (Unless the background pull brought the last owed pages, and released them, meanwhile.)
+      if (pcb!.lazyFrom) m.lazy.released(pcb!);
+      return;
+    case 'writeOut':
+      return writeOut(m, s, pcb!, c);
+    case 'moveStreams': {
+      const streams = [...pcb!.fds.values()];
+      for (const stream of streams) k.fs('move', [stream, c.to], step(s, 'move', stream));
+      return { type: 'sent', requests: streams.length };
+    }
+    case 'sendAllPages':
+      return sendPages(m, s, pcb!, pcb!.memory.residentPages(), false);
+    case 'sendImage':
+      return sendImage(m, s, pcb!, c);
+    case 'sendCommit':
+      k.request(k.subjects.host(c.to, 'commit'), { pid: s.pid }, step(s, 'commit'));
+      return;
+    case 'logUnconfirmed':
+      k.log('error', `commit of ${s.pid} on ${c.to} unconfirmed; the process stays with the target`, { pid: s.pid });
+      return;
+    case 'finish':
+      return finish(m, s, pcb!, c);
+    case 'undo':
+      return undo(m, s, pcb, c);
+    case 'thaw':
+      if (pcb?.alive) k.thaw(pcb);
+      return;
+    case 'report':
+      return report(m, s, c, 'aborted');
+  }
+}
+
+/** The process is at its safe point: when, and what there is to move. */
+export function frozen(k: KernelPort, pcb: Pcb): SourceEvent {
+  return { type: 'frozen', at: k.now(), dirtyPages: pcb.memory.dirtyCount, streams: pcb.fds.size };
+}
+
+/** Sends pages to the target in `pages` messages; the step ends when all are acknowledged. */
+function sendPages(m: SourceHost, s: SourceSession, pcb: Pcb, pages: number[], precopy: boolean): SourceEvent {
+  const c = contextOf(s);
+  for (let i = 0; i < pages.length; i += PAGES_PER_MESSAGE) {
+    const batch = pages.slice(i, i + PAGES_PER_MESSAGE);
+    if (precopy) for (const p of batch) s.precopied.add(p);
+    m.k.request(m.k.subjects.host(c.to, 'pages'), { pid: s.pid, pages: batch, pageSize: pcb.memory.pageSize }, step(s, 'pages'), { bytes: [pcb.memory.copyPages(batch)] });
+  }
+  return { type: 'sent', requests: Math.ceil(pages.length / PAGES_PER_MESSAGE), pages: pages.length, bytes: pages.length * pcb.memory.pageSize };
+}
+
+/** The per-strategy flush: write dirty pages out (`flush`) or send the last ones (`precopy`). */
+function writeOut(m: SourceHost, s: SourceSession, pcb: Pcb, c: SourceContext): SourceEvent {
+  if (c.strategy === 'precopy') return sendPages(m, s, pcb, pcb.memory.takeDirty(), true);
+  const dirty = pcb.memory.takeDirty();
+  if (dirty.length === 0) return { type: 'sent', requests: 0 };
+  // The frames themselves, not copies: the process stays frozen until the pageOut ends, even
+  // if the migration aborts meanwhile (the machine's `abortedMidFlush`).
+  const pages = new Map<number, Uint8Array>();
+  for (const p of dirty) pages.set(p, pcb.memory.pageView(p));
+  pcb.backed = true;
+  m.k.fs('pageOut', [backingFileOf(pcb.pid), pages], step(s, 'flush'));
+  return { type: 'sent', requests: 1, pages: dirty.length, bytes: dirty.length * pcb.memory.pageSize, inPlace: true };
+}
+
+/** The image, taken by the participants (a failure aborts: nothing has reached the target yet). */
+function sendImage(m: SourceHost, s: SourceSession, pcb: Pcb, c: SourceContext): SourceEvent | void {
+  const where = c.strategy === 'lazy' ? 'source' : c.strategy === 'flush' ? 'backing' : 'sent';
+  try {
+    s.image = participants.encapsulate(m.k, pcb, { where, backingFile: backingFileOf(s.pid) });
+  } catch (err) {
+    return { type: 'failed', error: { code: ErrorCode.EINVAL, message: `cannot take the image of ${s.pid}: ${toWireError(err).message}` } };
+  }
+  // Served from now on: the target may fault (or start pulling) before our commit is answered.
+  if (c.strategy === 'lazy') m.lazy.residual.set(s.pid, pcb.memory);
+  const body = c.offer === 'withImage' ? { image: s.image, offer: s.offer! } : { image: s.image };
+  m.k.request(m.k.subjects.host(c.to, 'transfer'), body, step(s, 'transfer'));
+}
+
+function finish(m: SourceHost, s: SourceSession, pcb: Pcb, c: SourceContext): void {
+  const k = m.k;
+  m.departed.set(s.pid, { to: c.to, until: k.now() + MOVED_MEMORY_MS });
+  k.release(pcb);
+  // The home is the authority on where its processes run.
+  // (A target that is the home updated its record as the process arrived.)
+  const home = homeOf(s.pid);
+  if (home === k.hostId) m.located(s.pid, c.to);
+  else if (home !== c.to) k.request(k.subjects.host(home, 'located'), { pid: s.pid, host: c.to }, { kind: 'ignore', what: `telling ${home} that ${s.pid} is on ${c.to}` });
+  report(m, s, c, 'committed');
+}
+
+/** Undoes what reached the target: its streams come back, its session is dropped; precopied pages are written back. */
+function undo(m: SourceHost, s: SourceSession, pcb: Pcb | undefined, c: SourceContext): void {
+  const k = m.k;
+  m.lazy.residual.delete(s.pid);
+  for (const stream of c.moved) k.fs('move', [stream, k.hostId, c.to], { kind: 'ignore', what: `taking back ${stream} from ${c.to}` });
+  k.request(k.subjects.host(c.to, 'abort'), { pid: s.pid }, { kind: 'ignore', what: `abort of ${s.pid} on ${c.to}` });
+  if (!pcb || s.precopied.size === 0) return;
+  // Pages precopy marked clean were never written out: the backing file must have them.
+  const pages = new Map<number, Uint8Array>();
+  for (const p of s.precopied) if (pcb.memory.pageState(p) === 'clean') pages.set(p, pcb.memory.pageBytes(p));
+  if (pages.size === 0) return;
+  pcb.backed = true;
+  k.fs('pageOut', [backingFileOf(pcb.pid), pages], { kind: 'ignore', what: `write-back of ${pcb.pid}'s precopied pages` });
+}
+
+/** The move ended: messages held for the process go on, the record goes out, the requester is answered. */
+function report(m: SourceHost, s: SourceSession, c: SourceContext, outcome: MigrationRecord['outcome']): void {
+  const k = m.k;
+  const error = outcome === 'aborted' ? (c.error ?? { code: ErrorCode.EIO, message: 'aborted' }) : null;
+  k.moveEnded(s.pid);
+  const now = k.now();
+  const record: MigrationRecord = {
+    pid: s.pid,
+    from: k.hostId,
+    to: c.to,
+    strategy: c.strategy,
+    outcome,
+    ...(error ? { error } : {}),
+    freezeMs: c.record.frozenAt > 0 ? hundredths(now - c.record.frozenAt) : 0,
+    totalMs: hundredths(now - c.record.startedAt),
+    bytes: c.record.bytes,
+    pages: c.record.pages,
+    precopyRounds: c.rounds,
+    streams: c.moved.length,
+    residual: outcome === 'committed' && c.strategy === 'lazy' ? [k.hostId] : [],
+  };
+  k.event('proc.migrated', record);
+  m.sessionEnded(s.pid, outcome);
+  k.log(outcome === 'committed' ? 'info' : 'warn', `migration of ${s.pid} to ${c.to} ${outcome}${error ? `: ${error.message}` : ''}`, { pid: s.pid });
+  k.answer(s.requester, { ok: true, value: record });
+}
+
+/** The backing file of a process's address space (Sprite's swap file), on the file servers. */
+export function backingFileOf(pid: string): string {
+  return `/.wisp/swap/${pid}`;
+}

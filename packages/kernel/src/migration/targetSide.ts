@@ -1,0 +1,98 @@
+import { ErrorCode, homeOf, toWireError, type ProcessImage, type WireError } from '@wisp/protocol';
+import type { Caller } from '../caller.js';
+import type { Pcb } from '../pcb.js';
+import type { KernelPort } from './kernelPort.js';
+import type { LazyPages } from './lazyPages.js';
+import type { MachineAction, MachineDriver } from './machineDriver.js';
+import { MOVED_MEMORY_MS } from './sourceSide.js';
+import type { TargetEvent, TargetInput } from './targetMachine.js';
+
+/** A target drops what it received when no commit comes in this time. */
+export const TARGET_TIMEOUT_MS = 30_000;
+
+/** Pages pushed ahead of the image: their numbers, size, and the message's bytes. */
+export interface PageBatch {
+  pages: number[];
+  pageSize: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * A move arriving here: its status is the machine's snapshot (`driver`); beside it the data
+ * received (pages, the image, the PCB built from it) and its timer.
+ */
+export interface TargetSession {
+  driver: MachineDriver;
+  pid: string;
+  pages: Map<number, Uint8Array>;
+  image: ProcessImage | null;
+  pcb: Pcb | null;
+  timer: string;
+}
+
+/** What the target effects need of the migrator. */
+export interface TargetHost {
+  k: KernelPort;
+  readonly lazy: LazyPages;
+  /** Processes that arrived here (committed), and until when a repeated commit is answered ok. */
+  readonly arrived: Map<string, number>;
+  located(pid: string, host: string): void;
+}
+
+/**
+ * Performs one effect a target machine named; returns the effect's result as the machine's
+ * next event if it has one (an image that cannot be rebuilt here).
+ */
+export function performTarget(m: TargetHost, t: TargetSession, a: MachineAction): TargetEvent | void {
+  const k = m.k;
+  const c = a.context as TargetInput;
+  const event = a.event as TargetEvent & { caller?: Caller; batch?: PageBatch; image?: ProcessImage; error?: WireError };
+  switch (a.type) {
+    case 'armTimer':
+      t.timer = k.armSessionTimer(t.pid, TARGET_TIMEOUT_MS);
+      return;
+    case 'announce':
+      k.event('proc.receiving', { pid: t.pid, from: c.from, host: k.hostId, strategy: c.strategy });
+      return;
+    case 'keepPages': {
+      const b = event.batch!;
+      // One copy of the message (its buffer is not ours to keep); the pages are views into it.
+      const copy = b.bytes.slice();
+      b.pages.forEach((p, i) => t.pages.set(p, copy.subarray(i * b.pageSize, (i + 1) * b.pageSize)));
+      return;
+    }
+    case 'install':
+      t.image = event.image!;
+      try {
+        t.pcb = k.rebuild(t.image);
+      } catch (err) {
+        return { type: 'failed', error: { code: ErrorCode.EINVAL, message: `cannot rebuild ${t.pid}: ${toWireError(err).message}` }, caller: event.caller! };
+      }
+      // The received pages are this host's own copies already (see keepPages): kept as frames.
+      for (const [p, b] of t.pages) t.pcb.memory.adoptFrame(p, b, true);
+      t.pages.clear();
+      if (c.strategy === 'lazy') t.pcb.lazyFrom = c.from;
+      return;
+    case 'resume':
+      m.arrived.set(t.pid, k.now() + MOVED_MEMORY_MS);
+      k.disarmSessionTimer(t.timer);
+      k.adopt(t.pcb!, t.image!);
+      if (homeOf(t.pid) === k.hostId) m.located(t.pid, k.hostId);
+      k.event('proc.arrived', { pid: t.pid, from: c.from, host: k.hostId, strategy: c.strategy });
+      if (c.strategy === 'lazy') m.lazy.arrivalOf(t.pcb!);
+      return;
+    case 'pull':
+      return m.lazy.pull(t.pcb!);
+    case 'drop':
+      k.disarmSessionTimer(t.timer);
+      return;
+    case 'ack':
+      return k.answer(event.caller!, { ok: true, value: {} });
+    case 'refuse': {
+      const p = a.params as { code: WireError['code']; why: string };
+      return k.answer(event.caller!, k.fail(p.code, `${t.pid} ${p.why}`));
+    }
+    case 'refuseImage':
+      return k.answer(event.caller!, { ok: false, error: event.error! });
+  }
+}
