@@ -102,13 +102,7 @@ export class MigrationPort implements KernelPort {
 
   /** A process that moved away leaves this host: no exit, no stream closes (they moved too). */
   release(pcb: Pcb): void {
-    pcb.alive = false;
-    this.ctx.procs.delete(pcb.pid);
-    for (const id of pcb.timers) {
-      this.ctx.timers.delete(id);
-      this.ctx.emit({ type: 'cancelTimer', id });
-    }
-    pcb.timers.clear();
+    this.ctx.processes.leave(pcb);
     this.ctx.emit({ type: 'unsubscribe', pid: pcb.pid });
   }
 

@@ -75,9 +75,8 @@ export class Processes {
     this.terminate(pcb, CRASH_EXIT_CODE);
   }
 
-  /** Removes a process from this host and tells its home it exited. */
-  terminate(pcb: Pcb, code: number): void {
-    if (!pcb.alive) return;
+  /** Takes a process off this host's table and disarms its timers (it exited or moved away). */
+  leave(pcb: Pcb): void {
     pcb.alive = false;
     this.ctx.procs.delete(pcb.pid);
     for (const id of pcb.timers) {
@@ -85,6 +84,12 @@ export class Processes {
       this.ctx.emit({ type: 'cancelTimer', id });
     }
     pcb.timers.clear();
+  }
+
+  /** Removes a process from this host and tells its home it exited. */
+  terminate(pcb: Pcb, code: number): void {
+    if (!pcb.alive) return;
+    this.leave(pcb);
     for (const [fd, stream] of pcb.fds) this.ctx.files.fsCloseStream(stream, `close of fd ${fd} of exited ${pcb.pid}`);
     pcb.fds.clear();
     if (pcb.backed) this.ctx.migrator.dropBacking(pcb.pid);
