@@ -11,6 +11,11 @@ export type Caller =
 /** An answer to a caller; `bytes` travel raw beside the value (a framed reply). */
 export type Answer = { ok: true; value: unknown; bytes?: Uint8Array | Uint8Array[] } | { ok: false; error: WireError };
 
+/** A failure answer. */
+export function failure(code: WireError['code'], message: string): Answer {
+  return { ok: false, error: { code, message } };
+}
+
 /**
  * What to do when the response to an outgoing request arrives. Plain data, so kernel
  * state stays serializable for the checker.

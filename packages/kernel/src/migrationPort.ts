@@ -1,11 +1,9 @@
 import { ErrorCode, WispError, type ProcessImage, type Subjects, type TimerImage, type WireError } from '@wisp/protocol';
-import type { ProgramRegistry } from '@wisp/proc';
 import type { Answer, Caller, Continuation } from './caller.js';
 import type { KernelContext } from './context.js';
 import type { AnswerHandlers, TimerHandlers } from './dispatch.js';
-import type { Effect, FsOp } from './effects.js';
+import type { FsOp } from './effects.js';
 import { isBlockingHomeCall } from './homeDuties.js';
-import type { HomeTable } from './homeTable.js';
 import type { KernelPort, RequestOptions } from './migration/kernelPort.js';
 import { participants } from './migration/participants.js';
 import { createPcb, type Pcb } from './pcb.js';
@@ -27,24 +25,26 @@ export class MigrationPort implements KernelPort {
     return this.ctx.subjects;
   }
 
-  get registry(): ProgramRegistry {
-    return this.ctx.config.registry;
-  }
-
-  get procs(): ReadonlyMap<string, Pcb> {
-    return this.ctx.procs;
-  }
-
-  get home(): HomeTable {
-    return this.ctx.home;
-  }
-
   now(): number {
     return this.ctx.now;
   }
 
-  emit(e: Effect): void {
-    this.ctx.emit(e);
+  process(pid: string): Pcb | undefined {
+    return this.ctx.procs.get(pid);
+  }
+
+  foreign(): Pcb[] {
+    return [...this.ctx.procs.values()].filter((p) => p.home !== this.ctx.hostId && p.alive);
+  }
+
+  hasProgram(program: string, version: string): boolean {
+    return this.ctx.config.registry.get(program, version) !== undefined;
+  }
+
+  /** Only a record that has not ended learns it (a late report of a process that exited). */
+  locate(pid: string, host: string): void {
+    const rec = this.ctx.home.records.get(pid);
+    if (rec && rec.state !== 'exited') rec.host = host;
   }
 
   request(subject: string, body: unknown, k: Continuation, opts?: RequestOptions): number {
@@ -153,10 +153,6 @@ export class MigrationPort implements KernelPort {
 
   moveEnded(pid: string): void {
     this.ctx.delivery.moveEnded(pid);
-  }
-
-  fail(code: WireError['code'], message: string): Answer {
-    return { ok: false, error: { code, message } };
   }
 }
 

@@ -1,8 +1,6 @@
 import type { ProcessImage, Subjects, TimerImage, WireError } from '@wisp/protocol';
-import type { ProgramRegistry } from '@wisp/proc';
 import type { Answer, Caller, Continuation } from '../caller.js';
-import type { Effect, FsOp } from '../effects.js';
-import type { HomeTable } from '../homeTable.js';
+import type { FsOp } from '../effects.js';
 import type { Pcb } from '../pcb.js';
 
 /** How a request is sent: its timeout, raw bytes to frame with the body, a framed reply. */
@@ -14,16 +12,14 @@ export interface RequestOptions {
 
 /**
  * What the migration code may do to the kernel it runs in: the narrow waist between the
- * kernel's process table and the migration sessions, so each can be read on its own.
+ * kernel's process table and the migration sessions, so each can be read on its own. The
+ * migration code never holds the process map or the home table: it asks for one process by
+ * pid, for the foreign ones (eviction), and tells the home where a process went.
  */
 export interface KernelPort {
   readonly hostId: string;
   readonly subjects: Subjects;
-  readonly registry: ProgramRegistry;
-  readonly procs: ReadonlyMap<string, Pcb>;
-  readonly home: HomeTable;
   now(): number;
-  emit(e: Effect): void;
   /** Sends a request; the answer comes back through `k`. Returns the token. */
   request(subject: string, body: unknown, k: Continuation, opts?: RequestOptions): number;
   /** Asks the host's file-system client; the answer comes back through `k`. */
@@ -31,6 +27,15 @@ export interface KernelPort {
   answer(caller: Caller, answer: Answer): void;
   log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
   event(kind: string, data: Record<string, unknown>): void;
+
+  /** The process `pid` in this host's table, if there is one. */
+  process(pid: string): Pcb | undefined;
+  /** The live processes here whose home is elsewhere (the ones an eviction sends home). */
+  foreign(): Pcb[];
+  /** Whether this host can run `program@version` (an offer's check). */
+  hasProgram(program: string, version: string): boolean;
+  /** As `pid`'s home: it runs on `host` now. */
+  locate(pid: string, host: string): void;
 
   /** Stops running the process at the next safe point (now: transitions are atomic). */
   freeze(pcb: Pcb): void;
@@ -57,6 +62,4 @@ export interface KernelPort {
   pagesFailed(pcb: Pcb, error: WireError): void;
   /** A move away from here ended (committed or aborted): messages held for the process go on. */
   moveEnded(pid: string): void;
-  /** A failure answer. */
-  fail(code: WireError['code'], message: string): Answer;
 }

@@ -1,5 +1,5 @@
 import { ErrorCode, type WireError } from '@wisp/protocol';
-import type { Answer, Caller, Continuation } from '../caller.js';
+import { failure, type Answer, type Caller, type Continuation } from '../caller.js';
 import type { Pcb } from '../pcb.js';
 import type { KernelPort } from './kernelPort.js';
 
@@ -51,7 +51,7 @@ export class LazyPages {
   /** `fetch`: pages of a process that left this host lazily, as a framed reply. */
   fetch(req: { pid: string; pages: number[] }, caller: Caller): void {
     const space = this.residual.get(req.pid);
-    if (!space) return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `no pages of ${req.pid} are kept here`));
+    if (!space) return this.k.answer(caller, failure(ErrorCode.ESRCH, `no pages of ${req.pid} are kept here`));
     const bytes = [space.copyPages(req.pages)];
     this.k.answer(caller, { ok: true, value: { pid: req.pid, pages: req.pages, pageSize: space.pageSize }, bytes } as Answer);
   }
@@ -98,7 +98,7 @@ export class LazyPages {
 
   /** The answer to a fault's `fetch` or a background `pull`. */
   fetched(k: Extract<Continuation, { kind: 'migration' }>, answer: Answer): void {
-    const pcb = this.k.procs.get(k.pid);
+    const pcb = this.k.process(k.pid);
     if (!pcb) return;
     const a = this.arrivals.get(k.pid);
     if (!a) {

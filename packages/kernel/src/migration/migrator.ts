@@ -1,6 +1,6 @@
 import { ErrorCode, type MigrateRequest, type MigrationRecord, type OfferRequest, type ProcessImage, type Strategy } from '@wisp/protocol';
 import type { AnyStateMachine } from 'xstate';
-import type { Answer, Caller, Continuation } from '../caller.js';
+import { failure, type Answer, type Caller, type Continuation } from '../caller.js';
 import type { Pcb } from '../pcb.js';
 import type { KernelPort } from './kernelPort.js';
 import { LazyPages, hundredths } from './lazyPages.js';
@@ -74,7 +74,7 @@ export class Migrator implements SourceHost, TargetHost {
    * Answered once the last one has left (or stayed, its migration aborted), with the time it took.
    */
   evict(strategy: Strategy, caller: Caller): void {
-    const foreign = [...this.k.procs.values()].filter((p) => p.home !== this.k.hostId && p.alive && !this.leaving(p.pid));
+    const foreign = this.k.foreign().filter((p) => !this.leaving(p.pid));
     const e = { caller, startedAt: this.k.now(), left: new Set(foreign.map((p) => p.pid)), moved: [] as string[], stayed: [] as string[] };
     this.k.event('host.evicting', { host: this.k.hostId, pids: [...e.left] });
     if (e.left.size === 0) return this.evicted(e);
@@ -144,8 +144,8 @@ export class Migrator implements SourceHost, TargetHost {
 
   /** Starts a source session; false if the move was refused before one began. */
   private begin(req: MigrateRequest, caller: Caller): boolean {
-    const pcb = this.k.procs.get(req.pid);
-    const refuse = (code: ErrorCode, message: string) => (this.k.answer(caller, this.k.fail(code, message)), false);
+    const pcb = this.k.process(req.pid);
+    const refuse = (code: ErrorCode, message: string) => (this.k.answer(caller, failure(code, message)), false);
     if (!pcb) return refuse(ErrorCode.ESRCH, `no process ${req.pid} on ${this.k.hostId}`);
     if (req.to === this.k.hostId) return refuse(ErrorCode.EINVAL, `${req.pid} already runs on ${req.to}`);
     // (Also while an aborted move's flush of its frames is in flight: that answer is not this move's.)
@@ -214,7 +214,7 @@ export class Migrator implements SourceHost, TargetHost {
   }
 
   private openSession(req: OfferRequest, accepting: boolean) {
-    const refused = offerRefusal(req, { hostId: this.k.hostId, accepting, hasProgram: this.k.registry.get(req.program, req.version) !== undefined, here: this.k.procs.has(req.pid) || this.targets.has(req.pid) });
+    const refused = offerRefusal(req, { hostId: this.k.hostId, accepting, hasProgram: this.k.hasProgram(req.program, req.version), here: this.k.process(req.pid) !== undefined || this.targets.has(req.pid) });
     if (refused) return refused;
     const input: TargetInput = { pid: req.pid, from: req.from, strategy: req.strategy };
     const t: TargetSession = { driver: new MachineDriver(this.machines.target, `arrive-${req.pid}`, input), pid: req.pid, pages: new Map(), image: null, pcb: null, timer: '' };
@@ -226,8 +226,8 @@ export class Migrator implements SourceHost, TargetHost {
   /** `pages`: pages pushed ahead of the image (`copy`, `precopy`). */
   pages(meta: { pid: string; pages: number[]; pageSize: number }, bytes: Uint8Array, caller: Caller): void {
     const t = this.targets.get(meta.pid);
-    if (!t) return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `no migration of ${meta.pid} is arriving here`));
-    if (bytes.length !== meta.pages.length * meta.pageSize) return this.k.answer(caller, this.k.fail(ErrorCode.EINVAL, `${bytes.length} bytes for ${meta.pages.length} pages of ${meta.pageSize}`));
+    if (!t) return this.k.answer(caller, failure(ErrorCode.ESRCH, `no migration of ${meta.pid} is arriving here`));
+    if (bytes.length !== meta.pages.length * meta.pageSize) return this.k.answer(caller, failure(ErrorCode.EINVAL, `${bytes.length} bytes for ${meta.pages.length} pages of ${meta.pageSize}`));
     const batch: PageBatch = { pages: meta.pages, pageSize: meta.pageSize, bytes };
     this.feedTarget(t, { type: 'pages', caller, batch });
   }
@@ -235,12 +235,12 @@ export class Migrator implements SourceHost, TargetHost {
   /** `transfer`: the image (with the offer, for flush and lazy); the PCB is built and held until commit. */
   transfer(image: ProcessImage, caller: Caller, offered?: { offer: OfferRequest; accepting: boolean }): void {
     if (offered) {
-      if (offered.offer.pid !== image.pid) return this.k.answer(caller, this.k.fail(ErrorCode.EINVAL, `offer of ${offered.offer.pid} with the image of ${image.pid}`));
+      if (offered.offer.pid !== image.pid) return this.k.answer(caller, failure(ErrorCode.EINVAL, `offer of ${offered.offer.pid} with the image of ${image.pid}`));
       const refused = this.openSession(offered.offer, offered.accepting);
       if (refused) return this.k.answer(caller, { ok: false, error: refused });
     }
     const t = this.targets.get(image.pid);
-    if (!t) return this.k.answer(caller, this.k.fail(ErrorCode.ESRCH, `no migration of ${image.pid} is arriving here`));
+    if (!t) return this.k.answer(caller, failure(ErrorCode.ESRCH, `no migration of ${image.pid} is arriving here`));
     this.feedTarget(t, { type: 'transfer', caller, image });
   }
 
@@ -249,7 +249,7 @@ export class Migrator implements SourceHost, TargetHost {
     const t = this.targets.get(pid);
     if (t) return this.feedTarget(t, { type: 'commit', caller });
     const arrived = this.arrived.get(pid);
-    const refused = lateCommitRefusal(pid, { runsHere: this.k.procs.has(pid), leavingHere: this.sources.has(pid), arrivedRecently: arrived !== undefined && arrived >= this.k.now() });
+    const refused = lateCommitRefusal(pid, { runsHere: this.k.process(pid) !== undefined, leavingHere: this.sources.has(pid), arrivedRecently: arrived !== undefined && arrived >= this.k.now() });
     this.k.answer(caller, refused ? { ok: false, error: refused } : { ok: true, value: {} });
   }
 
@@ -292,7 +292,6 @@ export class Migrator implements SourceHost, TargetHost {
 
   /** `located`: this home learns where its process runs now. */
   located(pid: string, host: string): void {
-    const rec = this.k.home.records.get(pid);
-    if (rec && rec.state !== 'exited') rec.host = host;
+    this.k.locate(pid, host);
   }
 }

@@ -47,7 +47,7 @@ const step = (s: SourceSession, step: SourceStep, stream?: string): Continuation
 export function performSource(m: SourceHost, s: SourceSession, a: MachineAction): SourceEvent | void {
   const k = m.k;
   const c = a.context as SourceContext;
-  const pcb = k.procs.get(s.pid);
+  const pcb = k.process(s.pid);
   switch (a.type) {
     case 'offer':
       if (!pcb) return { type: 'failed', error: { code: ErrorCode.ESRCH, message: `${s.pid} is gone` } };

@@ -1,5 +1,5 @@
 import { ErrorCode, homeOf, toWireError, type ProcessImage, type WireError } from '@wisp/protocol';
-import type { Caller } from '../caller.js';
+import { failure, type Caller } from '../caller.js';
 import type { Pcb } from '../pcb.js';
 import type { KernelPort } from './kernelPort.js';
 import type { LazyPages } from './lazyPages.js';
@@ -90,7 +90,7 @@ export function performTarget(m: TargetHost, t: TargetSession, a: MachineAction)
       return k.answer(event.caller!, { ok: true, value: {} });
     case 'refuse': {
       const p = a.params as { code: WireError['code']; why: string };
-      return k.answer(event.caller!, k.fail(p.code, `${t.pid} ${p.why}`));
+      return k.answer(event.caller!, failure(p.code, `${t.pid} ${p.why}`));
     }
     case 'refuseImage':
       return k.answer(event.caller!, { ok: false, error: event.error! });
