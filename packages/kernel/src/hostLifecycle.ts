@@ -32,14 +32,14 @@ export const hostLifecycle = setup({
 }).createMachine({
   id: 'host',
   initial: 'booting',
-  on: { stop: '.stopping' },
+  // `stop` is named in each live state rather than on the root, so `stopped` takes no event at all.
   states: {
-    booting: { on: { subscribed: 'serving' } },
-    serving: { on: { evict: { guard: 'hasForeign', target: 'evicting', actions: 'evict' }, disconnected: 'disconnected' } },
+    booting: { on: { subscribed: 'serving', stop: 'stopping' } },
+    serving: { on: { evict: { guard: 'hasForeign', target: 'evicting', actions: 'evict' }, disconnected: 'disconnected', stop: 'stopping' } },
     // Another owner input while evicting evicts again: processes that arrived since go home too.
-    evicting: { on: { evict: { guard: 'hasForeign', actions: 'evict' }, evicted: 'serving', disconnected: 'disconnected' } },
+    evicting: { on: { evict: { guard: 'hasForeign', actions: 'evict' }, evicted: 'serving', disconnected: 'disconnected', stop: 'stopping' } },
     // An eviction under way when the connection dropped ends on its own (its answer is not awaited).
-    disconnected: { on: { reconnected: 'serving' } },
+    disconnected: { on: { reconnected: 'serving', stop: 'stopping' } },
     stopping: { on: { stop: {}, stopped: 'stopped' } },
     stopped: { type: 'final' },
   },
