@@ -83,8 +83,9 @@ export class MigrationPort implements KernelPort {
     return [...pcb.calls].filter(([, c]) => isBlockingHomeCall(c)).map(([callId, c]) => ({ callId, call: c.call as 'wait' | 'read', args: c.args }));
   }
 
-  quickCallsOpen(pcb: Pcb): number {
-    return [...pcb.calls.values()].filter((c) => !isBlockingHomeCall(c) && c.call !== 'sleep').length;
+  quiesced(pcb: Pcb): boolean {
+    for (const c of pcb.calls.values()) if (!isBlockingHomeCall(c) && c.call !== 'sleep') return false;
+    return true;
   }
 
   /** A process's kernel timers as time left (clocks differ between hosts; durations do not). */
@@ -143,12 +144,9 @@ export class MigrationPort implements KernelPort {
     if (this.ctx.timers.delete(id)) this.ctx.emit({ type: 'cancelTimer', id });
   }
 
-  pagesIn(pcb: Pcb): void {
-    this.ctx.scheduler.pagesIn(pcb);
-  }
-
-  pagesFailed(pcb: Pcb, error: WireError): void {
-    this.ctx.scheduler.pagesFailed(pcb, error);
+  pagesIn(pcb: Pcb, error?: WireError): void {
+    if (error) this.ctx.scheduler.pagesFailed(pcb, error);
+    else this.ctx.scheduler.pagesIn(pcb);
   }
 
   moveEnded(pid: string): void {

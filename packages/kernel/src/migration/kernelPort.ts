@@ -43,8 +43,8 @@ export interface KernelPort {
   thaw(pcb: Pcb): void;
   /** Calls still open that are not quick ones (they are re-issued where the process goes). */
   blockingCalls(pcb: Pcb): ProcessImage['reissue'];
-  /** Open calls that must finish before the process can move (everything but blocking ones and sleeps). */
-  quickCallsOpen(pcb: Pcb): number;
+  /** No call is open that must finish before the process can move (any but blocking ones and sleeps). */
+  quiesced(pcb: Pcb): boolean;
   /** The process's kernel timers, with the time each has left. */
   timerImages(pcb: Pcb): TimerImage[];
   /** Takes a process that moved away off this host (no exit: it lives on elsewhere). */
@@ -56,10 +56,8 @@ export interface KernelPort {
   /** Arms the timer that drops an arriving process if no commit comes; returns its id. */
   armSessionTimer(pid: string, ms: number): string;
   disarmSessionTimer(id: string): void;
-  /** Pages a faulting process waited for are in: it runs again. */
-  pagesIn(pcb: Pcb): void;
-  /** Its pages cannot be brought in: it ends, as with a bus error. */
-  pagesFailed(pcb: Pcb, error: WireError): void;
+  /** Pages a faulting process waited for are in: it runs again; or (`error`) they cannot be brought in: it ends, as with a bus error. */
+  pagesIn(pcb: Pcb, error?: WireError): void;
   /** A move away from here ended (committed or aborted): messages held for the process go on. */
   moveEnded(pid: string): void;
 }

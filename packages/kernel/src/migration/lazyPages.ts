@@ -124,7 +124,7 @@ export class LazyPages {
     if (a.fetchError) {
       const error = a.fetchError;
       a.fetchError = null;
-      return this.k.pagesFailed(pcb, error);
+      return this.k.pagesIn(pcb, error);
     }
     this.k.pagesIn(pcb);
     // The fault may have brought the last owed pages.

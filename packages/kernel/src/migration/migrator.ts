@@ -162,7 +162,7 @@ export class Migrator implements SourceHost, TargetHost {
   /** A call of a frozen process finished: maybe it can move now. */
   callDone(pcb: Pcb): void {
     const s = this.sources.get(pcb.pid);
-    if (s && s.driver.state === 'freezing' && this.k.quickCallsOpen(pcb) === 0) this.feedSource(s, frozen(this.k, pcb));
+    if (s && s.driver.state === 'freezing' && this.k.quiesced(pcb)) this.feedSource(s, frozen(this.k, pcb));
   }
 
   /** Forgets the backing file of a process that exited. */

@@ -61,7 +61,7 @@ export function performSource(m: SourceHost, s: SourceSession, a: MachineAction)
       return { type: 'measured', dirtyPages: pcb ? pcb.memory.dirtyCount : 0 };
     case 'freeze':
       k.freeze(pcb!);
-      return k.quickCallsOpen(pcb!) === 0 ? frozen(k, pcb!) : undefined;
+      return k.quiesced(pcb!) ? frozen(k, pcb!) : undefined;
     case 'pullOwed': {
       const owed = pcb!.memory.owedPages();
       for (let i = 0; i < owed.length; i += PAGES_PER_MESSAGE) {
