@@ -6,7 +6,12 @@ import type { FsOp } from './effects.js';
 /** Who is waiting for an answer: a local process's call, or a remote requester. */
 export type Caller =
   | { kind: 'proc'; pid: string; callId: number; call: SyscallName }
-  | { kind: 'remote'; replyTo: string | null };
+  | { kind: 'remote'; replyTo: string | null }
+  /**
+   * A home call forwarded by the host the process runs on, under its call id: the home keeps the
+   * answer ({@link HomeRecord.forwarded}), so a retry of the same call is answered, not done twice.
+   */
+  | { kind: 'forwarded'; pid: string; callId: number };
 
 /** An answer to a caller; `bytes` travel raw beside the value (a framed reply). */
 export type Answer = { ok: true; value: unknown; bytes?: Uint8Array | Uint8Array[] } | { ok: false; error: WireError };
@@ -21,8 +26,11 @@ export function failure(code: WireError['code'], message: string): Answer {
  * state stays serializable for the checker.
  */
 export type Continuation =
-  /** Pass the answer to a caller; `unreachable` is the code when nobody answered. */
-  | { kind: 'relay'; caller: Caller; unreachable: WireError['code'] }
+  /**
+   * Pass the answer to a caller; `unreachable` is the code when nobody answered. `retry`: a
+   * forwarded home call, sent again under the same call id when a try times out.
+   */
+  | { kind: 'relay'; caller: Caller; unreachable: WireError['code']; retry?: ForwardRetry }
   /** The answer to a remote `create` the home sent; `streams` are the child's inherited ones. */
   | { kind: 'create'; pid: string; host: string; caller: Caller; streams?: string[] }
   /**
@@ -48,6 +56,14 @@ export type Continuation =
   | { kind: 'pagein'; pid: string; pages: number[] }
   /** Fire and forget; a failure is only logged. */
   | { kind: 'ignore'; what: string };
+
+/** A forwarded home call as sent, to send again after a timeout; `tries` so far. */
+export interface ForwardRetry {
+  subject: string;
+  body: unknown;
+  timeoutMs: number;
+  tries: number;
+}
 
 /**
  * A `sys.spawn` waiting for the dups of the parent's fds (fd inheritance): once `left` reaches

@@ -155,11 +155,20 @@ export class KernelContext {
       if (pcb) this.scheduler.complete(pcb, caller.callId, caller.call, answer);
       return;
     }
-    if (caller.replyTo === null) return;
+    let replyTo: string | null = null;
+    if (caller.kind === 'forwarded') {
+      // Kept for a retry of the call; the latest try is the one whose requester still listens.
+      const kept = this.home.records.get(caller.pid)?.forwarded?.get(caller.callId);
+      if (kept) {
+        kept.answer = answer;
+        replyTo = kept.replyTo;
+      }
+    } else replyTo = caller.replyTo;
+    if (replyTo === null) return;
     this.emit(
       answer.ok
-        ? { type: 'reply', to: caller.replyTo, ok: true, value: answer.value, ...(answer.bytes ? { bytes: answer.bytes } : {}) }
-        : { type: 'reply', to: caller.replyTo, ok: false, error: answer.error },
+        ? { type: 'reply', to: replyTo, ok: true, value: answer.value, ...(answer.bytes ? { bytes: answer.bytes } : {}) }
+        : { type: 'reply', to: replyTo, ok: false, error: answer.error },
     );
   }
 

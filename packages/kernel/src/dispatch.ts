@@ -25,6 +25,7 @@ export type TimerHandlers<K extends ProcTimer['kind']> = { readonly [P in K]: Ti
 /** Answers nobody but the caller cares about: passed on, or only logged. */
 const plumbingAnswers: AnswerHandlers<'relay' | 'ignore'> = {
   relay: (ctx, k, answer) => {
+    if (ctx.duties.retryForwarded(k, answer)) return;
     if (!answer.ok && answer.error.code === ErrorCode.EHOSTUNREACH && k.unreachable !== ErrorCode.EHOSTUNREACH) {
       answer = { ok: false, error: { code: k.unreachable, message: answer.error.message } };
     }

@@ -15,7 +15,7 @@ import type { SyscallName } from '@wisp/proc';
 import type { Answer, Caller, Continuation } from './caller.js';
 import type { KernelContext } from './context.js';
 import type { AnswerHandlers } from './dispatch.js';
-import type { HomeRecord } from './homeTable.js';
+import { FORWARDED_KEPT, type HomeRecord } from './homeTable.js';
 import type { Pcb } from './pcb.js';
 import type { Grant } from './placement.js';
 import { CRASH_EXIT_CODE } from './processes.js';
@@ -23,6 +23,8 @@ import { checkArgs } from './syscallArgs.js';
 
 /** A wait has no natural bound; this is the longest a forwarded wait is allowed to take. */
 const WAIT_TIMEOUT_MS = 2_147_483_647;
+/** Tries of a forwarded home call whose answer does not come (each waits the call timeout). */
+export const FORWARD_TRIES = 3;
 
 /** Calls served at home that may block for any time (a wait, a console read): re-issued on a migration's target. */
 export function isBlockingHomeCall(c: { call: string; args: readonly unknown[] }): boolean {
@@ -57,12 +59,25 @@ export class HomeDuties {
   }
 
   /** `syscall`: a home call forwarded by the host a process homed here runs on. */
-  onForwardedCall(req: SyscallRequest, caller: Caller): void {
+  onForwardedCall(req: SyscallRequest, caller: Caller & { kind: 'remote' }): void {
     if (homeOf(req.pid) !== this.ctx.hostId) throw new WispError(ErrorCode.EINVAL, `${req.pid} is not at home here`);
     const rec = this.ctx.home.records.get(req.pid);
+    // A retry of a call already taken (its answer was lost, or is still to come): answered, not
+    // done again — an exit retried after the process's record closed included.
+    const kept = req.callId === undefined ? undefined : rec?.forwarded?.get(req.callId);
+    if (kept) {
+      kept.replyTo = caller.replyTo;
+      if (kept.answer) this.ctx.answer(caller, kept.answer);
+      return;
+    }
     if (!rec || rec.state === 'exited') throw new WispError(ErrorCode.ESRCH, `no process ${req.pid}`);
     const args = checkArgs(req.call, req.args);
-    this.homeCall(req.pid, req.call, args, caller, req.callId);
+    // `read` and `wait` keep their own per-call state (they block, and are re-issued after a move).
+    if (req.callId === undefined || req.call === 'read' || req.call === 'wait') return this.homeCall(req.pid, req.call, args, caller, req.callId);
+    const forwarded = (rec.forwarded ??= new Map());
+    forwarded.set(req.callId, { replyTo: caller.replyTo });
+    if (forwarded.size > FORWARDED_KEPT) forwarded.delete(forwarded.keys().next().value!);
+    this.homeCall(req.pid, req.call, args, { kind: 'forwarded', pid: req.pid, callId: req.callId }, req.callId);
   }
 
   /** A home call made by a process running here: served here if at home, else forwarded. */
@@ -72,10 +87,24 @@ export class HomeDuties {
     }
     const body = { pid: pcb.pid, call, args, ...(caller?.kind === 'proc' ? { callId: caller.callId } : {}) };
     const timeoutMs = isBlockingHomeCall({ call, args }) ? WAIT_TIMEOUT_MS : this.ctx.callTimeout;
-    const k: Continuation = caller ? { kind: 'relay', caller, unreachable: ErrorCode.EHOSTUNREACH } : { kind: 'ignore', what: `forwarded ${call} of ${pcb.pid}` };
-    const token = this.ctx.request(this.ctx.subjects.host(pcb.home, 'syscall'), body, k, { timeoutMs });
-    const open = caller?.kind === 'proc' ? pcb.calls.get(caller.callId) : undefined;
-    if (open) open.token = token;
+    const subject = this.ctx.subjects.host(pcb.home, 'syscall');
+    const k: Continuation = caller
+      ? { kind: 'relay', caller, unreachable: ErrorCode.EHOSTUNREACH, ...(caller.kind === 'proc' ? { retry: { subject, body, timeoutMs, tries: 1 } } : {}) }
+      : { kind: 'ignore', what: `forwarded ${call} of ${pcb.pid}` };
+    this.ctx.request(subject, body, k, { timeoutMs });
+  }
+
+  /**
+   * A forwarded call whose try timed out goes again under the same call id while the process
+   * still waits here (the home answers a repeated id once): a lost answer — a NATS node dying
+   * under it, a pause — costs a retry, not a spurious ETIMEDOUT the program would see.
+   */
+  retryForwarded(k: Extract<Continuation, { kind: 'relay' }>, answer: Answer): boolean {
+    const r = k.retry;
+    if (!r || answer.ok || answer.error.code !== ErrorCode.ETIMEDOUT || r.tries >= FORWARD_TRIES || k.caller.kind !== 'proc') return false;
+    if (!this.ctx.procs.get(k.caller.pid)?.calls.has(k.caller.callId)) return false;
+    this.ctx.request(r.subject, r.body, { ...k, retry: { ...r, tries: r.tries + 1 } }, { timeoutMs: r.timeoutMs });
+    return true;
   }
 
   /** Serves a location-dependent call for a process whose home is this host. */

@@ -1,5 +1,5 @@
 import { ErrorCode, WispError } from '@wisp/protocol';
-import type { Caller } from './caller.js';
+import type { Answer, Caller } from './caller.js';
 import type { Grant } from './placement.js';
 
 /** What a home host keeps about each process it is home to, wherever it runs. */
@@ -22,9 +22,17 @@ export interface HomeRecord {
   waiter?: { target: string | null; caller: Caller; callId?: number };
   /** The last wait answered, kept so the same call re-issued after a migration gets the same child. */
   lastWait?: { callId: number; reaped: Reaped };
+  /**
+   * Forwarded calls by call id, newest last (at most {@link FORWARDED_KEPT}): who to answer and,
+   * once there is one, the answer, so the same call sent again is answered again, not redone.
+   */
+  forwarded?: Map<number, { replyTo: string | null; answer?: Answer }>;
   /** Console input (`input` requests), when it was started with it; fd 0 reads as end of file otherwise. */
   stdin?: ConsoleInput;
 }
+
+/** Forwarded calls a home remembers per process: far more than one process has open at once. */
+export const FORWARDED_KEPT = 16;
 
 /** A process's console input at its home: what came and was not read yet, and who waits for it. */
 export interface ConsoleInput {

@@ -67,8 +67,8 @@ export interface Pcb {
   readonly seqIn: Map<string, number>;
   /** Last message seq sent, per target pid. */
   readonly seqOut: Map<string, number>;
-  /** Calls issued and not answered: id → what, and the request token when forwarded. */
-  readonly calls: Map<number, { call: string; args: unknown[]; token?: number }>;
+  /** Calls issued and not answered: id → what. */
+  readonly calls: Map<number, { call: string; args: unknown[] }>;
   readonly scope: ProcScope;
   /** Actions collected during the current transition. */
   readonly actions: ExecutableAction[];

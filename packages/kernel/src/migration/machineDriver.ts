@@ -24,6 +24,20 @@ function collector(into: MachineAction[]) {
   };
 }
 
+/** A machine's initial snapshot and entry actions for one shape of input, reused with a fresh context. */
+interface Template {
+  snapshot: AnyMachineSnapshot;
+  actions: MachineAction[];
+}
+
+const templates = new WeakMap<AnyStateMachine, Map<string, Template | null>>();
+
+/** The context the machine's `context` factory makes of `input` (no assign has run yet). */
+function contextOf(machine: AnyStateMachine, input: unknown): unknown {
+  const make = machine.config.context as unknown;
+  return typeof make === 'function' ? (make as (a: unknown) => unknown)({ input, self: sharedSelf(), spawn: () => undefined }) : make;
+}
+
 /**
  * Drives a pure protocol machine the way the kernel drives programs: its own `transition`
  * with one reused scope whose executor collects actions instead of running them. The caller
@@ -34,10 +48,16 @@ export class MachineDriver {
   private readonly collected: MachineAction[] = [];
   private scope: Record<string, unknown>;
 
+  /**
+   * `shape` names what of `input` decides the initial state (e.g. the strategy): sessions of one
+   * shape reuse the first one's initial snapshot with their own context, since computing it cost
+   * about a tenth of a null process's move. Only when the initial steps assign nothing.
+   */
   constructor(
     private readonly machine: AnyStateMachine,
     id: string,
     input: unknown,
+    shape?: string,
   ) {
     const self = sharedSelf();
     this.scope = {
@@ -51,8 +71,26 @@ export class MachineDriver {
       emit: () => undefined,
       actionExecutor: collector(this.collected),
     };
+    const known = shape === undefined ? undefined : templates.get(machine)?.get(shape);
+    if (known) {
+      const context = contextOf(machine, input);
+      const event = { type: 'xstate.init', input };
+      this.snapshot = { ...known.snapshot, context } as AnyMachineSnapshot;
+      for (const a of known.actions) this.collected.push({ ...a, context, event });
+      return;
+    }
     const m = machine as unknown as { getInitialSnapshot(s: unknown, i: unknown): AnyMachineSnapshot };
     this.snapshot = m.getInitialSnapshot(this.scope, input);
+    if (shape !== undefined && known === undefined) this.keep(shape, input);
+  }
+
+  /** Keeps this initial snapshot as the template of `shape`, unless the initial steps changed the context. */
+  private keep(shape: string, input: unknown): void {
+    let byShape = templates.get(this.machine);
+    if (!byShape) templates.set(this.machine, (byShape = new Map()));
+    const context = this.snapshot.context;
+    const untouched = this.collected.every((a) => a.context === context) && JSON.stringify(context) === JSON.stringify(contextOf(this.machine, input));
+    byShape.set(shape, untouched ? { snapshot: this.snapshot, actions: this.collected.map((a) => ({ ...a })) } : null);
   }
 
   /** After a structural copy of this driver: its scope collects into the copy's list, not the original's. */

@@ -152,7 +152,7 @@ export class Migrator implements SourceHost, TargetHost {
     if (this.sources.has(req.pid) || pcb.faulting) return refuse(ErrorCode.EBUSY, `${req.pid} is busy moving or paging`);
     const strategy = req.strategy ?? 'flush';
     const input: SourceInput = { pid: req.pid, to: req.to, strategy, owesPages: pcb.lazyFrom !== undefined && pcb.memory.owedCount > 0, now: this.k.now() };
-    const s: SourceSession = { driver: new MachineDriver(this.machines.source, `migrate-${req.pid}`, input), pid: req.pid, requester: caller, offer: null, image: null, precopied: new Set() };
+    const s: SourceSession = { driver: new MachineDriver(this.machines.source, `migrate-${req.pid}`, input, `${strategy} ${input.owesPages}`), pid: req.pid, requester: caller, offer: null, image: null, precopied: new Set() };
     this.sources.set(req.pid, s);
     this.k.event('proc.migrating', { pid: req.pid, from: this.k.hostId, to: req.to, strategy });
     this.runSource(s, s.driver.start());
@@ -217,7 +217,7 @@ export class Migrator implements SourceHost, TargetHost {
     const refused = offerRefusal(req, { hostId: this.k.hostId, accepting, hasProgram: this.k.hasProgram(req.program, req.version), here: this.k.process(req.pid) !== undefined || this.targets.has(req.pid) });
     if (refused) return refused;
     const input: TargetInput = { pid: req.pid, from: req.from, strategy: req.strategy };
-    const t: TargetSession = { driver: new MachineDriver(this.machines.target, `arrive-${req.pid}`, input), pid: req.pid, pages: new Map(), image: null, pcb: null, timer: '' };
+    const t: TargetSession = { driver: new MachineDriver(this.machines.target, `arrive-${req.pid}`, input, req.strategy), pid: req.pid, pages: new Map(), image: null, pcb: null, timer: '' };
     this.targets.set(req.pid, t);
     this.runTarget(t, t.driver.start());
     return null;
