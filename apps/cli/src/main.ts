@@ -16,6 +16,7 @@ import { inputCommand } from './commands/input.js';
 import { migdCommand } from './commands/migd.js';
 import { exitOnBrokenPipe, exitWhenWritten } from './exit.js';
 import { hostRegistry } from './programModules.js';
+import { topCommand } from './top/topCommand.js';
 import { UsageError, usage } from './usage.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -99,6 +100,8 @@ async function main(argv: string[]): Promise<number> {
       case 'ps':
         process.stdout.write(await psCommand(client));
         return 0;
+      case 'top':
+        return await topCommand(client);
       case 'hosts':
         process.stdout.write(await hostsCommand(client));
         return 0;

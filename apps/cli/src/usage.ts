@@ -13,6 +13,8 @@ commands:
   input <host>                                    a keystroke from the host's owner: it is no longer idle
   ps                                              processes: pid, program, home, current host, state
   hosts                                           hosts in the cluster
+  top                                             live view of hosts, processes, migrations and events
+                                                  (keys: s sort, h or 1-9 host, 0 all hosts, q quit)
   kill <pid> [signal]                             send a signal (default TERM), routed via the pid's home
   migrate <pid> <host> [--strategy S]             move a running process (S: flush (default), copy,
                                                   precopy, lazy); prints the migration record

@@ -1,6 +1,7 @@
 import type { MigrationRecord, Strategy } from '@wisp/protocol';
 import { StrategySchema } from '@wisp/protocol';
 import type { WispClient } from '@wisp/runtime';
+import { formatBytes } from '../format.js';
 import { UsageError } from '../usage.js';
 
 /** `wisp migrate <pid> <host> [--strategy S]`: prints the migration record; exit 1 if it aborted. */
@@ -20,10 +21,4 @@ export async function migrateCommand(client: WispClient, pid: string, to: string
     `  residual dependencies: ${r.residual.length > 0 ? r.residual.join(', ') : 'none'}`,
   ];
   return { text: `${lines.join('\n')}\n`, record: r };
-}
-
-function formatBytes(n: number): string {
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
-  return `${n} B`;
 }
