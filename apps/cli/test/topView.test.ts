@@ -28,6 +28,10 @@ describe('wisp top view model', () => {
   it('a migration moves the process, is listed with its freeze ms and strategy, and scrolls into the events', () => {
     let s = applyEvent(start(), ev('proc.migrating', 'h1', { pid: 'h1-1', from: 'h1', to: 'h2', strategy: 'lazy' }));
     expect(topRows(s, 2000).procs[0]![4]).toBe('migrating');
+    const before = s.events.length;
+    s = applyEvent(s, ev('proc.moving', 'h1', { pid: 'h1-1', to: 'h2', strategy: 'lazy', step: 'pages', round: 0, pages: 96, totalPages: 192, bytes: 0, totalBytes: 0 }));
+    expect(topRows(s, 2000).procs[0]![4]).toBe('migrating 50%');
+    expect(s.events.length).toBe(before);
     s = applyEvent(s, ev('proc.migrated', 'h1', record({ strategy: 'lazy', residual: ['h1'] }) as unknown as Record<string, unknown>));
     const r = topRows(s, 2000);
     expect(r.procs[0]).toEqual(['h1-1', 'life', 'h1', 'h2', 'running', 'h1']);

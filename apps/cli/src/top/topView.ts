@@ -118,6 +118,10 @@ export function applyEvent(s: TopState, e: ClusterEvent): TopState {
     case 'proc.migrating':
       if (procs.has(pid)) setProc({ pid, state: 'migrating' });
       break;
+    case 'proc.moving':
+      // Progress goes in the state column; the event list keeps the start and the end of a move.
+      if (procs.has(pid) && Number(d.totalPages) > 0) setProc({ pid, state: `migrating ${Math.floor((Number(d.pages) * 100) / Number(d.totalPages))}%` });
+      return { ...s, procs, received: s.received + 1 };
     case 'proc.migrated': {
       const r = d as unknown as MigrationRecord;
       migrations = [...migrations, r].slice(-MAX_MIGRATIONS);
