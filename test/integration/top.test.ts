@@ -37,8 +37,8 @@ beforeAll(async () => {
   c = await startLocalCluster({ hosts: 2, cluster: 'top', migd: true, reportMs: 200 });
   // NO_COLOR unset, TERM a terminal's: as a user's shell would run it.
   const env = ['-e', 'NO_COLOR=', '-e', 'TERM=xterm-256color'];
-  tmux('new-session', '-d', '-s', SESSION, '-x', '120', '-y', '45', ...env, process.execPath, ...wispArgs(['top'], c));
-  tmux('set-option', '-t', SESSION, 'remain-on-exit', 'on');
+  const top = [process.execPath, ...wispArgs(['top'], c)];
+  tmux('new-session', '-d', '-s', SESSION, '-x', '120', '-y', '45', ...env, 'sh', '-c', '"$@"; echo "wisp top exited $?"; exec sleep 600', 'sh', ...top);
 }, 60_000);
 
 afterAll(async () => {
@@ -76,10 +76,7 @@ describe('wisp top in a terminal', () => {
     await untilScreen(/host: all/, 1_000);
     await untilScreen(/^h1\s+(idle|active)/, 1_000);
     tmux('send-keys', '-t', SESSION, 'q');
-    const deadline = Date.now() + 5_000;
-    while (tmux('display-message', '-p', '-t', SESSION, '#{pane_dead} #{pane_dead_status}').trim() !== '1 0') {
-      if (Date.now() > deadline) throw new Error(`wisp top did not exit 0 after q: ${tmux('display-message', '-p', '-t', SESSION, '#{pane_dead} #{pane_dead_status}')}`);
-      await delay(20);
-    }
+    // The shell around it says how it ended, on the terminal's main screen once top has left its own.
+    await untilScreen(/^wisp top exited 0$/, 5_000);
   });
 });
