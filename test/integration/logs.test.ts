@@ -59,7 +59,7 @@ function follow(...args: string[]): { lines: string[]; until(pred: (l: string) =
 describe('wisp logs', () => {
   it('lists the recent lines of one host, readable, without the others', async () => {
     const out = await wisp('logs', '--host', 'h2');
-    expect(out).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  h2 \[kernel\] host up programs=\d+$/m);
+    expect(out).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}h2 \[kernel\] host up programs=\d+$/m);
     expect(out).not.toMatch(/ h1 /);
   });
 
