@@ -6,3 +6,10 @@ export function table(header: string[], rows: string[][], style: Style = styleFo
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [style.bold(line(header)), ...rows.map(line)].join('\n') + '\n';
 }
+
+/** A byte count for people: B, KiB or MiB. */
+export function formatBytes(n: number): string {
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
+  return `${n} B`;
+}

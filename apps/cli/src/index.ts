@@ -6,3 +6,4 @@ export { evictCommand } from './commands/evict.js';
 export { inputCommand } from './commands/input.js';
 export { escapesFor, styleFor, type Style, type OutputStream } from './style.js';
 export { exitWhenWritten, exitOnBrokenPipe, written, EXIT_BROKEN_PIPE } from './exit.js';
+export { progressLine, bytesOf, type ProgressLine } from './progress.js';

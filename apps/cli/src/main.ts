@@ -16,6 +16,8 @@ import { inputCommand } from './commands/input.js';
 import { migdCommand } from './commands/migd.js';
 import { exitOnBrokenPipe, exitWhenWritten } from './exit.js';
 import { hostRegistry } from './programModules.js';
+import { logsCommand } from './commands/logs.js';
+import { topCommand } from './top/topCommand.js';
 import { UsageError, usage } from './usage.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -41,9 +43,22 @@ async function main(argv: string[]): Promise<number> {
       'idle-ms': { type: 'string', default: '30000' },
       'load-below': { type: 'string', default: '1' },
       'lease-ms': { type: 'string', default: '30000' },
+      'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
+      host: { type: 'string' },
+      pid: { type: 'string' },
+      follow: { type: 'boolean', short: 'f' },
       help: { type: 'boolean', short: 'h' },
     },
   });
+  // Read by every logger this process and the processes it starts create (createLogger).
+  if (values['log-level'] !== undefined) {
+    if (!LOG_LEVELS.includes(values['log-level'])) throw new UsageError(`--log-level wants one of ${LOG_LEVELS.join(', ')}, got '${values['log-level']}'`);
+    process.env.WISP_LOG_LEVEL = values['log-level'];
+  }
+  const logFormat = values['log-format'] ?? (process.env.WISP_LOG_FORMAT === 'json' ? 'json' : undefined);
+  if (logFormat !== undefined && logFormat !== 'json' && logFormat !== 'pretty') throw new UsageError(`--log-format wants json or pretty, got '${logFormat}'`);
+  if (values['log-format'] !== undefined) process.env.WISP_LOG_FORMAT = values['log-format'];
   const [cmd, ...rest] = positionals;
   if (!cmd || values.help) {
     process.stdout.write(usage);
@@ -99,6 +114,10 @@ async function main(argv: string[]): Promise<number> {
       case 'ps':
         process.stdout.write(await psCommand(client));
         return 0;
+      case 'logs':
+        return await logsCommand(client, { host: values.host, pid: values.pid, follow: values.follow === true, format: logFormat === 'json' ? 'json' : 'pretty' });
+      case 'top':
+        return await topCommand(client);
       case 'hosts':
         process.stdout.write(await hostsCommand(client));
         return 0;
@@ -136,6 +155,8 @@ async function main(argv: string[]): Promise<number> {
     await client.close();
   }
 }
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 function intOption(name: string, v: string, min: number, max: number): number {
   const n = Number(v);

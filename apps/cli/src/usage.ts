@@ -13,6 +13,10 @@ commands:
   input <host>                                    a keystroke from the host's owner: it is no longer idle
   ps                                              processes: pid, program, home, current host, state
   hosts                                           hosts in the cluster
+  logs [--host H] [--pid P] [-f]                  the cluster's recent log lines (info and above) from every
+                                                  host, file server and migd; -f: then follow new ones
+  top                                             live view of hosts, processes, migrations and events
+                                                  (keys: s sort, h or 1-9 host, 0 all hosts, q quit)
   kill <pid> [signal]                             send a signal (default TERM), routed via the pid's home
   migrate <pid> <host> [--strategy S]             move a running process (S: flush (default), copy,
                                                   precopy, lazy); prints the migration record
@@ -33,6 +37,10 @@ options for every command:
   --fs SPEC        prefix table, path prefix = file server (default: /=fs1)
   --programs MODULE  also load the programs a module exports (\`export const programs = [...]\`);
                    repeatable; 'up' passes it to every host
+  --log-level L    trace, debug, info, warn, error or silent, for this command and the hosts, file
+                   server and migd it starts ($WISP_LOG_LEVEL; default info, 'up' starts them at warn)
+  --log-format F   json (default) or pretty: how logs are written on stderr; for 'logs', how lines print
+                   (default pretty)
   --report-ms MS   (up, host) ms between a host's reports of idle time and load to migd (default 1000)
   --idle-ms MS, --load-below N, --lease-ms MS
                    (up, migd) a host is idle after MS without owner input and load below N;

@@ -3,9 +3,9 @@ import { parseArgs } from 'node:util';
 import { FsClient } from '@wisp/fs';
 import { WispError } from '@wisp/protocol';
 import { WispClient } from '@wisp/runtime';
-import { readClusterFile } from '@wisp/cli';
+import { exitOnBrokenPipe, exitWhenWritten, progressLine, readClusterFile, type ProgressLine } from '@wisp/cli';
 import { parseMakefile } from './makefile.js';
-import { runPmake } from './pmake.js';
+import { runPmake, type PmakeOptions } from './pmake.js';
 import { upload } from './upload.js';
 
 const usage = `usage: pmake [-f makefile] [-j N] [--home HOST] [--local] [--put LOCAL=REMOTE]… [NAME=value]… [target]…
@@ -62,7 +62,8 @@ async function main(argv: string[]): Promise<number> {
     }
     const home = values.home ?? (await client.hosts())[0]?.id;
     if (!home) throw new Error('no hosts in the cluster');
-    const r = await runPmake({ client, makefile, goals, jobs, home, useMigd: !values.local, mkdir: (d) => fs.mkdir(d, { parents: true }) });
+    const progress = jobProgress();
+    const r = await runPmake({ client, makefile, goals, jobs, home, useMigd: !values.local, mkdir: (d) => fs.mkdir(d, { parents: true }), ...progress.options }).finally(() => progress.line.done());
     const where = [...new Set(r.jobs.map((j) => j.host))].join(' ');
     process.stderr.write(`pmake: ${r.code === 0 ? 'done' : `failed (${r.failed})`}: ${r.jobs.length} job(s) on ${where || 'no host'} in ${(r.elapsedMs / 1000).toFixed(1)} s\n`);
     return r.code;
@@ -72,10 +73,37 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`pmake: ${(err as Error).message}${err instanceof WispError ? ` (${err.code})` : ''}\n`);
-    process.exit(2);
-  },
-);
+/**
+ * On a terminal, a status line under the build's output: jobs done of all, and which run where
+ * (`pmake: 5/13 done, running a.o@h2 b.o@h3`). Off one, only the final line `main` prints.
+ */
+function jobProgress(): { line: ProgressLine; options: Pick<PmakeOptions, 'log' | 'onOutput' | 'onJob' | 'onPlan'> } {
+  const line = progressLine();
+  const running = new Map<string, string>();
+  let done = 0;
+  let total = 0;
+  const show = () => line.update(`pmake: ${done}/${total} done${running.size > 0 ? `, running ${[...running].map(([t, h]) => `${t}@${h}`).join(' ')}` : ''}`);
+  const options: Pick<PmakeOptions, 'log' | 'onOutput' | 'onJob' | 'onPlan'> = {
+    onPlan: (n) => {
+      total = n;
+      show();
+    },
+    onJob: (e) => {
+      if (e.code === undefined) running.set(e.target, e.host);
+      else {
+        running.delete(e.target);
+        done++;
+      }
+      show();
+    },
+    log: (l) => line.above(() => process.stderr.write(`${l}\n`)),
+    onOutput: (_t, fd, data) => line.above(() => (fd === 2 ? process.stderr : process.stdout).write(data)),
+  };
+  return { line, options };
+}
+
+exitOnBrokenPipe();
+main(process.argv.slice(2)).then(exitWhenWritten, (err: unknown) => {
+  process.stderr.write(`pmake: ${(err as Error).message}${err instanceof WispError ? ` (${err.code})` : ''}\n`);
+  return exitWhenWritten(2);
+});

@@ -29,6 +29,8 @@ export interface PmakeOptions {
   onOutput?: (target: string, fd: number, data: string) => void;
   /** A job started or ended. */
   onJob?: (e: JobEvent) => void;
+  /** How many jobs (targets with commands) the build has, once known. */
+  onPlan?: (jobs: number) => void;
 }
 
 /** A job started (`code` absent) or ended. */
@@ -63,6 +65,7 @@ export async function runPmake(o: PmakeOptions): Promise<PmakeResult> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const started = performance.now();
   const graph = new JobGraph(o.makefile, o.goals && o.goals.length > 0 ? o.goals : o.makefile.defaultGoal ? [o.makefile.defaultGoal] : []);
+  o.onPlan?.(graph.order.filter((t) => graph.commands(t).length > 0).length);
   if (o.mkdir) {
     const dirs = new Set(graph.order.filter((t) => graph.commands(t).length > 0 && t.lastIndexOf('/') > 0).map((t) => t.slice(0, t.lastIndexOf('/'))));
     for (const d of dirs) await o.mkdir(d);

@@ -23,6 +23,9 @@ export interface OpenResult {
   cacheable: boolean;
 }
 
+/** Told the bytes done so far of a whole-file read or write, and its total. */
+export type FileProgress = (done: number, total: number) => void;
+
 /** What {@link FsClient.stat} returns. */
 export interface FsStat {
   type: 'file' | 'dir';

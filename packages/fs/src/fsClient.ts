@@ -21,11 +21,11 @@ import { FileData } from './clientData.js';
 import { pageIn, pageOut } from './clientPaging.js';
 import { FsRequests } from './clientRequests.js';
 import { StreamTable } from './clientStreams.js';
-import type { FsClientOptions, FsStat, OpenFlags, OpenResult, StreamHandle } from './clientTypes.js';
+import type { FileProgress, FsClientOptions, FsStat, OpenFlags, OpenResult, StreamHandle } from './clientTypes.js';
 import { stderrLogger, type FsLogger } from './logger.js';
 import { PrefixTable } from './prefixTable.js';
 
-export type { FileSharing, FsClientOptions, FsStat, OpenFlags, OpenResult, StreamHandle } from './clientTypes.js';
+export type { FileProgress, FileSharing, FsClientOptions, FsStat, OpenFlags, OpenResult, StreamHandle } from './clientTypes.js';
 
 /**
  * What a host uses to reach the file servers: every file call, routed by the prefix table,
@@ -282,23 +282,32 @@ export class FsClient {
     for (const k of [...this.data.pathKeys.keys()]) if (k.startsWith(`${a.server}:${a.path}`) || k === `${a.server}:${b.path}`) this.data.pathKeys.delete(k);
   }
 
-  /** Reads a whole file: open, read to the end, close. */
-  async readFile(path: string): Promise<Buffer> {
-    const s = (await this.open(path, 'r')).stream;
+  /** Reads a whole file: open, read to the end (1 MiB a read, each reported to `onProgress` with the size at open), close. */
+  async readFile(path: string, onProgress?: FileProgress): Promise<Buffer> {
+    const { stream: s, size } = await this.open(path, 'r');
     try {
       const chunks: Uint8Array[] = [];
-      for (let b = await this.read(s, 1 << 20); b.length > 0; b = await this.read(s, 1 << 20)) chunks.push(b);
+      let done = 0;
+      for (let b = await this.read(s, 1 << 20); b.length > 0; b = await this.read(s, 1 << 20)) {
+        chunks.push(b);
+        onProgress?.((done += b.length), size);
+      }
       return Buffer.concat(chunks);
     } finally {
       await this.close(s);
     }
   }
 
-  /** Creates or replaces a whole file: open for writing, write, close. */
-  async writeFile(path: string, data: Uint8Array): Promise<void> {
+  /** Creates or replaces a whole file: open for writing, write (with `onProgress`: 1 MiB a write, each reported), close. */
+  async writeFile(path: string, data: Uint8Array, onProgress?: FileProgress): Promise<void> {
     const s = (await this.open(path, 'w')).stream;
     try {
-      await this.write(s, data);
+      if (!onProgress) await this.write(s, data);
+      for (let done = 0; onProgress && done < data.length; ) {
+        const part = data.subarray(done, done + (1 << 20));
+        await this.write(s, part);
+        onProgress((done += part.length), data.length);
+      }
     } finally {
       await this.close(s);
     }

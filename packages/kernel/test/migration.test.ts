@@ -173,3 +173,23 @@ describe('migration of a running process', () => {
     expect(s.whereIs(p.pid)).toBe('h1');
   });
 });
+
+describe('migration progress (proc.moving)', () => {
+  test.each(['flush', 'copy'] as Strategy[])('%s: the source reports pages acknowledged against the total, at most 21 a step, ending at the total', (strategy) => {
+    const { sim: s } = sim();
+    const p = s.spawn('h1', 'pager', [String(PAGES * 4), '10', '100']);
+    s.advance(350);
+    const rec = migrate(s, p.pid, 'h1', 'h2', strategy);
+    const moving = s.eventsOf('proc.moving', 'h1').map((e) => e.data as { pid: string; to: string; step: string; pages: number; totalPages: number; bytes: number; totalBytes: number });
+    expect(moving.length).toBeGreaterThanOrEqual(2);
+    expect(moving.length).toBeLessThanOrEqual(21);
+    expect(moving[0]).toMatchObject({ pid: p.pid, to: 'h2', step: strategy === 'flush' ? 'flush' : 'pages', pages: 0 });
+    const last = moving.at(-1)!;
+    expect(last.pages).toBe(last.totalPages);
+    expect(last.bytes).toBe(last.totalBytes);
+    expect(last.totalPages).toBe(rec.pages);
+    // Never backwards.
+    for (let i = 1; i < moving.length; i++) expect(moving[i]!.pages).toBeGreaterThanOrEqual(moving[i - 1]!.pages);
+    if (strategy === 'copy') expect(moving.length).toBeGreaterThan(2);
+  });
+});

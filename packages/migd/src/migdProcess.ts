@@ -41,7 +41,7 @@ export class MigdProcess {
     this.nc = opts.nc;
     this.subjects = subjects(opts.cluster);
     this.clock = opts.clock ?? systemClock();
-    this.log = (opts.logger ?? createLogger('wisp-migd')).child({ actor: 'migd' });
+    this.log = (opts.logger ?? createLogger('wisp-migd')).child({ machine: 'migd' });
     this.snapshot = startMigd({ config: opts.config, now: this.clock.now() });
     this.edge = new NatsEdge(this.nc, this.log);
   }

@@ -8,6 +8,7 @@
  * - `wisp.<cluster>.fs.<id>.<verb>` — requests to one file server
  * - `wisp.<cluster>.migd.<verb>` — the load-sharing daemon (and host reports to it)
  * - `wisp.<cluster>.host.<id>.owner.input` — a keystroke from a host's owner
+ * - `wisp.<cluster>.log.<source>` — log records of a host, file server or migd; `logtail` asks each for its recent ones
  */
 export interface Subjects {
   /** The cluster name. */
@@ -32,6 +33,10 @@ export interface Subjects {
   migd(verb: string): string;
   /** Owner input to one host (dotted, so the host's own verb handler leaves it alone). */
   ownerInput(id: string): string;
+  /** Log records of one source (a host id, a file server id, `migd`); `*` for every source. */
+  log(source: string): string;
+  /** A scatter request every log source answers with its recent records. */
+  logTail(): string;
 }
 
 const tokenPattern = /^[A-Za-z0-9_-]{1,64}$/;
@@ -52,6 +57,8 @@ export function subjects(cluster = 'default'): Subjects {
     fsAll: (id) => `${root}.fs.${id}.>`,
     migd: (verb) => `${root}.migd.${verb}`,
     ownerInput: (id) => `${root}.host.${id}.owner.input`,
+    log: (source) => `${root}.log.${source}`,
+    logTail: () => `${root}.logtail`,
   };
 }
 

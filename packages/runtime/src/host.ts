@@ -120,7 +120,8 @@ export class Host {
     this.nc = opts.nc;
     this.clock = opts.clock ?? systemClock(opts.clockSkewMs ?? 0);
     this.timers = opts.timers ?? systemTimers;
-    this.log = (opts.logger ?? createLogger()).child({ host: this.id });
+    // One child per actor: the host's kernel here, each process's beside it (`loggerFor`).
+    this.log = (opts.logger ?? createLogger()).child({ host: this.id, machine: 'kernel' });
     this.consoleOut = opts.console ?? ((pid, fd, data) => (fd === 2 ? process.stderr : process.stdout).write(prefixLines(pid, data)));
     this.budget = opts.sliceBudget ?? 256;
     this.kernel = new Kernel({
@@ -156,7 +157,7 @@ export class Host {
     if (opts.lease) {
       const nc = opts.nc;
       const cluster = opts.cluster ?? 'default';
-      const log = (opts.logger ?? createLogger()).child({ host: assertHostId(opts.id) });
+      const log = (opts.logger ?? createLogger()).child({ host: assertHostId(opts.id), machine: 'lease' });
       const lease = await HostLease.acquire({ nc, cluster, host: opts.id, log, ttlMs: opts.lease.ttlMs, onLost: (h) => host?.publishEvent('host.leaseLost', { boot: h.boot }) });
       try {
         durable = { lease, pids: await PidBlocks.open({ nc, cluster, host: opts.id, log }) };

@@ -2,6 +2,7 @@ export { Host, type HostOptions, type HostFs } from './host.js';
 export { clusterEvents, type ClusterEvent } from './clusterEvents.js';
 export { systemClock, systemTimers, type Clock, type Timers } from './clock.js';
 export { createLogger, type Logger } from './logger.js';
+export { LogPublisher, formatLogRecord, prettyDestination } from './logSink.js';
 export { requestFailure } from './natsErrors.js';
 export { startNatsServer, findNatsServerBinary, type NatsServerHandle, type NatsServerOptions } from './natsServer.js';
 export { WispClient, LEASED_WAIT_MS, type AbsentHost, type SurveyOptions, type RunHandle, type TtyEvent } from './client.js';

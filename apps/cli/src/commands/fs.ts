@@ -1,5 +1,6 @@
-import { FsClient, type FsStat } from '@wisp/fs';
+import { FsClient, type FileProgress, type FsStat } from '@wisp/fs';
 import type { WispClient } from '@wisp/runtime';
+import { bytesOf, progressLine } from '../progress.js';
 import { UsageError } from '../usage.js';
 
 const encoder = new TextEncoder();
@@ -20,10 +21,12 @@ export async function fsCommand(client: WispClient, prefixes: string, cluster: s
       case 'stat':
         return statLine(path, await fs.stat(path));
       case 'cat':
-        return (await fs.readFile(path)).toString('utf8');
-      case 'put':
-        await fs.writeFile(path, rest.length > 0 ? encoder.encode(`${rest.join(' ')}\n`) : await readStdin());
+        return (await withBytes(`reading ${path}`, (p) => fs.readFile(path, p))).toString('utf8');
+      case 'put': {
+        const data = rest.length > 0 ? encoder.encode(`${rest.join(' ')}\n`) : await readStdin();
+        await withBytes(`writing ${path}`, (p) => fs.writeFile(path, data, p));
         return '';
+      }
       case 'rm':
         await fs.unlink(path);
         return '';
@@ -53,4 +56,14 @@ async function readStdin(): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** Runs a whole-file read or write showing its bytes on the progress line (a terminal only). */
+async function withBytes<T>(what: string, work: (onProgress: FileProgress) => Promise<T>): Promise<T> {
+  const line = progressLine();
+  try {
+    return await work((done, total) => line.update(`${what}: ${bytesOf(done, total)}`));
+  } finally {
+    line.done();
+  }
 }

@@ -38,9 +38,10 @@ export function absentLines(absent: AbsentHost[]): string {
     .join('');
 }
 
-async function migdStatus(client: WispClient): Promise<MigdStatusReply | null> {
+/** migd's view of the hosts, or null when migd does not answer within 500 ms. */
+export async function migdStatus(client: WispClient): Promise<MigdStatusReply | null> {
   try {
-    return await new MigdClient(client.nc, `hosts-${process.pid}`, { cluster: client.subjects.cluster, timeoutMs: 500 }).status();
+    return await new MigdClient(client.nc, `wisp-${process.pid}`, { cluster: client.subjects.cluster, timeoutMs: 500 }).status();
   } catch {
     return null;
   }

@@ -6,7 +6,7 @@ import type { KernelPort } from './kernelPort.js';
 import { LazyPages, hundredths } from './lazyPages.js';
 import { MachineDriver, type MachineAction } from './machineDriver.js';
 import { sourceMachine, type SourceEvent, type SourceInput, type SourceStep } from './sourceMachine.js';
-import { backingFileOf, frozen, performSource, type SourceHost, type SourceSession } from './sourceSide.js';
+import { backingFileOf, frozen, noteProgress, performSource, type SourceHost, type SourceSession } from './sourceSide.js';
 import { lateCommitRefusal, offerRefusal, targetMachine, type TargetEvent, type TargetInput } from './targetMachine.js';
 import { performTarget, type PageBatch, type TargetHost, type TargetSession } from './targetSide.js';
 
@@ -181,6 +181,7 @@ export class Migrator implements SourceHost, TargetHost {
   answered(k: Extract<Continuation, { kind: 'migration' }>, answer: Answer): void {
     if (k.step === 'fetch' || k.step === 'pull') return this.lazy.fetched(k, answer);
     const s = this.sources.get(k.pid);
+    if (s) noteProgress(this.k, s, k.step, answer);
     if (s) this.feedSource(s, { type: 'answer', step: k.step, ...(k.stream ? { stream: k.stream } : {}), result: answer });
   }
 

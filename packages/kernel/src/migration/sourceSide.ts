@@ -24,6 +24,17 @@ export interface SourceSession {
   image: ProcessImage | null;
   /** Pages precopy marked clean without writing them to the backing file (written back on abort). */
   precopied: Set<number>;
+  /** The page step under way, for `proc.moving` progress events. */
+  progress?: MoveProgress;
+}
+
+/** Pages of one step (a send or a flush) acknowledged against its total; `shown` in twentieths. */
+interface MoveProgress {
+  step: 'pages' | 'flush';
+  done: number;
+  total: number;
+  pageSize: number;
+  shown: number;
 }
 
 /** What the source effects need of the migrator. */
@@ -118,7 +129,35 @@ function sendPages(m: SourceHost, s: SourceSession, pcb: Pcb, pages: number[], p
     if (precopy) for (const p of batch) s.precopied.add(p);
     m.k.request(m.k.subjects.host(c.to, 'pages'), { pid: s.pid, pages: batch, pageSize: pcb.memory.pageSize }, step(s, 'pages'), { bytes: [pcb.memory.copyPages(batch)] });
   }
+  startProgress(m.k, s, 'pages', pages.length, pcb.memory.pageSize);
   return { type: 'sent', requests: Math.ceil(pages.length / PAGES_PER_MESSAGE), pages: pages.length, bytes: pages.length * pcb.memory.pageSize };
+}
+
+/**
+ * A `proc.moving` event as a page step starts, then each time another twentieth of it is
+ * acknowledged (at most 21 a step, however large the process): what `wisp migrate` shows while it waits.
+ */
+function startProgress(k: KernelPort, s: SourceSession, step: MoveProgress['step'], total: number, pageSize: number): void {
+  if (total === 0) return;
+  s.progress = { step, done: 0, total, pageSize, shown: 0 };
+  emitProgress(k, s, s.progress);
+}
+
+/** One of a session's answers arrived: pages acknowledged (a `pages` batch, or the whole flush). */
+export function noteProgress(k: KernelPort, s: SourceSession, step: SourceStep, answer: Answer): void {
+  const p = s.progress;
+  if (!p || p.step !== step || !answer.ok) return;
+  // Every batch but the last is full, so capping the sum counts them in any order.
+  p.done = step === 'flush' ? p.total : Math.min(p.total, p.done + PAGES_PER_MESSAGE);
+  const twentieths = Math.floor((p.done * 20) / p.total);
+  if (twentieths <= p.shown) return;
+  p.shown = twentieths;
+  emitProgress(k, s, p);
+}
+
+function emitProgress(k: KernelPort, s: SourceSession, p: MoveProgress): void {
+  const c = contextOf(s);
+  k.event('proc.moving', { pid: s.pid, to: c.to, strategy: c.strategy, step: p.step, round: c.rounds, pages: p.done, totalPages: p.total, bytes: p.done * p.pageSize, totalBytes: p.total * p.pageSize });
 }
 
 /** The per-strategy flush: write dirty pages out (`flush`) or send the last ones (`precopy`). */
@@ -132,6 +171,7 @@ function writeOut(m: SourceHost, s: SourceSession, pcb: Pcb, c: SourceContext): 
   for (const p of dirty) pages.set(p, pcb.memory.pageView(p));
   pcb.backed = true;
   m.k.fs('pageOut', [backingFileOf(pcb.pid), pages], step(s, 'flush'));
+  startProgress(m.k, s, 'flush', dirty.length, pcb.memory.pageSize);
   return { type: 'sent', requests: 1, pages: dirty.length, bytes: dirty.length * pcb.memory.pageSize, inPlace: true };
 }
 
