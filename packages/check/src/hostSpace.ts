@@ -4,7 +4,7 @@ import type { AnyStateMachine } from 'xstate';
 import { Fingerprinter } from './fingerprint.js';
 import { graphCopy } from './graphCopy.js';
 import type { Answer } from './message.js';
-import { freshFields, isShared, isSkipped, specialForm } from './sharedObjects.js';
+import { freshCopy, isIgnored, isShared, nonState, specialForm } from './sharedObjects.js';
 
 /** A kernel timer armed in the world: its id and when it is due (world clock). */
 export interface ArmedTimer {
@@ -70,7 +70,7 @@ export interface HostSetup {
  */
 export class HostSpace {
   private readonly byPrint = new Map<string, HostNode>();
-  private readonly fp = new Fingerprinter(isShared, isSkipped, specialForm);
+  private readonly fp = new Fingerprinter(isShared, { ignored: isIgnored, nonState, special: specialForm });
   private seq = 0;
   /** Transitions computed by running a kernel (cache misses). */
   computed = 0;
@@ -103,7 +103,7 @@ export class HostSpace {
       return hit;
     }
     this.computed++;
-    const kernel = node.kernel.clone((k) => graphCopy(k, isShared, freshFields));
+    const kernel = node.kernel.clone((k) => graphCopy(k, isShared, freshCopy));
     switch (input.type) {
       case 'request':
         kernel.handle({ type: 'request', verb: input.verb, body: input.body, replyTo: input.replyTo, now, ...(input.bytes ? { bytes: input.bytes } : {}) });

@@ -16,7 +16,7 @@ export { HostSpace, type HostNode, type HostStep, type HostInput, type HostOutpu
 export { FsSpace, type FsNode, type FsStep } from './fsSpace.js';
 export { graphCopy } from './graphCopy.js';
 export { Fingerprinter } from './fingerprint.js';
-export { isShared, isSkipped, specialForm, freshFields } from './sharedObjects.js';
+export { isShared, isIgnored, nonState, specialForm, freshCopy } from './sharedObjects.js';
 export { worker, talker, listener, checkPrograms } from './programs.js';
 export { exploreMachine, everyStateCanEnd, finalsAbsorb, type MachineSpec, type MachineReport, type MachineGraph, type MachineEdge, type LocalInvariant } from './machineGraph.js';
 export { sourceSpec, targetSpec, migdSpec, fileSpec, exploreProtocolMachines } from './protocolMachines.js';
