@@ -252,6 +252,8 @@ export class Model {
         d.setObs({ ...d.obs, lost: [...lost].sort() });
         d.hosts[i] = null;
         d.incs[i]!++;
+        // Its block cache goes with it, dirty blocks included.
+        d.fs = this.fs.forget(d.fs, step.host);
         // What was on its way to it is lost with its connection; nobody waits for its requests.
         d.net = d.net.map((c) => ({ key: c.key, msgs: c.msgs.filter((m) => m.to !== step.host) })).filter((c) => c.msgs.length > 0);
         d.inflight = d.inflight.filter((f) => !('host' in f.requester) || f.requester.host !== step.host);
