@@ -42,6 +42,8 @@ export class FsSpace {
   private seq = 0;
   computed = 0;
   reused = 0;
+  /** `cache.disable` callbacks performed (in transitions computed). */
+  cacheDisables = 0;
 
   get size(): number {
     return this.byPrint.size;
@@ -88,7 +90,10 @@ export class FsSpace {
       (verb, body, bytes) => {
         const to = `${h}#${++seq}`;
         const answers = new Map<string, Answer>();
-        this.serve(server, server.handle({ type: 'request', to, call: { verb, ...body, ...(bytes ? { bytes } : {}) } as never }), files, pages, answers, (target, file) => client(target).cacheDisable(file, call(target)));
+        this.serve(server, server.handle({ type: 'request', to, call: { verb, ...body, ...(bytes ? { bytes } : {}) } as never }), files, pages, answers, (target, file) => {
+          this.cacheDisables++;
+          client(target).cacheDisable(file, call(target));
+        });
         const a = answers.get(to);
         if (!a) throw new WispError(ErrorCode.EIO, `the file server did not answer ${verb}`);
         if (!a.ok) throw new WispError(a.error.code, a.error.message);

@@ -56,6 +56,11 @@ export class HostFsClient {
     return [this.cache.view(), [...this.streams], [...this.pathKeys], [...this.writers]];
   }
 
+  /** Files this host caches: the file id, the version its blocks belong to, and whether some are dirty. */
+  cached(): Array<{ file: number; version: number; dirty: boolean }> {
+    return this.cache.view().files.map((f) => ({ file: Number(f.key.slice(FS_ID.length + 1)), version: f.version, dirty: f.blocks.some((b) => b.hi > b.lo) }));
+  }
+
   /** Performs the kernel's `op` with `args`; returns what `FsClient` returns to the kernel. */
   run(op: FsOp, args: unknown[], call: ServerCall): unknown {
     switch (op) {

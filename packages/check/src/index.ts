@@ -14,6 +14,7 @@ export type { World, Step, Budget, Channel, Inflight, Observations, Note } from 
 export { describeMessage, MIGRATION_VERBS, type Message, type Answer } from './message.js';
 export { HostSpace, type HostNode, type HostStep, type HostInput, type HostOutput, type HostSetup, type ArmedTimer } from './hostSpace.js';
 export { FsSpace, type FsNode, type FsStep } from './fsSpace.js';
+export { HostFsClient } from './hostFsClient.js';
 export { graphCopy } from './graphCopy.js';
 export { Fingerprinter } from './fingerprint.js';
 export { isShared, isIgnored, nonState, specialForm, freshCopy } from './sharedObjects.js';
