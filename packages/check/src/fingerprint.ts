@@ -4,7 +4,8 @@
  * (iteration order is behaviour), bytes of typed arrays, and aliasing (an object met again is a
  * back-reference to its first visit, so two graphs hash alike only if they share alike).
  * Functions hash as one constant; objects for which `opaque(o)` holds hash by identity (a
- * stable number per object); `skip(o, key)` leaves fields out (scratch buffers, pools).
+ * stable number per object); objects for which `ignored(o)` holds hash as one constant; fields
+ * holding a value `nonState(o)` lists are left out (scratch buffers, allocators).
  *
  * As in TLC and SPIN's hash compaction, states are identified by fingerprint alone: with 64
  * bits a collision among a million states has a probability of about 3 × 10⁻⁸.
@@ -17,8 +18,7 @@ export class Fingerprinter {
 
   constructor(
     private readonly opaque: (o: object) => boolean,
-    private readonly skip: (o: object, key: string) => boolean = () => false,
-    private readonly special: (o: object) => unknown[] | undefined = () => undefined,
+    private readonly hints: FingerprintHints = {},
   ) {}
 
   /** The fingerprint of `root`, as 16 hex digits. */
@@ -68,6 +68,7 @@ export class Fingerprinter {
     }
     if (v === null) return this.mix(9);
     const o = v as object;
+    if (this.hints.ignored?.(o)) return this.mix(18);
     const back = seen.get(o);
     if (back !== undefined) {
       this.mix(10);
@@ -80,7 +81,7 @@ export class Fingerprinter {
       return this.mix(id);
     }
     seen.set(o, seen.size);
-    const alt = this.special(o);
+    const alt = this.hints.special?.(o);
     if (alt !== undefined) {
       this.mix(12);
       this.mix(alt.length);
@@ -121,12 +122,24 @@ export class Fingerprinter {
     this.mix(17);
     const proto = Object.getPrototypeOf(o) as { constructor?: { name?: string } } | null;
     this.str(proto?.constructor?.name ?? '');
+    const left = this.hints.nonState?.(o);
     for (const key of Object.keys(o)) {
-      if (this.skip(o, key)) continue;
+      const x = (o as Record<string, unknown>)[key];
+      if (left !== undefined && left.includes(x as object)) continue;
       this.str(key);
-      this.walk((o as Record<string, unknown>)[key], seen);
+      this.walk(x, seen);
     }
   }
+}
+
+/** What a {@link Fingerprinter} needs to know of objects beyond their layout. */
+export interface FingerprintHints {
+  /** Objects that hash as one constant (closures' holders rebound on every copy). */
+  ignored?: (o: object) => boolean;
+  /** Values held in `o`'s fields that are not state: those fields are left out. */
+  nonState?: (o: object) => readonly object[] | undefined;
+  /** Objects hashed by a canonical list of their contents instead of their layout. */
+  special?: (o: object) => unknown[] | undefined;
 }
 
 function hex(n: number): string {

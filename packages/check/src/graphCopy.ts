@@ -2,12 +2,13 @@
  * A structural copy of an object graph: every object reachable from `root` is copied with its
  * prototype (class instances stay instances), `Map`s, `Set`s, arrays, typed arrays and
  * `ArrayBuffer`s included; sharing and cycles are preserved (one copy per original). Objects for
- * which `shared(o)` holds, and every function, are not copied: the copy points at the original.
+ * which `shared(o)` holds, and every function, are not copied: the copy points at the original;
+ * an object for which `fresh(o)` gives a replacement (a fresh allocator) is replaced by it.
  *
  * This is how the checker forks a kernel or a file server: cheap (no serialization) and exact
  * for the plain-data state those classes keep (closures are rebound by their owners afterwards).
  */
-export function graphCopy<T>(root: T, shared: (o: object) => boolean, reset?: (o: object) => Record<string, unknown> | undefined): T {
+export function graphCopy<T>(root: T, shared: (o: object) => boolean, fresh?: (o: object) => object | undefined): T {
   const memo = new Map<object, unknown>();
   const copy = (v: unknown): unknown => {
     if (v === null || typeof v !== 'object') return v;
@@ -15,6 +16,11 @@ export function graphCopy<T>(root: T, shared: (o: object) => boolean, reset?: (o
     const seen = memo.get(o);
     if (seen !== undefined) return seen;
     if (shared(o)) return o;
+    const replacement = fresh?.(o);
+    if (replacement !== undefined) {
+      memo.set(o, replacement);
+      return replacement;
+    }
     if (Array.isArray(o)) {
       const out: unknown[] = new Array(o.length);
       memo.set(o, out);
@@ -55,8 +61,7 @@ export function graphCopy<T>(root: T, shared: (o: object) => boolean, reset?: (o
     }
     const out = Object.create(Object.getPrototypeOf(o)) as Record<string, unknown>;
     memo.set(o, out);
-    const fresh = reset?.(o);
-    for (const key of Object.keys(o)) out[key] = fresh && key in fresh ? fresh[key] : copy((o as Record<string, unknown>)[key]);
+    for (const key of Object.keys(o)) out[key] = copy((o as Record<string, unknown>)[key]);
     return out;
   };
   return copy(root) as T;

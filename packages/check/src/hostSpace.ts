@@ -1,10 +1,11 @@
-import { Kernel, type Effect, type FsOp, type KernelView } from '@wisp/kernel';
+import { Kernel, type KernelView } from '@wisp/kernel';
+import { requestEvent, responseEvent, toWire, type NetOutput } from '@wisp/kernel/sim';
 import type { ProgramRegistry } from '@wisp/proc';
 import type { AnyStateMachine } from 'xstate';
 import { Fingerprinter } from './fingerprint.js';
 import { graphCopy } from './graphCopy.js';
 import type { Answer } from './message.js';
-import { freshFields, isShared, isSkipped, specialForm } from './sharedObjects.js';
+import { freshCopy, isIgnored, isShared, nonState, specialForm } from './sharedObjects.js';
 
 /** A kernel timer armed in the world: its id and when it is due (world clock). */
 export interface ArmedTimer {
@@ -12,14 +13,11 @@ export interface ArmedTimer {
   due: number;
 }
 
-/** What a host transition asks of the world, already in wire form (JSON bodies, bytes as one buffer). */
-export type HostOutput =
-  | { type: 'reply'; to: string; answer: Answer }
-  | { type: 'request'; token: number; subject: string; body: unknown; timeoutMs: number; bytes?: Uint8Array }
-  | { type: 'fs'; token: number; op: FsOp; args: unknown[] }
-  | { type: 'publish'; subject: string; body: unknown }
-  | { type: 'console'; pid: string; fd: number; data: string }
-  | { type: 'event'; kind: string; data: Record<string, unknown> };
+/**
+ * What a host transition asks of the world, in wire form (see `toWire` in `@wisp/kernel/sim`);
+ * its timers and subscriptions are kept in its {@link HostNode} instead.
+ */
+export type HostOutput = Exclude<NetOutput, { type: 'subscribe' | 'unsubscribe' | 'setTimer' | 'cancelTimer' | 'log' }>;
 
 /**
  * One state of one host, interned: the kernel (never mutated once here), the timers it armed and
@@ -70,7 +68,7 @@ export interface HostSetup {
  */
 export class HostSpace {
   private readonly byPrint = new Map<string, HostNode>();
-  private readonly fp = new Fingerprinter(isShared, isSkipped, specialForm);
+  private readonly fp = new Fingerprinter(isShared, { ignored: isIgnored, nonState, special: specialForm });
   private seq = 0;
   /** Transitions computed by running a kernel (cache misses). */
   computed = 0;
@@ -103,13 +101,13 @@ export class HostSpace {
       return hit;
     }
     this.computed++;
-    const kernel = node.kernel.clone((k) => graphCopy(k, isShared, freshFields));
+    const kernel = node.kernel.clone((k) => graphCopy(k, isShared, freshCopy));
     switch (input.type) {
       case 'request':
-        kernel.handle({ type: 'request', verb: input.verb, body: input.body, replyTo: input.replyTo, now, ...(input.bytes ? { bytes: input.bytes } : {}) });
+        kernel.handle(requestEvent(input, now));
         break;
       case 'response':
-        kernel.handle(input.answer.ok ? { type: 'response', token: input.token, ok: true, value: input.answer.value, now, ...(input.answer.bytes ? { bytes: input.answer.bytes } : {}) } : { type: 'response', token: input.token, ok: false, error: input.answer.error, now });
+        kernel.handle(responseEvent(input.token, input.answer, now));
         break;
       case 'timer':
         kernel.handle({ type: 'timer', id: input.id, now });
@@ -125,7 +123,7 @@ export class HostSpace {
       const i = timers.findIndex((t) => t.id === input.id);
       if (i >= 0) timers.splice(i, 1);
     }
-    for (const e of kernel.takeEffects()) convert(e, clock, timers, subs, out);
+    for (const e of kernel.takeEffects()) keep(toWire(node.hostId, e), clock, timers, subs, out);
     timers.sort((a, b) => a.due - b.due);
     const result = { node: this.intern(kernel, timers, subs), out };
     node.next.set(cacheKey, result);
@@ -143,69 +141,31 @@ export class HostSpace {
   }
 }
 
-/** One kernel effect into world terms; timers and subscriptions change in place. */
-function convert(e: Effect, clock: number, timers: ArmedTimer[], subs: string[], out: HostOutput[]): void {
-  switch (e.type) {
-    case 'reply':
-      out.push({ type: 'reply', to: e.to, answer: e.ok ? { ok: true, value: wire(e.value) ?? {}, ...(e.bytes ? { bytes: concat(e.bytes) } : {}) } : { ok: false, error: wire(e.error) as never } });
-      return;
-    case 'request':
-      out.push({ type: 'request', token: e.token, subject: e.subject, body: wire(e.body), timeoutMs: e.timeoutMs, ...(e.bytes ? { bytes: concat(e.bytes) } : {}) });
-      return;
-    case 'fs':
-      out.push({ type: 'fs', token: e.token, op: e.op, args: e.args.map(copyArg) });
-      return;
-    case 'publish':
-      out.push({ type: 'publish', subject: e.subject, body: wire(e.body) });
-      return;
-    case 'console':
-      out.push({ type: 'console', pid: e.pid, fd: e.fd, data: e.data });
-      return;
-    case 'event':
-      out.push({ type: 'event', kind: e.kind, data: wire(e.data) as Record<string, unknown> });
-      return;
+/** One effect of a host: its timers and subscriptions change in place, the rest goes out into the world. */
+function keep(o: NetOutput, clock: number, timers: ArmedTimer[], subs: string[], out: HostOutput[]): void {
+  switch (o.type) {
     case 'subscribe':
-      if (!subs.includes(e.pid)) subs.push(e.pid);
+      if (!subs.includes(o.pid)) subs.push(o.pid);
       return;
     case 'unsubscribe': {
-      const i = subs.indexOf(e.pid);
+      const i = subs.indexOf(o.pid);
       if (i >= 0) subs.splice(i, 1);
       return;
     }
     case 'setTimer': {
-      const i = timers.findIndex((t) => t.id === e.id);
+      const i = timers.findIndex((t) => t.id === o.id);
       if (i >= 0) timers.splice(i, 1);
-      timers.push({ id: e.id, due: clock + Math.max(0, e.delayMs) });
+      timers.push({ id: o.id, due: clock + o.delayMs });
       return;
     }
     case 'cancelTimer': {
-      const i = timers.findIndex((t) => t.id === e.id);
+      const i = timers.findIndex((t) => t.id === o.id);
       if (i >= 0) timers.splice(i, 1);
       return;
     }
     case 'log':
       return;
+    default:
+      out.push(o);
   }
-}
-
-/** A value as it comes out of the wire (JSON); undefined stays undefined. */
-export function wire(v: unknown): unknown {
-  return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
-}
-
-function copyArg(a: unknown): unknown {
-  if (a instanceof Uint8Array) return a.slice();
-  if (a instanceof Map) return new Map([...a].map(([k, v]) => [k, v instanceof Uint8Array ? v.slice() : v]));
-  return wire(a);
-}
-
-function concat(parts: Uint8Array | Uint8Array[]): Uint8Array {
-  if (parts instanceof Uint8Array) return parts.slice();
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -14,9 +14,10 @@ export type { World, Step, Budget, Channel, Inflight, Observations, Note } from 
 export { describeMessage, MIGRATION_VERBS, type Message, type Answer } from './message.js';
 export { HostSpace, type HostNode, type HostStep, type HostInput, type HostOutput, type HostSetup, type ArmedTimer } from './hostSpace.js';
 export { FsSpace, type FsNode, type FsStep } from './fsSpace.js';
+export { HostFsClient } from './hostFsClient.js';
 export { graphCopy } from './graphCopy.js';
 export { Fingerprinter } from './fingerprint.js';
-export { isShared, isSkipped, specialForm, freshFields } from './sharedObjects.js';
+export { isShared, isIgnored, nonState, specialForm, freshCopy } from './sharedObjects.js';
 export { worker, talker, listener, checkPrograms } from './programs.js';
 export { exploreMachine, everyStateCanEnd, finalsAbsorb, type MachineSpec, type MachineReport, type MachineGraph, type MachineEdge, type LocalInvariant } from './machineGraph.js';
 export { sourceSpec, targetSpec, migdSpec, fileSpec, exploreProtocolMachines } from './protocolMachines.js';

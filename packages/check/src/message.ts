@@ -1,15 +1,13 @@
-import type { WireError } from '@wisp/protocol';
 import type { FsOp } from '@wisp/kernel';
+import type { Answer } from '@wisp/kernel/sim';
+
+export type { Answer } from '@wisp/kernel/sim';
+
 
 /**
- * Answers (`response`, `client`) are taken by the requester only while it still waits on their
- * `replyTo`: the first answer wins, a late or second one is dropped as NATS drops it.
- */
-/** An answer as it travels: a value (with raw bytes beside it, for frames) or an error. */
-export type Answer = { ok: true; value: unknown; bytes?: Uint8Array } | { ok: false; error: WireError };
-
-/**
- * A message in flight on the simulated network. Immutable: the same object is shared by every
+ * A message in flight on the simulated network. Answers (`response`, `client`) are taken by the
+ * requester only while it still waits on their `replyTo`: the first answer wins, a late or
+ * second one is dropped as NATS drops it. Immutable: the same object is shared by every
  * world state that holds it. `about` names what it is for a reader (the verb, or what it answers).
  */
 export type Message =

@@ -1,4 +1,5 @@
-import { ErrorCode, parseHostSubject } from '@wisp/protocol';
+import { checkReply, noResponders, route, timedOut, type Reachable } from '@wisp/kernel/sim';
+import { parseHostSubject, subjects, type Subjects } from '@wisp/protocol';
 import { ProgramRegistry, type Program } from '@wisp/proc';
 import type { AnyStateMachine } from 'xstate';
 import { Fingerprinter } from './fingerprint.js';
@@ -68,7 +69,9 @@ export class Model {
   /** Client actions with pids filled in. */
   actions: ClientAction[] = [];
   private readonly scope: FaultScope;
-  private readonly procPrefix: string;
+  private readonly subjects: Subjects;
+  /** Answers already checked against their verb's declared reply (answers are shared between states). */
+  private readonly checkedAnswers = new WeakSet<Answer>();
   private readonly messagePrints = new WeakMap<Message, string>();
   private readonly messageIds = new Map<string, number>();
   private readonly messageIdOf = new WeakMap<Message, number>();
@@ -78,7 +81,7 @@ export class Model {
   constructor(readonly config: ModelConfig) {
     this.hostIds = typeof config.hosts === 'number' ? Array.from({ length: config.hosts }, (_, i) => `h${i + 1}`) : [...config.hosts];
     this.cluster = config.cluster ?? 'check';
-    this.procPrefix = `wisp.${this.cluster}.proc.`;
+    this.subjects = subjects(this.cluster);
     this.scope = config.faultScope ?? 'migration';
     this.hosts = new HostSpace({ registry: new ProgramRegistry(config.programs), cluster: this.cluster, callTimeoutMs: config.callTimeoutMs, ...(config.machines ? { machines: config.machines } : {}) });
   }
@@ -226,14 +229,14 @@ export class Model {
         if (this.busy(w)) d.spend('delay');
         d.clock = Math.max(d.clock, f.deadline);
         if (!MIGRATION_VERBS.has(f.about)) d.perturb();
-        this.answer(d, f, { ok: false, error: { code: ErrorCode.ETIMEDOUT, message: `no answer to ${f.about}` } }, 'nats', true);
+        this.answer(d, f, timedOut(f.about), 'nats', true);
         break;
       }
       case 'client': {
         if (step.index !== d.client || step.index >= this.actions.length) throw new Error(`client action ${step.index} is not next`);
         const a = this.actions[step.index]!;
         d.client++;
-        this.request(d, 'client', 0, `client.${step.index}`, { client: step.index }, this.subject(a.host, a.verb), a.body, CLIENT_TIMEOUT_MS);
+        this.request(d, 'client', `client.${step.index}`, { client: step.index }, this.subjects.host(a.host, a.verb), a.body, CLIENT_TIMEOUT_MS);
         break;
       }
       case 'crash': {
@@ -249,6 +252,8 @@ export class Model {
         d.setObs({ ...d.obs, lost: [...lost].sort() });
         d.hosts[i] = null;
         d.incs[i]!++;
+        // Its block cache goes with it, dirty blocks included.
+        d.fs = this.fs.forget(d.fs, step.host);
         // What was on its way to it is lost with its connection; nobody waits for its requests.
         d.net = d.net.map((c) => ({ key: c.key, msgs: c.msgs.filter((m) => m.to !== step.host) })).filter((c) => c.msgs.length > 0);
         d.inflight = d.inflight.filter((f) => !('host' in f.requester) || f.requester.host !== step.host);
@@ -370,10 +375,6 @@ export class Model {
     return m.kind === 'request' ? MIGRATION_VERBS.has(m.verb) : m.kind === 'response' ? MIGRATION_VERBS.has(m.about) : false;
   }
 
-  private subject(host: string, verb: string): string {
-    return `wisp.${this.cluster}.host.${host}.${verb}`;
-  }
-
   private fill(v: unknown): unknown {
     if (typeof v === 'string') return v.replace(/\$(\d+)/g, (_m, n: string) => this.pids[Number(n)] ?? `$${n}`);
     if (Array.isArray(v)) return v.map((x) => this.fill(x));
@@ -383,7 +384,7 @@ export class Model {
 
   private clientRequest(w: World, slot: number, host: string, verb: string, body: Record<string, unknown>): World {
     const d = new Draft(this, w);
-    this.request(d, 'client', 0, `client.${slot}`, { client: slot }, this.subject(host, verb), body, CLIENT_TIMEOUT_MS);
+    this.request(d, 'client', `client.${slot}`, { client: slot }, this.subjects.host(host, verb), body, CLIENT_TIMEOUT_MS);
     return d.done();
   }
 
@@ -437,11 +438,16 @@ export class Model {
     switch (o.type) {
       case 'reply': {
         const f = d.inflight.find((x) => x.replyTo === o.to);
-        if (f) this.answer(d, f, o.answer, host, false);
+        if (!f) return;
+        if (!this.checkedAnswers.has(o.answer)) {
+          checkReply(host, f.about, o.answer);
+          this.checkedAnswers.add(o.answer);
+        }
+        this.answer(d, f, o.answer, host, false);
         return;
       }
       case 'request':
-        return this.request(d, host, inc, `${host}#${inc}.${o.token}`, { host, inc, token: o.token }, o.subject, o.body, o.timeoutMs, o.bytes);
+        return this.request(d, host, `${host}#${inc}.${o.token}`, { host, inc, token: o.token }, o.subject, o.body, o.timeoutMs, o.bytes);
       case 'fs': {
         const replyTo = `${host}#${inc}.${o.token}`;
         d.addInflight({ replyTo, deadline: d.clock + FS_TIMEOUT_MS, requester: { host, inc, token: o.token }, about: `fs.${o.op}` });
@@ -476,26 +482,32 @@ export class Model {
   }
 
   /** Sends a request: to the host(s) its subject leads to, or an immediate no-responders answer. */
-  private request(d: Draft, from: string, _inc: number, replyTo: string, requester: Inflight['requester'], subject: string, body: unknown, timeoutMs: number, bytes?: Uint8Array): void {
-    const targets: Array<{ host: string; verb: string; body: unknown }> = [];
-    if (subject.startsWith(this.procPrefix)) {
-      const pid = subject.slice(this.procPrefix.length);
-      d.hosts.forEach((n, i) => {
-        if (n && n.subs.includes(pid)) targets.push({ host: this.hostIds[i]!, verb: 'deliver', body: { ...(body as object), pid } });
-      });
-    } else {
-      const hs = parseHostSubject(subject);
-      if (hs && this.hostIds.includes(hs.host) && d.hosts[this.index(hs.host)]) targets.push({ host: hs.host, verb: hs.verb, body });
-    }
+  private request(d: Draft, from: string, replyTo: string, requester: Inflight['requester'], subject: string, body: unknown, timeoutMs: number, bytes?: Uint8Array): void {
+    const targets = route(this.subjects, subject, body, this.reachable(d));
     const about = targets[0]?.verb ?? parseHostSubject(subject)?.verb ?? 'deliver';
     const f: Inflight = { replyTo, deadline: d.clock + timeoutMs, requester, about };
     d.addInflight(f);
     if (targets.length === 0) {
-      this.answer(d, f, { ok: false, error: { code: ErrorCode.EHOSTUNREACH, message: `no responders on ${subject}` } }, 'nats', false);
+      this.answer(d, f, noResponders(subject), 'nats', false);
       return;
     }
     // NATS delivers to every subscriber; the first answer wins.
     for (const t of targets) d.put(`${from}>${t.host}`, { kind: 'request', from, to: t.host, verb: t.verb, body: t.body, replyTo, ...(bytes ? { bytes } : {}), about: t.verb });
+  }
+
+  /** Who is up and subscribed to what in the world being changed, for routing. */
+  private reachable(d: Draft): Reachable {
+    return {
+      isUp: (host) => {
+        const i = this.hostIds.indexOf(host);
+        return i >= 0 && d.hosts[i] !== null;
+      },
+      subscribers: (pid) => {
+        const out: string[] = [];
+        d.hosts.forEach((n, i) => n?.subs.includes(pid) && out.push(this.hostIds[i]!));
+        return out;
+      },
+    };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Actor, StateMachine, StateNode } from 'xstate';
 import { Fifo, isKernelScope } from '@wisp/kernel';
 import { ProgramRegistry } from '@wisp/proc';
+import { forkFresh, notState, type ForksFresh, type HasNonState } from '@wisp/vm';
 
 /**
  * What a copy of a host or file server shares with the original instead of copying: program
@@ -20,31 +21,19 @@ export function isShared(o: object): boolean {
 }
 
 /**
- * Fields a fingerprint leaves out because they never change behaviour, by owner: a kernel's
- * drained effect queue and last clock reading (every event brings `now`), both on its context;
- * the migrator's port (a view of that context, met there anyway); a driver's or process's scope
- * (rebound closures); per-step scratch lists (empty between
- * steps); an address space's scratch buffers, buffer pool and small-write log (empty between
- * steps; its hints only choose between two equivalent ways of saving a page).
+ * Objects a fingerprint counts as one constant: a process's or session driver's scope (its
+ * closures, rebound by `Kernel.clone`, only collect actions into a list met elsewhere).
  */
-const SKIPPED: Record<string, Set<string>> = {
-  KernelContext: new Set(['effects', 'now']),
-  Migrator: new Set(['k']),
-  MachineDriver: new Set(['collected', 'scope']),
-  PagedAddressSpace: new Set(['pool', 'scratch', 'scratchView', 'alloc', 'words']),
-};
-const PCB_SKIPPED = new Set(['actions', 'scope']);
-
-/** Whether a fingerprint leaves `key` of `o` out (see {@link SKIPPED}). */
-export function isSkipped(o: object, key: string): boolean {
-  const name = (Object.getPrototypeOf(o) as { constructor?: { name?: string } } | null)?.constructor?.name;
-  if (name === 'Object') return PCB_SKIPPED.has(key) && isPcb(o);
-  return name !== undefined && SKIPPED[name]?.has(key) === true;
+export function isIgnored(o: object): boolean {
+  return isKernelScope(o);
 }
 
-/** A process control block (a plain object): it has a scope and both queues. */
-function isPcb(o: object): boolean {
-  return 'scope' in o && 'mailbox' in o && 'urgent' in o && 'seqIn' in o;
+/**
+ * The values an object says are not part of its state (scratch buffers, allocators; see
+ * `notState` in `@wisp/vm`): a fingerprint leaves out the fields holding them.
+ */
+export function nonState(o: object): readonly object[] | undefined {
+  return notState in o ? (o as HasNonState)[notState]() : undefined;
 }
 
 /** Objects fingerprinted by their contents rather than their layout (a queue's items, head first). */
@@ -52,12 +41,7 @@ export function specialForm(o: object): unknown[] | undefined {
   return o instanceof Fifo ? (o as Fifo<unknown>).toArray() : undefined;
 }
 
-/**
- * Fields a copy starts afresh instead of copying: a page-frame allocator's current slab (1 MiB)
- * and its free list only make allocation cheap; a copy carves new (one-page) slabs when it needs frames.
- */
-export function freshFields(o: object): Record<string, unknown> | undefined {
-  const name = (Object.getPrototypeOf(o) as { constructor?: { name?: string } } | null)?.constructor?.name;
-  // One page per slab: a copy allocates few frames, and each interned state keeps what it allocated.
-  return name === 'FrameAllocator' ? { slab: null, next: 0, free: [], perSlab: 1 } : undefined;
+/** What a copy holds in place of `o`, when `o` says a fresh one behaves the same (see `forkFresh` in `@wisp/vm`). */
+export function freshCopy(o: object): object | undefined {
+  return forkFresh in o ? (o as ForksFresh)[forkFresh]() : undefined;
 }

@@ -30,6 +30,12 @@ export interface BlockCacheStats {
   evictions: number;
 }
 
+/** A {@link BlockCache}'s contents as plain data (see {@link BlockCache.view}); `data` aliases the cache's bytes. */
+export interface BlockCacheView {
+  files: Array<{ key: string; version: number; size: number; blocks: Array<{ n: number; lo: number; hi: number; data: Uint8Array }> }>;
+  lru: string[];
+}
+
 interface Block {
   data: Uint8Array;
   /** Dirty byte range within the block; `lo === hi` when clean. */
@@ -78,6 +84,25 @@ export class BlockCache {
   /** Bytes in all blocks. */
   get bytes(): number {
     return this.lru.size * this.blockSize;
+  }
+
+  /**
+   * What the cache holds, as plain data (a model checker fingerprints it): per file its version,
+   * size and blocks (number, dirty range, bytes), then the blocks in least-recently-used order.
+   */
+  view(): BlockCacheView {
+    const files = [...this.entries].map(([key, e]) => ({ key, version: e.version, size: e.size, blocks: [...e.blocks].map(([n, b]) => ({ n, lo: b.lo, hi: b.hi, data: b.data })) }));
+    return { files, lru: [...this.lru.keys()] };
+  }
+
+  /** A copy that goes on independently (counters included). */
+  clone(): BlockCache {
+    const c = new BlockCache({ blockSize: this.blockSize, maxBytes: this.maxBytes });
+    Object.assign(c.stats, this.stats);
+    for (const [key, e] of this.entries) c.entries.set(key, { version: e.version, size: e.size, blocks: new Map([...e.blocks].map(([n, b]) => [n, { data: b.data.slice(), lo: b.lo, hi: b.hi }])) });
+    for (const [id, v] of this.lru) c.lru.set(id, v);
+    c.dirty = this.dirty;
+    return c;
   }
 
   /** True while the file is cached here. */

@@ -26,7 +26,7 @@ export type { StreamRow } from './streams.js';
 export type { FsCall, FsCallOf, FsInput, FsEffect, PersistOp } from './effects.js';
 export { FileServerProcess, type FileServerProcessOptions } from './fileServerProcess.js';
 export { FsClient, type FsClientOptions, type OpenFlags, type OpenResult, type FsStat, type FileProgress, type FileSharing, type StreamHandle } from './fsClient.js';
-export { BlockCache, DEFAULT_BLOCK_SIZE, DEFAULT_CACHE_BYTES, type BlockCacheOptions, type BlockCacheStats, type DirtyRun } from './blockCache.js';
+export { BlockCache, DEFAULT_BLOCK_SIZE, DEFAULT_CACHE_BYTES, type BlockCacheOptions, type BlockCacheStats, type BlockCacheView, type DirtyRun } from './blockCache.js';
 export { StorageQueue } from './storageQueue.js';
 export { maxReadBytes, pagesPerReply, pagesPerRequest, REPLY_META_RESERVE, PAGE_NO_BYTES } from './limits.js';
 export { stderrLogger, type FsLogger } from './logger.js';

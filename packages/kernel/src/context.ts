@@ -1,5 +1,6 @@
 import { subjects, type Subjects } from '@wisp/protocol';
 import type { ProgramRegistry } from '@wisp/proc';
+import { notState, type HasNonState } from '@wisp/vm';
 import type { AnyStateMachine } from 'xstate';
 import type { Answer, Caller, Continuation } from './caller.js';
 import type { Effect, FsOp } from './effects.js';
@@ -53,7 +54,7 @@ export interface KernelConfig {
  * Plain data plus class instances and no closures: a model checker copies a kernel by copying
  * this object graph, and the copy works on its own state.
  */
-export class KernelContext {
+export class KernelContext implements HasNonState {
   readonly hostId: string;
   readonly subjects: Subjects;
   readonly config: KernelConfig;
@@ -67,8 +68,8 @@ export class KernelContext {
   readonly pending = new Map<number, Continuation>();
   /** Effects queued since the world last took them. */
   effects: Effect[] = [];
-  /** This host's clock as of the event being handled, ms. */
-  now = 0;
+  /** This host's clock as of the event being handled (every event brings it). */
+  private readonly clock = { now: 0 };
   private tokenSeq = 0;
   private timerSeq = 0;
 
@@ -92,6 +93,23 @@ export class KernelContext {
   readonly port: MigrationPort;
   /** Migration sessions, both sides. */
   readonly migrator: Migrator;
+
+  /** This host's clock as of the event being handled, ms. */
+  get now(): number {
+    return this.clock.now;
+  }
+
+  set now(ms: number) {
+    this.clock.now = ms;
+  }
+
+  /**
+   * Not state (a model checker leaves them out of a fingerprint): the effects queue, which the
+   * world drains after every event, and the clock reading, which every event brings anew.
+   */
+  [notState](): readonly object[] {
+    return [this.effects, this.clock];
+  }
 
   constructor(config: KernelConfig) {
     this.config = config;

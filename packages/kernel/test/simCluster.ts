@@ -1,16 +1,19 @@
-import { ErrorCode, errorReply, hostCommands, isHostVerb, isPid, okReply, parseHostSubject, type TtyMessage, type WireError } from '@wisp/protocol';
+import { ErrorCode, subjects, type Subjects, type TtyMessage, type WireError } from '@wisp/protocol';
 import type { ProgramRegistry } from '@wisp/proc';
-import { Kernel, type Effect, type KernelEvent } from '../src/index.js';
+import { Kernel, type Effect } from '../src/index.js';
+import { checkReply, noResponders, requestEvent, responseEvent, route, timedOut, toWire, wire, type Answer } from '../src/sim/index.js';
+
+export type { Answer } from '../src/sim/index.js';
 
 /**
- * A simulated cluster for unit tests: several pure {@link Kernel}s joined by an in-memory
- * network and a virtual clock. No NATS, no real timers, fully deterministic.
+ * A simulated cluster for unit tests: several pure {@link Kernel}s joined by the simulated
+ * network of `@wisp/kernel/sim` (the one the model checker uses) and a virtual clock. No NATS,
+ * no real timers, fully deterministic.
  *
- * - `request` effects are routed by subject: `wisp.<c>.host.<id>.<verb>` to that host's kernel,
- *   `wisp.<c>.proc.<pid>` to the host subscribed to the pid as the `deliver` verb (the pid is
- *   added to the body from the subject, as the runtime does). Nobody subscribed → a
+ * - `request` effects are routed by subject (`route`): a host subject to that host's kernel, a
+ *   pid subject to the host subscribed to the pid as the `deliver` verb. Nobody subscribed → a
  *   `response` with `EHOSTUNREACH`. A request left unanswered past its `timeoutMs` (virtual)
- *   gets `ETIMEDOUT`.
+ *   gets `ETIMEDOUT`. Every host reply is checked against its verb's declared reply schema.
  * - `reply` effects go back to the requester as `response` events (or to a test client).
  * - `publish` effects are collected per subject (tty subjects: console output and exits).
  * - `setTimer`/`cancelTimer` run on the virtual clock; each host sees `clock + skew`.
@@ -34,6 +37,8 @@ export class SimCluster {
   /** Replies to nobody (already answered, timed out or never asked). */
   readonly strayReplies: Effect[] = [];
   readonly cluster: string;
+  /** The cluster's subjects (`@wisp/protocol`). */
+  readonly subjects: Subjects;
 
   private readonly hosts = new Map<string, SimHost>();
   private readonly published = new Map<string, PublishRecord[]>();
@@ -53,6 +58,7 @@ export class SimCluster {
 
   constructor(opts: SimOptions) {
     this.cluster = opts.cluster ?? 'default';
+    this.subjects = subjects(this.cluster);
     this.time = opts.startAt ?? 1_700_000_000_000;
     this.maxSteps = opts.maxSteps ?? 1_000_000;
     this.defaultRegistry = opts.registry;
@@ -254,12 +260,12 @@ export class SimCluster {
 
   /** Sends a message to a process from a client (`from` defaults to `client`); does not run. */
   send(pid: string, event: { type: string; [k: string]: unknown }, from = 'client'): PendingReply {
-    return this.request(`wisp.${this.cluster}.proc.${pid}`, { from, event });
+    return this.request(this.subjects.proc(pid), { from, event });
   }
 
   /** A host subject. */
   subject(host: string, verb: string): string {
-    return `wisp.${this.cluster}.host.${host}.${verb}`;
+    return this.subjects.host(host, verb);
   }
 
   // ── what happened ────────────────────────────────────────────────────────
@@ -323,40 +329,27 @@ export class SimCluster {
   }
 
   private route(subject: string, body: unknown, replyTo: string, bytes?: Uint8Array): void {
-    const target = this.resolve(subject, body);
-    if (target) {
-      this.queue.push({ kind: 'request', host: target.host, verb: target.verb, body: target.body, replyTo, ...(bytes ? { bytes } : {}) });
-      return;
-    }
-    this.settleInflight(replyTo, { ok: false, error: { code: ErrorCode.EHOSTUNREACH, message: `no responders on ${subject}` } });
+    const targets = route(this.subjects, subject, wire(body), this.reachable);
+    for (const t of targets) this.queue.push({ kind: 'request', host: t.host, verb: t.verb, body: t.body, replyTo, ...(bytes ? { bytes } : {}) });
+    if (targets.length === 0) this.settleInflight(replyTo, noResponders(subject));
   }
 
-  /** Where a subject leads, or null when nobody is subscribed. */
-  private resolve(subject: string, body: unknown): { host: string; verb: string; body: unknown } | null {
-    const procPrefix = `wisp.${this.cluster}.proc.`;
-    if (subject.startsWith(procPrefix)) {
-      const pid = subject.slice(procPrefix.length);
-      const host = isPid(pid) ? this.subscriptions.get(pid) : undefined;
-      if (!host || !this.hosts.has(host)) return null;
-      const b = wire(body);
-      return { host, verb: 'deliver', body: b !== null && typeof b === 'object' && !Array.isArray(b) ? { ...b, pid } : b };
-    }
-    const hs = parseHostSubject(subject);
-    if (!hs || !subject.startsWith(`wisp.${this.cluster}.host.`) || !this.hosts.has(hs.host)) return null;
-    return { host: hs.host, verb: hs.verb, body: wire(body) };
-  }
+  /** Who is up and subscribed, for routing. */
+  private readonly reachable = {
+    isUp: (host: string) => this.hosts.has(host),
+    subscribers: (pid: string) => {
+      const host = this.subscriptions.get(pid);
+      return host ? [host] : [];
+    },
+  };
 
   /** Answers whoever waits on `to`, through the queue. */
   private settleInflight(to: string, answer: Answer): boolean {
     const f = this.inflight.get(to);
     if (!f) return false;
     this.inflight.delete(to);
-    // As the runtime encodes replies: a missing value travels as {}.
-    const a = wire(answer.ok ? okReply(answer.value) : errorReply(answer.error)) as Answer;
-    // Raw bytes travel beside the JSON, as in a frame.
-    if (answer.ok && answer.bytes && a.ok) a.bytes = answer.bytes;
-    if (f.requester.kind === 'client') this.queue.push({ kind: 'client', pending: f.requester.pending, answer: a });
-    else this.queue.push({ kind: 'response', host: f.requester.host, token: f.requester.token, answer: a });
+    if (f.requester.kind === 'client') this.queue.push({ kind: 'client', pending: f.requester.pending, answer });
+    else this.queue.push({ kind: 'response', host: f.requester.host, token: f.requester.token, answer });
     return true;
   }
 
@@ -369,13 +362,7 @@ export class SimCluster {
     if (!h) return;
     const now = this.time + h.skewMs;
     if (d.kind === 'request') this.replyVerbs.set(d.replyTo, d.verb);
-    const event: KernelEvent =
-      d.kind === 'request'
-        ? { type: 'request', verb: d.verb, body: d.body, replyTo: d.replyTo, now, ...(d.bytes ? { bytes: d.bytes } : {}) }
-        : d.answer.ok
-          ? { type: 'response', token: d.token, ok: true, value: d.answer.value, now, ...(d.answer.bytes ? { bytes: d.answer.bytes } : {}) }
-          : { type: 'response', token: d.token, ok: false, error: d.answer.error, now };
-    h.kernel.handle(event);
+    h.kernel.handle(d.kind === 'request' ? requestEvent(d, now) : responseEvent(d.token, d.answer, now));
     this.drain(d.host);
   }
 
@@ -385,7 +372,7 @@ export class SimCluster {
     const overdue = [...this.inflight.entries()].filter(([, f]) => f.deadline <= this.time).sort((a, b) => a[1].deadline - b[1].deadline)[0];
     if (overdue && (!t || overdue[1].deadline < t.due)) {
       const [to, f] = overdue;
-      return this.settleInflight(to, { ok: false, error: { code: ErrorCode.ETIMEDOUT, message: `no answer on ${f.subject}` } });
+      return this.settleInflight(to, timedOut(f.subject));
     }
     if (!t) return false;
     this.timers.delete(timerKey(t.host, t.id));
@@ -403,16 +390,6 @@ export class SimCluster {
     return next;
   }
 
-  /** A host's reply must match what `hostCommands` declares for its verb (the declarations are the contract). */
-  private checkReply(host: string, to: string, value: unknown): void {
-    const verb = this.replyVerbs.get(to);
-    this.replyVerbs.delete(to);
-    if (!verb || !isHostVerb(verb)) return;
-    const schema = hostCommands[verb].reply;
-    const res = schema?.safeParse(wire(value ?? {}));
-    if (res && !res.success) throw new Error(`${host}: ${verb} reply does not match its declared schema: ${res.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  }
-
   /** Performs a host's queued effects. */
   private drain(host: string): void {
     const h = this.hosts.get(host);
@@ -421,58 +398,58 @@ export class SimCluster {
   }
 
   private perform(host: string, e: Effect): void {
-    switch (e.type) {
-      case 'reply':
-        if (e.ok) this.checkReply(host, e.to, e.value);
-        if (!this.settleInflight(e.to, e.ok ? { ok: true, value: e.value, ...(e.bytes ? { bytes: concat(e.bytes) } : {}) } : { ok: false, error: e.error })) this.strayReplies.push(e);
+    const o = toWire(host, e);
+    switch (o.type) {
+      case 'reply': {
+        const verb = this.replyVerbs.get(o.to);
+        this.replyVerbs.delete(o.to);
+        if (verb) checkReply(host, verb, o.answer);
+        if (!this.settleInflight(o.to, o.answer)) this.strayReplies.push(e);
         return;
+      }
       case 'request': {
-        if (!(e.timeoutMs > 0)) throw new Error(`${host}: request to ${e.subject} with bad timeout ${e.timeoutMs}`);
         const to = this.inbox();
-        this.inflight.set(to, { requester: { kind: 'kernel', host, token: e.token }, deadline: this.time + e.timeoutMs, subject: e.subject });
-        this.requests.push({ at: this.time, from: host, subject: e.subject, body: wire(e.body) });
-        return this.route(e.subject, e.body, to, e.bytes ? concat(e.bytes) : undefined);
+        this.inflight.set(to, { requester: { kind: 'kernel', host, token: o.token }, deadline: this.time + o.timeoutMs, subject: o.subject });
+        this.requests.push({ at: this.time, from: host, subject: o.subject, body: o.body });
+        return this.route(o.subject, o.body, to, o.bytes);
       }
       case 'publish': {
-        let list = this.published.get(e.subject);
-        if (!list) this.published.set(e.subject, (list = []));
-        list.push({ at: this.time, host, body: wire(e.body) });
+        let list = this.published.get(o.subject);
+        if (!list) this.published.set(o.subject, (list = []));
+        list.push({ at: this.time, host, body: o.body });
         return;
       }
       case 'subscribe':
-        this.subscriptions.set(e.pid, host);
+        this.subscriptions.set(o.pid, host);
         return;
       case 'unsubscribe':
-        if (this.subscriptions.get(e.pid) === host) this.subscriptions.delete(e.pid);
+        if (this.subscriptions.get(o.pid) === host) this.subscriptions.delete(o.pid);
         return;
       case 'setTimer':
-        if (typeof e.delayMs !== 'number' || !Number.isFinite(e.delayMs) || e.delayMs < 0) {
-          throw new Error(`${host}: setTimer ${e.id} with bad delay ${String(e.delayMs)}`);
-        }
-        this.timers.set(timerKey(host, e.id), { host, id: e.id, due: this.time + e.delayMs, seq: ++this.seq });
+        this.timers.set(timerKey(host, o.id), { host, id: o.id, due: this.time + o.delayMs, seq: ++this.seq });
         return;
       case 'cancelTimer':
-        this.timers.delete(timerKey(host, e.id));
+        this.timers.delete(timerKey(host, o.id));
         return;
       case 'console':
-        this.consoleLog.push({ at: this.time, host, pid: e.pid, fd: e.fd, data: e.data });
+        this.consoleLog.push({ at: this.time, host, pid: o.pid, fd: o.fd, data: o.data });
         return;
       case 'log':
-        this.logs.push({ at: this.time, host, level: e.level, msg: e.msg, fields: e.fields });
+        this.logs.push({ at: this.time, host, level: o.level, msg: o.msg, fields: o.fields });
         return;
       case 'event':
-        this.events.push({ at: this.time, host, kind: e.kind, data: wire(e.data) as Record<string, unknown> });
+        this.events.push({ at: this.time, host, kind: o.kind, data: o.data });
         return;
       case 'fs': {
-        this.fsOps.push({ at: this.time, host, op: e.op, args: e.args });
+        this.fsOps.push({ at: this.time, host, op: o.op, args: o.args });
         let answer: Answer;
         try {
-          answer = this.fs ? { ok: true, value: this.fs(host, e.op, e.args) } : { ok: false, error: { code: ErrorCode.ENOSYS, message: 'no file system' } };
+          answer = this.fs ? { ok: true, value: this.fs(host, o.op, o.args) } : { ok: false, error: { code: ErrorCode.ENOSYS, message: 'no file system' } };
         } catch (err) {
           const code = (err as { code?: string }).code ?? ErrorCode.EIO;
           answer = { ok: false, error: { code, message: (err as Error).message } as WireError };
         }
-        this.queue.push({ kind: 'response', host, token: e.token, answer });
+        this.queue.push({ kind: 'response', host, token: o.token, answer });
         return;
       }
     }
@@ -545,7 +522,6 @@ export interface FsOpRecord {
   op: string;
   args: unknown[];
 }
-export type Answer = { ok: true; value: unknown; bytes?: Uint8Array } | { ok: false; error: WireError };
 export interface SentRequest {
   at: number;
   /** Host id, or `client`. */
@@ -599,27 +575,10 @@ type Delivery =
   | { kind: 'response'; host: string; token: number; answer: Answer }
   | { kind: 'client'; pending: PendingReply; answer: Answer };
 
-/** One buffer from the parts of a frame's raw bytes. */
-function concat(parts: Uint8Array | Uint8Array[]): Uint8Array {
-  if (parts instanceof Uint8Array) return parts.slice();
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 function timerKey(host: string, id: string): string {
   return `${host}\u0000${id}`;
 }
 
 function byDue(a: SimTimer, b: SimTimer): number {
   return a.due - b.due || a.seq - b.seq;
-}
-
-/** A value as it comes out of the wire (JSON); `undefined` stays undefined. */
-function wire(v: unknown): unknown {
-  return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
 }

@@ -1,7 +1,7 @@
 export { PROTOCOL_VERSION } from './version.js';
 export { ErrorCode, WispError, toWireError, type WireError } from './errors.js';
 export { type Pid, makePid, isPid, homeOf, isHostId, assertHostId } from './pid.js';
-export { subjects, parseHostSubject, parseFsSubject, isFsId, type Subjects } from './subjects.js';
+export { subjects, parseHostSubject, parseProcSubject, parseFsSubject, isFsId, type Subjects } from './subjects.js';
 export { signalNumbers, signalNames, parseSignal, type Signal } from './signals.js';
 export * from './schemas.js';
 export { hostCommands, isHostVerb, parseRequest, framedPart, type HostVerb, type RequestOf } from './commands.js';

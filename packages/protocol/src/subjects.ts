@@ -63,10 +63,17 @@ export function subjects(cluster = 'default'): Subjects {
 }
 
 /** Splits a host subject back into its host id and verb, or null if it is not one. */
-export function parseHostSubject(subject: string): { host: string; verb: string } | null {
+export function parseHostSubject(subject: string): { host: string; verb: string; cluster: string } | null {
   const parts = subject.split('.');
   if (parts.length !== 5 || parts[0] !== 'wisp' || parts[2] !== 'host') return null;
-  return { host: parts[3]!, verb: parts[4]! };
+  return { host: parts[3]!, verb: parts[4]!, cluster: parts[1]! };
+}
+
+/** Splits a process subject back into its cluster and pid, or null if it is not one. */
+export function parseProcSubject(subject: string): { cluster: string; pid: string } | null {
+  const parts = subject.split('.');
+  if (parts.length !== 4 || parts[0] !== 'wisp' || parts[2] !== 'proc') return null;
+  return { cluster: parts[1]!, pid: parts[3]! };
 }
 
 /** Splits a file-server subject back into its server id and verb, or null if it is not one. */

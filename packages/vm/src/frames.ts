@@ -1,3 +1,5 @@
+import { forkFresh, type ForksFresh } from './stateHints.js';
+
 /** Bytes of one slab: frames are carved out of buffers this big (or one page, if pages are bigger). */
 const SLAB_BYTES = 1 << 20;
 
@@ -8,7 +10,7 @@ const SLAB_BYTES = 1 << 20;
  * object. Freed frames are kept for reuse, up to a limit; a slab's memory goes back to the heap
  * once none of its frames is referenced.
  */
-export class FrameAllocator {
+export class FrameAllocator implements ForksFresh {
   private readonly perSlab: number;
   private slab: Uint8Array | null = null;
   private next = 0;
@@ -20,9 +22,18 @@ export class FrameAllocator {
   constructor(
     readonly pageSize: number,
     keep = 1024,
+    slabPages = Math.floor(SLAB_BYTES / pageSize),
   ) {
     this.keep = keep;
-    this.perSlab = Math.max(1, Math.floor(SLAB_BYTES / pageSize));
+    this.perSlab = Math.max(1, slabPages);
+  }
+
+  /**
+   * A model checker's copy starts with no slab and no free frames, and carves one-page slabs: a
+   * copy allocates few frames, and each state it keeps holds only what it allocated.
+   */
+  [forkFresh](): FrameAllocator {
+    return new FrameAllocator(this.pageSize, this.keep, 1);
   }
 
   /** A zero-filled frame. */

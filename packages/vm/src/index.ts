@@ -5,3 +5,4 @@ export { PageFault, findPageFault } from './pageFault.js';
 export type { PageState } from './pageState.js';
 export type { AddressSpaceDescription, AddressSpaceImage } from './description.js';
 export { toExtents, pagesOf, type Extents } from './extents.js';
+export { notState, forkFresh, type HasNonState, type ForksFresh } from './stateHints.js';

@@ -4,6 +4,7 @@ import type { AddressSpaceDescription, AddressSpaceImage } from './description.j
 import type { Extents } from './extents.js';
 import { FrameAllocator } from './frames.js';
 import { PageFault } from './pageFault.js';
+import { notState, type HasNonState } from './stateHints.js';
 import { ABSENT, ABSENT_DIRTY, CLEAN, DIRTY, STATE_NAMES, ZERO, type PageState } from './pageState.js';
 import { UndoLog } from './undoLog.js';
 import { WORD_LOG_LIMIT, WordLog } from './wordLog.js';
@@ -60,7 +61,7 @@ function indexInRun(a: Uint8Array, value: number, first: number, count: number):
  * for migration and backing files (`install`, `markAbsent`, `evictClean`, `takeDirty`,
  * `pageBytes`, `describe`, `image`, `fromDescription`, `fromImage`). No I/O happens here.
  */
-export class PagedAddressSpace implements AddressSpace {
+export class PagedAddressSpace implements AddressSpace, HasNonState {
   readonly pageSize: number;
   readonly maxSize: number;
   readonly readAhead: number;
@@ -119,6 +120,14 @@ export class PagedAddressSpace implements AddressSpace {
     this.zeroFrame = new Uint8Array(pageSize);
     this.alloc = new FrameAllocator(pageSize, POOL_LIMIT);
     this.grow(size);
+  }
+
+  /**
+   * Not state (a model checker leaves them out of a fingerprint): the scratch buffer, the
+   * frame allocator, and the small-write log (empty between transactions).
+   */
+  [notState](): readonly object[] {
+    return [this.scratch, this.scratchView, this.alloc, this.words];
   }
 
   /**
