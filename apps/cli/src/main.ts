@@ -14,6 +14,7 @@ import { upCommand } from './commands/up.js';
 import { anywhereCommand } from './commands/anywhere.js';
 import { inputCommand } from './commands/input.js';
 import { migdCommand } from './commands/migd.js';
+import { uiCommand } from './ui/uiCommand.js';
 import { exitOnBrokenPipe, exitWhenWritten } from './exit.js';
 import { hostRegistry } from './programModules.js';
 import { UsageError, usage } from './usage.js';
@@ -41,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
       'idle-ms': { type: 'string', default: '30000' },
       'load-below': { type: 'string', default: '1' },
       'lease-ms': { type: 'string', default: '30000' },
+      port: { type: 'string', default: '7070' },
+      listen: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -123,6 +126,9 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(text);
         return record.outcome === 'committed' ? 0 : 1;
       }
+      case 'ui':
+        await uiCommand(client, { port: intOption('--port', values.port!, 0, 65535), listen: values.listen });
+        return 0;
       case 'kill': {
         const [pid, sig] = rest;
         if (!pid) throw new UsageError('kill needs a pid');
