@@ -120,7 +120,10 @@ describe('wisp ui in headless Chromium', () => {
     ]);
     runs.push(...more);
     for (const s of ['flush', 'copy', 'precopy', 'lazy'] as const) {
-      for (const [r, to] of [[more[0]!, 'h1'], [more[1]!, 'h1'], [more[0]!, 'h2'], [more[1]!, 'h3']] as const) await c.client.migrate(r.pid, to, s);
+      for (const [r, to] of [[more[0]!, 'h1'], [more[1]!, 'h1'], [more[0]!, 'h2'], [more[1]!, 'h3']] as const) {
+        // After a lazy move the process is busy until its pages are pulled: ask again until then.
+        await expect.poll(async () => (await c.client.migrate(r.pid, to, s).catch(() => null))?.outcome, { timeout: 10_000, interval: 100 }).toBe('committed');
+      }
     }
     await page.click(card('h3', runs[0]!.pid));
     await page.waitForSelector('#detail svg.machine rect.state.active');

@@ -43,8 +43,10 @@ export class HostsView {
     }
     for (const h of hosts) {
       const c = this.columns.get(h.id)!;
-      const n = procs.filter((p) => p.host === h.id).length;
-      c.meta.textContent = h.absent ? h.absent : `${n} process${n === 1 ? '' : 'es'}, ${h.foreign} foreign${h.clockSkewMs ? `, clock ${h.clockSkewMs > 0 ? '+' : ''}${h.clockSkewMs} ms` : ''}`;
+      const here = procs.filter((p) => p.host === h.id);
+      const n = here.length;
+      const foreign = here.filter((p) => p.home !== h.id).length;
+      c.meta.textContent = h.absent ? h.absent : `${n} process${n === 1 ? '' : 'es'}, ${foreign} foreign${h.clockSkewMs ? `, clock ${h.clockSkewMs > 0 ? '+' : ''}${h.clockSkewMs} ms` : ''}`;
       c.col.classList.toggle('absent', Boolean(h.absent));
     }
   }

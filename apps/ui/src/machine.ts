@@ -13,19 +13,20 @@ interface Box {
 
 const LEAF_H = 30;
 const PAD = 10;
-const HEAD = 20;
-const COLS = 3;
-
+const HEAD = 22;
+/** Room between ranks for arrows and their labels. */
+const GAP = 56;
 /**
- * A program's machine drawn from its definition, as the Stately inspector does: each state a box
- * (children inside their parent, laid out in rows), the active ones highlighted, the initial one
- * marked, transitions as arrows labelled with their events.
+ * A program's machine drawn from its definition, as the Stately inspector does: each state a box,
+ * children inside their parent in columns by how many transitions they are from its initial
+ * state, the active ones highlighted, the initial one marked, transitions as arrows labelled with
+ * their events (forward ones straight, those going back as curves).
  */
 export function machineSvg(m: MachineOutline, active: readonly string[]): SVGElement {
   const byParent = new Map<string | null, StateOutline[]>();
   for (const s of m.states) byParent.set(s.parent, [...(byParent.get(s.parent) ?? []), s]);
   const root = m.states.find((s) => s.parent === null)!;
-  const tree = measure(root, byParent, m.id);
+  const tree = measure(root, byParent, m.id, m.transitions);
   place(tree, 0, 0);
   const boxes = new Map<string, Box>();
   const walk = (b: Box) => (boxes.set(b.s.path, b), b.kids.forEach(walk));
@@ -55,45 +56,83 @@ export function machineSvg(m: MachineOutline, active: readonly string[]): SVGEle
     edges.set(key, e);
   }
   for (const { a, b, events } of edges.values()) {
-    const [x1, y1] = edge(a, b);
-    const [x2, y2] = edge(b, a);
-    parts.push(svg('line', { x1, y1, x2, y2, class: 'transition', 'marker-end': 'url(#arrow)' }));
-    const label = [...events].join(', ');
-    parts.push(svg('text', { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 3, 'text-anchor': 'middle', class: 'eventlabel' }, label.length > 24 ? `${label.slice(0, 23)}…` : label));
+    const text = [...events].join(', ');
+    const label = text.length > 22 ? `${text.slice(0, 21)}…` : text;
+    // Forward (a later column) or within a column: a straight arrow.
+    if (b.x > a.x + a.w / 2 || (Math.abs(b.x - a.x) < 1 && b.y !== a.y)) {
+      const [x1, y1] = edge(a, b);
+      const [x2, y2] = edge(b, a);
+      parts.push(svg('line', { x1, y1, x2, y2, class: 'transition', 'marker-end': 'url(#arrow)' }));
+      parts.push(svg('text', { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 4, 'text-anchor': 'middle', class: 'eventlabel' }, label));
+    } else {
+      // Back (or sideways): from the bottom of one box to the bottom of the other, bowed below.
+      const x1 = a.x + a.w / 2;
+      const y1 = a.y + a.h;
+      const x2 = b.x + b.w / 2 + (b === a ? 10 : 0);
+      const y2 = b.y + b.h;
+      const cy = Math.max(y1, y2) + 26 + Math.abs(x1 - x2) / 8;
+      parts.push(svg('path', { d: `M${x1},${y1} C${x1},${cy} ${x2},${cy} ${x2},${y2}`, class: 'transition back', fill: 'none', 'marker-end': 'url(#arrow)' }));
+      parts.push(svg('text', { x: (x1 + x2) / 2, y: cy - 4, 'text-anchor': 'middle', class: 'eventlabel' }, label));
+    }
   }
-  return svg('svg', { viewBox: `-8 -4 ${tree.w + 16} ${tree.h + 8}`, class: 'machine', role: 'img', 'aria-label': `state machine ${m.id}` }, ...parts);
+  return svg('svg', { viewBox: `-8 -4 ${tree.w + 16} ${tree.h + 40}`, class: 'machine', role: 'img', 'aria-label': `state machine ${m.id}` }, ...parts);
 }
 
-function measure(s: StateOutline, byParent: Map<string | null, StateOutline[]>, rootLabel: string): Box {
+/** The child of `parent` that holds `path` (itself or an ancestor), or null. */
+function childOf(parent: string, path: string): string | null {
+  if (parent === '') return path === '' ? null : path.split('.')[0]!;
+  if (!path.startsWith(`${parent}.`)) return null;
+  return `${parent}.${path.slice(parent.length + 1).split('.')[0]}`;
+}
+
+/**
+ * Sizes a box and lays its children out in columns: column n holds the children n transitions
+ * from the initial one (breadth-first over transitions between them); unreachable ones last.
+ */
+function measure(s: StateOutline, byParent: Map<string | null, StateOutline[]>, rootLabel: string, transitions: MachineOutline['transitions']): Box {
   const label = s.path === '' ? rootLabel : s.path.slice(s.path.lastIndexOf('.') + 1);
-  const kids = (byParent.get(s.path) ?? []).filter((k) => k.path !== s.path).map((k) => measure(k, byParent, rootLabel));
-  if (kids.length === 0) return { s, label, x: 0, y: 0, w: Math.max(84, label.length * 7 + 20), h: LEAF_H, kids };
-  let w = 0;
-  let h = HEAD;
-  for (let i = 0; i < kids.length; i += COLS) {
-    const row = kids.slice(i, i + COLS);
-    w = Math.max(w, row.reduce((n, k) => n + k.w, 0) + PAD * (row.length + 1));
-    h += Math.max(...row.map((k) => k.h)) + PAD * 3;
+  const kids = (byParent.get(s.path) ?? []).filter((k) => k.path !== s.path).map((k) => measure(k, byParent, rootLabel, transitions));
+  if (kids.length === 0) return { s, label, x: 0, y: 0, w: Math.max(76, label.length * 7 + 20), h: LEAF_H, kids };
+  const rank = new Map<string, number>();
+  const next = new Map<string, Set<string>>();
+  for (const t of transitions) {
+    const a = t.to === null ? null : childOf(s.path, t.from);
+    const b = t.to === null ? null : childOf(s.path, t.to);
+    if (a && b && a !== b) next.set(a, (next.get(a) ?? new Set()).add(b));
   }
-  return { s, label, x: 0, y: 0, w: Math.max(w, label.length * 7 + 20), h, kids };
+  const first = kids.find((k) => k.s.initial) ?? kids[0]!;
+  const queue = [first.s.path];
+  rank.set(first.s.path, 0);
+  while (queue.length > 0) {
+    const at = queue.shift()!;
+    for (const b of next.get(at) ?? []) if (!rank.has(b)) (rank.set(b, rank.get(at)! + 1), queue.push(b));
+  }
+  const last = Math.max(...rank.values()) + 1;
+  const columns: Box[][] = [];
+  for (const k of kids) (columns[rank.get(k.s.path) ?? last] ??= []).push(k);
+  const cols = columns.filter((c) => c !== undefined);
+  // Children are placed relative to this box now and moved with it by `place`.
+  let x = PAD;
+  let h = 0;
+  for (const col of cols) {
+    let y = HEAD;
+    for (const k of col) {
+      k.x = x;
+      k.y = y;
+      y += k.h + PAD * 2;
+    }
+    x += Math.max(...col.map((k) => k.w)) + GAP;
+    h = Math.max(h, y);
+  }
+  return { s, label, x: 0, y: 0, w: Math.max(x - GAP + PAD, label.length * 7 + 20), h: h + 24, kids };
 }
 
-/** Places a box at (x, y) and its children in rows inside it, spaced so arrows have room. */
+/** Places a box at (x, y), its children at their offsets inside it. */
 function place(b: Box, x: number, y: number): void {
+  for (const k of b.kids) place(k, x + k.x, y + k.y);
   b.x = x;
   b.y = y;
-  let cy = y + HEAD + PAD;
-  for (let i = 0; i < b.kids.length; i += COLS) {
-    const row = b.kids.slice(i, i + COLS);
-    let cx = x + PAD;
-    for (const k of row) {
-      place(k, cx, cy);
-      cx += k.w + PAD;
-    }
-    cy += Math.max(...row.map((k) => k.h)) + PAD * 3;
-  }
 }
-
 /** Where the line from `a`'s centre towards `b`'s centre leaves `a`'s box. */
 function edge(a: Box, b: Box): [number, number] {
   const ax = a.x + a.w / 2;

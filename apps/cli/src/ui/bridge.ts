@@ -8,8 +8,6 @@ export const UI_EVENT_KINDS = ['proc.start', 'proc.exit', 'proc.migrating', 'pro
 /** A host column of the page; `absent` when it holds a lease but did not answer the last survey. */
 export interface UiHost {
   id: string;
-  procs: number;
-  foreign: number;
   clockSkewMs: number;
   absent?: 'slow' | 'unreachable';
 }
@@ -109,8 +107,8 @@ export class UiBridge {
       const o = { waitMs: 500, leasedWaitMs: 1500 };
       const [h, p] = await Promise.all([this.client.hostsReport(o), this.client.psReport(o)]);
       this.hosts = [
-        ...h.hosts.map((x) => ({ id: x.id, procs: x.procs, foreign: x.foreign, clockSkewMs: x.clockSkewMs })),
-        ...h.absent.map((a) => ({ id: a.id, procs: 0, foreign: 0, clockSkewMs: 0, absent: a.why })),
+        ...h.hosts.map((x) => ({ id: x.id, clockSkewMs: x.clockSkewMs })),
+        ...h.absent.map((a) => ({ id: a.id, clockSkewMs: 0, absent: a.why })),
       ].sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
       const seen = new Set<string>();
       for (const row of p.procs) {
