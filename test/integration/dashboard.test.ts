@@ -117,6 +117,8 @@ describe('wisp ui in headless Chromium', () => {
       c.client.run('life', ['512', '100000', '200'], { home: 'h2' }),
       c.client.run('life', ['1024', '100000', '300'], { home: 'h3' }),
       c.client.run('sleeper', ['600000'], { home: 'h1', on: 'h2' }),
+      c.client.run('tee', ['/notes.txt'], { home: 'h1', stdin: true }),
+      c.client.run('counter', ['100000', '1000'], { home: 'h1' }),
     ]);
     runs.push(...more);
     for (const s of ['flush', 'copy', 'precopy', 'lazy'] as const) {

@@ -53,6 +53,8 @@ export class UiBridge {
   private timer: NodeJS.Timeout | null = null;
   private pushTimer: NodeJS.Timeout | null = null;
   private surveying = false;
+  /** The view last sent, so a survey that changed nothing sends nothing. */
+  private lastPushed = '';
   private readonly resyncMs: number;
   private readonly pushMs: number;
   private readonly keep: number;
@@ -190,6 +192,9 @@ export class UiBridge {
     this.pushTimer = setTimeout(() => {
       this.pushTimer = null;
       const m: UiMessage = { type: 'state', hosts: this.hosts, procs: this.procList() };
+      const text = JSON.stringify(m);
+      if (text === this.lastPushed) return;
+      this.lastPushed = text;
       for (const fn of this.listeners) fn(m);
     }, this.pushMs);
   }
