@@ -109,6 +109,16 @@ describe('wisp ui in headless Chromium', () => {
     await page.waitForSelector(`.proc[data-pid="${tee.pid}"]`, { state: 'detached', timeout: 3000 });
   });
 
+  it('takes actions only from the page: another origin, or a body that is not JSON, is refused', async () => {
+    const r = runs[0]!;
+    const forged: Array<{ headers: Record<string, string>; body: string }> = [
+      { headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ pid: r.pid, signal: 'KILL' }) },
+      { headers: { 'content-type': 'application/json', origin: 'http://evil.example' }, body: JSON.stringify({ pid: r.pid, signal: 'KILL' }) },
+    ];
+    for (const f of forged) expect((await fetch(`${url}api/kill`, { method: 'POST', ...f })).status).toBe(403);
+    expect((await c.client.ps()).find((p) => p.pid === r.pid)?.state).not.toBe('exited');
+  });
+
   it('saves a screenshot when asked (WISP_UI_SCREENSHOT)', async () => {
     const shot = process.env.WISP_UI_SCREENSHOT;
     if (!shot) return;

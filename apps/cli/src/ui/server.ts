@@ -69,6 +69,12 @@ async function route(client: WispClient, bridge: UiBridge, assets: string, strea
   if (req.method === 'GET' && url.pathname === '/api/events') return events(bridge, streams, req, res);
   if (req.method === 'GET' && url.pathname === '/api/detail') return act(res, () => detail(client, bridge, url.searchParams.get('pid') ?? ''));
   if (req.method === 'POST' && url.pathname.startsWith('/api/')) {
+    // Actions change the cluster: only from the page itself (a JSON body, which another site's
+    // form cannot send without asking first, and never from another origin).
+    const origin = req.headers.origin;
+    if (!String(req.headers['content-type']).startsWith('application/json') || (origin && new URL(origin).host !== req.headers.host)) {
+      return sendJson(res, 403, { ok: false, error: { code: ErrorCode.EACCES, message: 'actions come from the dashboard page only' } });
+    }
     const body = await readBody(req);
     switch (url.pathname) {
       case '/api/migrate': {
@@ -105,7 +111,11 @@ function events(bridge: UiBridge, streams: Set<ServerResponse>, req: IncomingMes
 
 /** One process's detail, with each open fd's file from its file server (`fstat`). */
 async function detail(client: WispClient, bridge: UiBridge, pid: string) {
-  const d = await client.detail(pid, bridge.hostOf(pid));
+  // Where the bridge last saw it, or wherever `ps` finds it if it has moved since.
+  const d = await client.detail(pid, bridge.hostOf(pid)).catch((err: unknown) => {
+    if (err instanceof WispError && err.code === ErrorCode.ESRCH) return client.detail(pid);
+    throw err;
+  });
   const files = await Promise.all(
     d.fds.map(async ({ fd, stream }) => {
       const [server, id] = stream.split(':') as [string, string];
