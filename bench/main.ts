@@ -4,12 +4,14 @@ import { forwardBench } from './forward.js';
 import { migrateBench } from './migrate.js';
 import { fsBench } from './fs.js';
 import { idleBench } from './idle.js';
+import { uiBench } from './ui.js';
 
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   forward: forwardBench,
   fs: fsBench,
   migrate: migrateBench,
   idle: idleBench,
+  ui: uiBench,
 };
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { json: { type: 'string' } } });

@@ -14,6 +14,7 @@ import { upCommand } from './commands/up.js';
 import { anywhereCommand } from './commands/anywhere.js';
 import { inputCommand } from './commands/input.js';
 import { migdCommand } from './commands/migd.js';
+import { uiCommand } from './ui/uiCommand.js';
 import { exitOnBrokenPipe, exitWhenWritten } from './exit.js';
 import { hostRegistry } from './programModules.js';
 import { logsCommand } from './commands/logs.js';
@@ -48,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       pid: { type: 'string' },
       follow: { type: 'boolean', short: 'f' },
+      port: { type: 'string', default: '7070' },
+      listen: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -142,6 +145,9 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(text);
         return record.outcome === 'committed' ? 0 : 1;
       }
+      case 'ui':
+        await uiCommand(client, { port: intOption('--port', values.port!, 0, 65535), listen: values.listen });
+        return 0;
       case 'kill': {
         const [pid, sig] = rest;
         if (!pid) throw new UsageError('kill needs a pid');

@@ -22,6 +22,8 @@ commands:
                                                   precopy, lazy); prints the migration record
   evict <host>                                    send every foreign process on the host home
   programs                                        programs every host can run
+  ui [--port P] [--listen ADDR]                   the web dashboard at http://127.0.0.1:P/ (default 7070):
+                                                  hosts and processes live, migrations, one process's machine
   fs ls|stat|cat|put|rm|mkdir <path> [text]       the cluster's files (put reads stdin without text;
                                                   stat shows who has a file open and who caches it)
   host --id ID [--nats URL] [--skew-ms MS] [--fs /=fs1] [--programs MODULE]

@@ -9,8 +9,10 @@ import {
   parseRequest,
   toWireError,
   type DeliverRequest,
+  type ProcDetail,
   type ProcInfo,
 } from '@wisp/protocol';
+import { activePaths, machineOutline } from '@wisp/proc';
 import type { Caller } from './caller.js';
 import type { KernelContext } from './context.js';
 import type { Pcb } from './pcb.js';
@@ -33,6 +35,8 @@ export function onRequest(ctx: KernelContext, verb: string, body: unknown, reply
       case 'ps':
         parseRequest(verb, body);
         return ctx.answer(caller, { ok: true, value: { procs: ps(ctx) } });
+      case 'detail':
+        return ctx.answer(caller, { ok: true, value: detail(ctx, parseRequest(verb, body).pid) });
       case 'spawn':
         return ctx.duties.onSpawn(parseRequest(verb, body), caller);
       case 'create':
@@ -118,6 +122,30 @@ function ps(ctx: KernelContext): ProcInfo[] {
     }
   }
   return rows;
+}
+
+/** What `detail` reports about one process running here (`ESRCH` for any other). */
+function detail(ctx: KernelContext, pid: string): ProcDetail {
+  const p = ctx.procs.get(pid);
+  if (!p) throw new WispError(ErrorCode.ESRCH, `no process ${pid} runs on ${ctx.hostId}`);
+  const m = p.memory;
+  const pages = m.stats();
+  return {
+    pid,
+    program: p.program.name,
+    version: p.program.version,
+    home: p.home,
+    host: ctx.hostId,
+    parent: p.parent,
+    state: stateOf(ctx, p),
+    active: activePaths(p.snapshot?.value ?? null),
+    machine: machineOutline(p.program.logic),
+    memory: { pageSize: m.pageSize, bytes: m.size, pages: pages.pages, resident: pages.pages - pages.absent, dirty: pages.dirty },
+    residual: ctx.migrator.residualOf(p),
+    fds: [...p.fds].map(([fd, stream]) => ({ fd, stream })),
+    transitions: p.transitions,
+    faults: p.faults,
+  };
 }
 
 function stateOf(ctx: KernelContext, p: Pcb): ProcInfo['state'] {

@@ -15,3 +15,4 @@ export {
   type AddressSpaceImage,
   type PageState,
 } from './memory.js';
+export { machineOutline, activePaths, type MachineOutline, type StateOutline } from './outline.js';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ErrorCode, WispError } from './errors.js';
+import * as D from './detailSchemas.js';
 import * as M from './migrationSchemas.js';
 import * as S from './schemas.js';
 
@@ -10,6 +11,7 @@ import * as S from './schemas.js';
 export const hostCommands = {
   info: { request: S.InfoRequest, reply: S.HostInfo, summary: 'who the host is' },
   ps: { request: S.PsRequest, reply: S.PsReply, summary: 'processes the host runs' },
+  detail: { request: D.DetailRequest, reply: D.ProcDetail, summary: 'one process running here: machine state, memory, files' },
   spawn: { request: S.SpawnRequest, reply: S.SpawnReply, summary: 'create a process with this host as home' },
   create: { request: S.CreateRequest, reply: S.SpawnReply, summary: 'run a process named by its home' },
   syscall: { request: S.SyscallRequest, reply: null, summary: 'a call forwarded home' },

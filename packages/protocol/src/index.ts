@@ -6,6 +6,7 @@ export { signalNumbers, signalNames, parseSignal, type Signal } from './signals.
 export * from './schemas.js';
 export { hostCommands, isHostVerb, parseRequest, framedPart, type HostVerb, type RequestOf } from './commands.js';
 export * from './migrationSchemas.js';
+export * from './detailSchemas.js';
 export { encode, decode, okReply, errorReply, unwrapReply, encodeFrame, decodeFrame, FRAME_HEADER_BYTES } from './codec.js';
 export * from './fsSchemas.js';
 export * from './migdSchemas.js';

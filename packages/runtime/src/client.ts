@@ -3,6 +3,7 @@ import {
   ErrorCode,
   HostInfo,
   MigrationRecord,
+  ProcDetail,
   ProcInfo,
   PsReply,
   SpawnReply,
@@ -142,6 +143,16 @@ export class WispClient {
     const where = (await this.ps()).find((p) => p.pid === pid && p.state !== 'exited');
     if (!where) throw new WispError(ErrorCode.ESRCH, `no running process ${pid}`);
     return MigrationRecord.parse(await this.request(where.host, 'migrate', { pid, to, ...(strategy ? { strategy } : {}) }, timeoutMs));
+  }
+
+  /**
+   * One running process as the dashboard shows it — its machine's outline and active states,
+   * memory, residual hosts, open fds — from the host running it (`host`, or found with `ps`).
+   */
+  async detail(pid: string, host?: string): Promise<ProcDetail> {
+    const where = host ?? (await this.ps()).find((p) => p.pid === pid && p.state !== 'exited')?.host;
+    if (!where) throw new WispError(ErrorCode.ESRCH, `no running process ${pid}`);
+    return ProcDetail.parse(await this.request(where, 'detail', { pid }));
   }
 
   /**
