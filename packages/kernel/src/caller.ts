@@ -54,6 +54,8 @@ export type Continuation =
   | { kind: 'lease'; pid: string }
   /** Pages a faulting process waits for, from its backing file. */
   | { kind: 'pagein'; pid: string; pages: number[] }
+  /** The answer to the directory operation that opens (`create`) or closes (`delete`) `pid`'s record. */
+  | { kind: 'directory'; pid: string; op: 'create' | 'delete' }
   /** Fire and forget; a failure is only logged. */
   | { kind: 'ignore'; what: string };
 

@@ -1,4 +1,4 @@
-import type { WireError } from '@wisp/protocol';
+import type { DirectoryOp, WireError } from '@wisp/protocol';
 
 /** The file-system client operations the kernel asks for in `fs` effects. */
 export type FsOp = 'open' | 'read' | 'write' | 'seek' | 'close' | 'stat' | 'unlink' | 'mkdir' | 'readdir' | 'dup' | 'move' | 'pageOut' | 'pageIn' | 'dropPages';
@@ -24,6 +24,13 @@ export type Effect =
    * bytes as a `Uint8Array`). The answer comes back as a `response` event with the same token.
    */
   | { type: 'fs'; token: number; op: FsOp; args: unknown[] }
+  /**
+   * An operation on the process directory (DESIGN §5), the commit point of migrations. The
+   * answer comes back as a `response` event with the same token: ok with a `DirectoryAnswer`
+   * (the record now and its revision), or `EEXIST` (create of a pid that has a record),
+   * `ESTALE` (the record changed since `revision`), `ETIMEDOUT`/`EHOSTUNREACH` (unknown outcome).
+   */
+  | { type: 'directory'; token: number; op: DirectoryOp }
   /** Publish without expecting an answer. */
   | { type: 'publish'; subject: string; body: unknown }
   /** Start or stop receiving messages addressed to a pid on this host. */

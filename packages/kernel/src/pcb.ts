@@ -29,10 +29,15 @@ export type ProcTimer =
   | { kind: 'sleep'; pid: string; due: number; callId: number }
   /** A send (or a routed kill) tried again while its target moves; not part of the PCB image. */
   | { kind: 'retry'; pid: string; due: number; token: number }
-  /** A target's wait for the commit of a process arriving (`pid`); not part of any PCB. */
-  | { kind: 'session'; pid: string; due: number }
+  /**
+   * A target's wait for the commit of a process arriving (`pid`), or (`retry`) a session's pause
+   * before it reads the directory again; not part of any PCB.
+   */
+  | { kind: 'session'; pid: string; due: number; retry?: 'source' | 'target' }
   /** The home's next renewal of the migd grant its child `pid` runs on; not part of any PCB. */
-  | { kind: 'lease'; pid: string; due: number };
+  | { kind: 'lease'; pid: string; due: number }
+  /** The next try to open `pid`'s directory record, after the directory did not answer; not part of any PCB. */
+  | { kind: 'register'; pid: string; due: number };
 
 /**
  * Process control block: everything the kernel keeps about a process running on this host.
@@ -78,6 +83,11 @@ export interface Pcb {
    * dup'ed for its host, so they share offsets); streams are closed when the process ends.
    */
   readonly fds: Map<number, string>;
+  /**
+   * The process's record in the directory as this host last wrote it: its epoch, and the
+   * record's revision (0 while its creation is unanswered: it may not migrate until then).
+   */
+  dir: { epoch: number; revision: number };
   /** In the run queue. */
   queued: boolean;
   alive: boolean;
@@ -128,6 +138,7 @@ export function createPcb(p: { pid: string; home: string; parent: string | null;
     scope,
     actions,
     fds: new Map(),
+    dir: { epoch: 1, revision: 0 },
     queued: false,
     alive: true,
     transitions: 0,

@@ -62,7 +62,7 @@ export function onRequest(ctx: KernelContext, verb: string, body: unknown, reply
         return ctx.migrator.transfer(req.image, caller, req.offer ? { offer: req.offer, accepting: ctx.accepting } : undefined);
       }
       case 'commit':
-        return ctx.migrator.commit(parseRequest(verb, body).pid, caller);
+        return ctx.migrator.commit(parseRequest(verb, body), caller);
       case 'abort':
         return ctx.migrator.abort(parseRequest(verb, body).pid, caller);
       case 'input': {

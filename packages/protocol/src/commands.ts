@@ -23,7 +23,7 @@ export const hostCommands = {
   offer: { request: M.OfferRequest, reply: S.Empty, summary: 'may this process come to you (target checks)' },
   pages: { request: M.PagesMeta, reply: S.Empty, bytes: 'request', summary: 'pages of a migrating process (binary frame)' },
   transfer: { request: M.TransferRequest, reply: S.Empty, summary: 'the image of a migrating process, held until commit' },
-  commit: { request: M.PidOnly, reply: S.Empty, summary: 'the migration is committed: run the process' },
+  commit: { request: M.CommitRequest, reply: S.Empty, summary: 'the migration commits: claim the process in the directory and run it' },
   abort: { request: M.PidOnly, reply: S.Empty, summary: 'the migration is aborted: drop what was received' },
   located: { request: M.LocatedRequest, reply: S.Empty, summary: 'tell a home where its process runs now' },
   fetch: { request: M.FetchRequest, reply: M.PagesMeta, bytes: 'reply', summary: 'pages of a process that left lazily (binary reply)' },

@@ -11,3 +11,4 @@ export { encode, decode, okReply, errorReply, unwrapReply, encodeFrame, decodeFr
 export * from './fsSchemas.js';
 export * from './migdSchemas.js';
 export { NatsEdge, type EdgeConnection, type EdgeLogger, type EdgeMsg, type EdgeStats, type NatsEdgeOptions } from './natsEdge.js';
+export { DirectoryEntry, directoryBucket, names, type DirectoryOp, type DirectoryAnswer } from './directory.js';
