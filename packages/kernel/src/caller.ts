@@ -54,8 +54,11 @@ export type Continuation =
   | { kind: 'lease'; pid: string }
   /** Pages a faulting process waits for, from its backing file. */
   | { kind: 'pagein'; pid: string; pages: number[] }
-  /** The answer to the directory operation that opens (`create`) or closes (`delete`) `pid`'s record. */
-  | { kind: 'directory'; pid: string; op: 'create' | 'delete' }
+  /**
+   * The answer to the directory operation that opens (`create`) or closes (`delete`) `pid`'s
+   * record, or reads it (`verify`) to know whether a process suspended by a lapsed lease is still this host's.
+   */
+  | { kind: 'directory'; pid: string; op: 'create' | 'delete' | 'verify' }
   /** Fire and forget; a failure is only logged. */
   | { kind: 'ignore'; what: string };
 

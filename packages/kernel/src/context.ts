@@ -6,6 +6,7 @@ import type { Answer, Caller, Continuation } from './caller.js';
 import type { Effect, FsOp } from './effects.js';
 import { Delivery } from './delivery.js';
 import { DirectoryRecords } from './directoryRecords.js';
+import { LeaseRule } from './leaseRule.js';
 import { FileCalls } from './fileCalls.js';
 import { HomeDuties } from './homeDuties.js';
 import { HomeTable } from './homeTable.js';
@@ -97,6 +98,8 @@ export class KernelContext implements HasNonState {
   readonly placement: Placement;
   /** Processes' records in the process directory: opened at start, closed at the end. */
   readonly records: DirectoryRecords;
+  /** What a lapsed lease stops, and what runs again once the directory says so. */
+  readonly lease: LeaseRule;
   /** The kernel as the migration code sees it. */
   readonly port: MigrationPort;
   /** Migration sessions, both sides. */
@@ -132,6 +135,7 @@ export class KernelContext implements HasNonState {
     this.duties = new HomeDuties(this);
     this.placement = new Placement(this);
     this.records = new DirectoryRecords(this);
+    this.lease = new LeaseRule(this);
     this.port = new MigrationPort(this);
     this.migrator = new Migrator(this.port);
     if (config.machines) {

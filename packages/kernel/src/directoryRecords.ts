@@ -48,6 +48,7 @@ export class DirectoryRecords {
 /** The answers to directory operations on a process's record. */
 export const directoryAnswers: AnswerHandlers<'directory'> = {
   directory: (ctx, k, answer) => {
+    if (k.op === 'verify') return answer.ok ? ctx.lease.verified(k.pid, answer.value as DirectoryAnswer) : ctx.lease.retryLater(k.pid);
     if (k.op === 'delete') {
       if (!answer.ok) ctx.log('warn', `closing the directory record of ${k.pid} failed: ${answer.error.message}`, { pid: k.pid, code: answer.error.code });
       return;
@@ -60,10 +61,12 @@ export const directoryAnswers: AnswerHandlers<'directory'> = {
   },
 };
 
-/** The timer that tries a record's creation again. */
+/** The timer that tries a record's creation (or a suspended process's check) again. */
 export const directoryTimers: TimerHandlers<'register'> = {
   register: (ctx, t) => {
     const pcb = ctx.procs.get(t.pid);
-    if (pcb?.alive && pcb.dir.revision === 0) ctx.records.open(pcb);
+    if (t.verify) {
+      if (pcb?.alive && pcb.suspended) ctx.lease.verify(pcb);
+    } else if (pcb?.alive && pcb.dir.revision === 0) ctx.records.open(pcb);
   },
 };

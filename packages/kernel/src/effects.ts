@@ -52,5 +52,10 @@ export type KernelEvent =
   /** The answer to an earlier `request` effect. */
   | { type: 'response'; token: number; ok: true; value: unknown; now: number; bytes?: Uint8Array }
   | { type: 'response'; token: number; ok: false; error: WireError; now: number }
+  /**
+   * This host's lease on its id lapsed (`held: false`: it could not renew it in time, or woke
+   * from a pause past it) or is held again (DESIGN §5, the lease rule).
+   */
+  | { type: 'lease'; held: boolean; now: number }
   /** A timer armed by `setTimer` fired. */
   | { type: 'timer'; id: string; now: number };

@@ -36,8 +36,11 @@ export type ProcTimer =
   | { kind: 'session'; pid: string; due: number; retry?: 'source' | 'target' }
   /** The home's next renewal of the migd grant its child `pid` runs on; not part of any PCB. */
   | { kind: 'lease'; pid: string; due: number }
-  /** The next try to open `pid`'s directory record, after the directory did not answer; not part of any PCB. */
-  | { kind: 'register'; pid: string; due: number };
+  /**
+   * The next try to open `pid`'s directory record (or, `verify`, to read it after the lease
+   * lapsed) after the directory did not answer; not part of any PCB.
+   */
+  | { kind: 'register'; pid: string; due: number; verify?: boolean };
 
 /**
  * Process control block: everything the kernel keeps about a process running on this host.
@@ -62,6 +65,11 @@ export interface Pcb {
   memory: PagedAddressSpace;
   /** Not scheduled: leaving this host (migration) — its queues keep filling. */
   frozen: boolean;
+  /**
+   * Not run: this host's lease lapsed, and the directory has not yet said the process is still
+   * this host's (see `leaseRule.ts`). Messages and signals for it are held meanwhile.
+   */
+  suspended: boolean;
   /** Waiting for pages after a fault; the faulting event is first in its queue again. */
   faulting: boolean;
   /** Pages may be in its backing file (dropped when it exits). */
@@ -130,6 +138,7 @@ export function createPcb(p: { pid: string; home: string; parent: string | null;
     timers: new Set(),
     memory: new PagedAddressSpace(),
     frozen: false,
+    suspended: false,
     faulting: false,
     backed: false,
     seqIn: new Map(),
@@ -152,4 +161,9 @@ export function logicOf(pcb: Pcb): AnyStateMachine & {
   getInitialSnapshot(scope: ProcScope, input: unknown): AnyMachineSnapshot;
 } {
   return pcb.program.logic as never;
+}
+
+/** Whether the process may not run now: moving away, lease lapsed, or waiting for pages. */
+export function halted(p: Pcb): boolean {
+  return p.frozen || p.suspended || p.faulting;
 }

@@ -30,6 +30,8 @@ export class Processes {
     // Inherited fds are in place before the first transition.
     for (const [fd, stream] of Object.entries(fds ?? {})) pcb.fds.set(Number(fd), stream);
     this.ctx.procs.set(pid, pcb);
+    // Started while the lease is lapsed: it waits, as the others do, for the directory.
+    pcb.suspended = !this.ctx.lease.held;
     this.ctx.emit({ type: 'subscribe', pid });
     this.ctx.records.open(pcb);
     this.ctx.event('proc.start', { pid, program: program.name, home, host: this.ctx.hostId, parent });

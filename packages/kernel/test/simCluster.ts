@@ -164,6 +164,12 @@ export class SimCluster {
     return false;
   }
 
+  /** Hands `host` an event from the world that is not a message (a lease lapsing, say), at its clock; performs its effects. */
+  tell(host: string, event: { type: 'lease'; held: boolean }): void {
+    this.kernel(host).handle({ ...event, now: this.hostNow(host) });
+    this.drain(host);
+  }
+
   /**
    * Runs one process slice on `host` (whatever else is queued), performing its effects.
    * Returns false when the host had no work.

@@ -182,6 +182,7 @@ export class Host {
       throw err;
     }
     host = new Host({ ...opts, fs }, durable, directory);
+    durable?.lease.watch((held) => host?.feed({ type: 'lease', held, now: host.clock.now() }));
     const s = host.kernel.subjects;
     const onHostMsg = host.edge.callback('host', (msg: Msg) => host.onMessage(msg));
     host.subs.push(host.nc.subscribe(s.hostAll(host.id), { callback: onHostMsg }));
@@ -263,6 +264,8 @@ export class Host {
   }
 
   private feed(event: KernelEvent): void {
+    // Woken from a pause past the lease, or cut off: the processes stop before anything else.
+    if (event.type !== 'lease') this.durable?.lease.check();
     try {
       this.kernel.handle(event);
     } catch (err) {

@@ -152,6 +152,7 @@ export class Migrator implements SourceHost, TargetHost {
     if (this.sources.has(req.pid) || pcb.faulting) return refuse(ErrorCode.EBUSY, `${req.pid} is busy moving or paging`);
     // Its directory record is the commit point of every move: none can begin before it exists.
     if (pcb.dir.revision === 0) return refuse(ErrorCode.EAGAIN, `${req.pid} is not in the process directory yet; try again`);
+    if (pcb.suspended) return refuse(ErrorCode.EAGAIN, `${req.pid} is suspended until ${this.k.hostId} holds its lease again`);
     const strategy = req.strategy ?? 'flush';
     const k = this.k;
     const input: SourceInput = { pid: req.pid, to: req.to, strategy, owesPages: pcb.lazyFrom !== undefined && pcb.memory.owedCount > 0, now: k.now(), host: k.hostId, boot: k.boot, ...pcb.dir };
