@@ -15,7 +15,8 @@ export interface FsCluster {
 
 /** Starts an {@link FsCluster} with hosts `ids` running `programs`. */
 export async function startFsCluster(cluster: string, ids: string[], programs: Program[]): Promise<FsCluster> {
-  const nats: NatsServerHandle = await startNatsServer({ jetstream: false });
+  // (JetStream: hosts keep the process directory in it.)
+  const nats: NatsServerHandle = await startNatsServer();
   const conns: NatsConnection[] = [];
   const hosts: Host[] = [];
   const fs: FsClient[] = [];
