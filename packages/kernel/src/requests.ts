@@ -150,6 +150,7 @@ function detail(ctx: KernelContext, pid: string): ProcDetail {
 
 function stateOf(ctx: KernelContext, p: Pcb): ProcInfo['state'] {
   if (p.frozen) return 'migrating';
+  if (p.suspended) return 'suspended';
   for (const id of p.timers) if (ctx.timers.get(id)?.kind === 'sleep') return 'sleeping';
   if (p.outstanding > 0) return 'blocked';
   return p.queued || p.urgent.length + p.mailbox.length > 0 ? 'runnable' : 'idle';
