@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { directoryBench } from './directory.js';
 import { forwardBench } from './forward.js';
 import { migrateBench } from './migrate.js';
 import { fsBench } from './fs.js';
@@ -7,6 +8,7 @@ import { idleBench } from './idle.js';
 import { uiBench } from './ui.js';
 
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
+  directory: directoryBench,
   forward: forwardBench,
   fs: fsBench,
   migrate: migrateBench,
