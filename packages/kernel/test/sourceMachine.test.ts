@@ -222,6 +222,14 @@ describe('source machine: pipelined offer and multi-request steps', () => {
     expect(s.context.moved).toEqual(['f1']);
   });
 
+  test('a stream move that timed out may yet happen: the abort takes it back too (found by the model checker: EBADF after resuming)', () => {
+    const s = session('flush').send(frozen(0, 2)).send({ type: 'sent', requests: 2 });
+    s.send({ type: 'answer', step: 'move', stream: 'f2', result: { ok: false, error: { code: 'ETIMEDOUT', message: 'no answer' } } });
+    s.send(ok('move', 'f1'));
+    expect(s.effects).toEqual(['undo', 'thaw', 'report']);
+    expect(s.context.moved).toEqual(['f2', 'f1']);
+  });
+
   test('aborted while its frames are written out: reported now, thawed only when the write ends', () => {
     const s = session('flush').send(frozen(3));
     expect(s.effects).toEqual(['writeOut']);

@@ -40,7 +40,7 @@ export interface SourceContext {
   stepError: WireError | null;
   /** A `pageOut` of the process's own frames is in flight: it must not run until it ends. */
   flushInFlight: boolean;
-  /** Streams handed to the target (moved back on abort). */
+  /** Streams handed to the target, or perhaps handed (their move timed out): moved back on abort. */
   moved: string[];
   /** The target acknowledged the image: from then on it may have been told to run it. */
   transferred: boolean;
@@ -261,7 +261,8 @@ export const sourceMachine = setup({
         waiting: context.waiting - 1,
         stepError: context.stepError ?? (a.result.ok ? null : a.result.error),
         flushInFlight: a.step === 'flush' ? false : context.flushInFlight,
-        moved: a.step === 'move' && a.result.ok && a.stream ? [...context.moved, a.stream] : context.moved,
+        // A move that timed out may yet happen at the file server: taken back on abort as well.
+        moved: a.step === 'move' && a.stream && (a.result.ok || a.result.error.code === ErrorCode.ETIMEDOUT) ? [...context.moved, a.stream] : context.moved,
       };
     }),
   },
