@@ -4,6 +4,7 @@ import {
   PROTOCOL_VERSION,
   PidSchema,
   WispError,
+  acceptsDeliverRequest,
   homeOf,
   isHostVerb,
   parseRequest,
@@ -160,6 +161,8 @@ const DeliverWithPid = DeliverRequestSchema.extend({ pid: PidSchema });
 
 /** Validates a `deliver` body: the wire body plus the `pid` the runtime takes from the subject. */
 function parseDeliver(body: unknown): DeliverRequest & { pid: string } {
+  // The common shape passes a quick structural check; anything else gets the schema (and its message).
+  if (acceptsDeliverRequest(body, true)) return body as DeliverRequest & { pid: string };
   const res = DeliverWithPid.safeParse(body);
   if (!res.success) {
     const why = res.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');

@@ -4,6 +4,7 @@ export { type Pid, makePid, isPid, homeOf, isHostId, assertHostId } from './pid.
 export { subjects, parseHostSubject, parseProcSubject, parseFsSubject, isFsId, type Subjects } from './subjects.js';
 export { signalNumbers, signalNames, parseSignal, type Signal } from './signals.js';
 export * from './schemas.js';
+export { acceptsSyscallRequest, acceptsDeliverRequest } from './quickAccept.js';
 export { hostCommands, isHostVerb, parseRequest, framedPart, type HostVerb, type RequestOf } from './commands.js';
 export * from './migrationSchemas.js';
 export * from './detailSchemas.js';
