@@ -9,7 +9,7 @@ describe('model: two concurrent migrations and an eviction', () => {
     console.log(`(b) bfs: ${r.bfs.states} states, ${r.bfs.transitions} transitions, depth ${r.bfs.depth}, ${r.bfs.seconds.toFixed(2)} s`);
     expect(r.violation?.format() ?? null).toBeNull();
     expect(r.bfs.states).toBe(20_000);
-  });
+  }, 120_000);
 
   test('10 000 random walks with drops, duplicates, delays and a crash: every invariant holds', () => {
     const r = check({ ...configB(['drop', 'duplicate', 'delay', 'crash']), maxStates: 1, walks: 10_000, seed: 2024 });
@@ -18,5 +18,5 @@ describe('model: two concurrent migrations and an eviction', () => {
     expect(r.violation?.format() ?? null).toBeNull();
     expect(w.terminal).toBe(10_000);
     expect(w.states).toBeGreaterThan(10_000);
-  });
+  }, 120_000);
 });

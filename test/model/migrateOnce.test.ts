@@ -14,5 +14,5 @@ describe('model: one process migrates once, with faults', () => {
     expect(r.bfs.states).toBeGreaterThan(5_000);
     expect(r.bfs.terminal).toBeGreaterThan(10);
     expect(r.invariants).toHaveLength(9);
-  });
+  }, 120_000);
 });

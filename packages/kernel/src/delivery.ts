@@ -41,7 +41,7 @@ export class Delivery {
       return this.ctx.scheduler.complete(pcb, caller.callId, 'send', { ok: true, value: null });
     }
     const subject = this.ctx.subjects.proc(to);
-    const body = { from: pcb.pid, event, seq };
+    const body = { from: pcb.pid, event, seq, epoch: pcb.dir.epoch };
     this.ctx.request(subject, body, { kind: 'send', caller, subject, body, tries: 0 });
   }
 
@@ -55,10 +55,16 @@ export class Delivery {
     if (pcb && !this.takes(pcb)) return this.hold(req.pid, { verb: 'deliver', req, caller });
     // Just gone: passed on by the pid's subject, which now leads where it runs.
     if (!pcb && this.ctx.migrator.movedTo(req.pid)) {
-      const body = { from: req.from, event: req.event, ...(req.seq !== undefined ? { seq: req.seq } : {}) };
+      const body = { from: req.from, event: req.event, ...(req.seq !== undefined ? { seq: req.seq } : {}), ...(req.epoch !== undefined ? { epoch: req.epoch } : {}) };
       return void this.ctx.request(this.ctx.subjects.proc(req.pid), body, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
     }
     if (!pcb) throw new WispError(ErrorCode.ESRCH, `no process ${req.pid} on ${this.ctx.hostId}`);
+    if (req.epoch !== undefined) {
+      // Fencing: a sender's copy a move left behind (cut off, paused) cannot be heard once its successor has been.
+      const seen = pcb.epochIn.get(req.from) ?? 0;
+      if (req.epoch < seen) throw new WispError(ErrorCode.ESTALE, `message from ${req.from} at epoch ${req.epoch}: ${req.pid} has taken epoch ${seen} from it`);
+      pcb.epochIn.set(req.from, req.epoch);
+    }
     if (req.seq !== undefined) {
       // Exactly once: a retried send whose first try got through is acknowledged, not taken again.
       if ((pcb.seqIn.get(req.from) ?? 0) >= req.seq) return this.ctx.answer(caller, { ok: true, value: {} });

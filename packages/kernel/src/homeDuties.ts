@@ -62,6 +62,7 @@ export class HomeDuties {
   onForwardedCall(req: SyscallRequest, caller: Caller & { kind: 'remote' }): void {
     if (homeOf(req.pid) !== this.ctx.hostId) throw new WispError(ErrorCode.EINVAL, `${req.pid} is not at home here`);
     const rec = this.ctx.home.records.get(req.pid);
+    if (rec && req.epoch !== undefined) fence(rec, req.epoch);
     // A retry of a call already taken (its answer was lost, or is still to come): answered, not
     // done again — an exit retried after the process's record closed included.
     const kept = req.callId === undefined ? undefined : rec?.forwarded?.get(req.callId);
@@ -83,9 +84,15 @@ export class HomeDuties {
   /** A home call made by a process running here: served here if at home, else forwarded. */
   homeCallFrom(pcb: Pcb, call: SyscallName, args: unknown[], caller: Caller | null): void {
     if (pcb.home === this.ctx.hostId) {
+      const rec = this.ctx.home.records.get(pcb.pid);
+      try {
+        if (rec) fence(rec, pcb.dir.epoch);
+      } catch (err) {
+        return caller ? this.ctx.answer(caller, { ok: false, error: toWireError(err) }) : undefined;
+      }
       return this.homeCall(pcb.pid, call, args, caller ?? { kind: 'remote', replyTo: null });
     }
-    const body = { pid: pcb.pid, call, args, ...(caller?.kind === 'proc' ? { callId: caller.callId } : {}) };
+    const body = { pid: pcb.pid, call, args, ...(caller?.kind === 'proc' ? { callId: caller.callId } : {}), epoch: pcb.dir.epoch };
     const timeoutMs = isBlockingHomeCall({ call, args }) ? WAIT_TIMEOUT_MS : this.ctx.callTimeout;
     const subject = this.ctx.subjects.host(pcb.home, 'syscall');
     const k: Continuation = caller
@@ -230,3 +237,12 @@ export class HomeDuties {
 export const homeAnswers: AnswerHandlers<'create'> = {
   create: (ctx, k, answer) => ctx.duties.created(k, answer),
 };
+
+/**
+ * Fencing at the home: a call from an older directory epoch than the newest seen for the
+ * process comes from a copy a move left behind (cut off, paused): refused with `ESTALE`.
+ */
+function fence(rec: HomeRecord, epoch: number): void {
+  if ((rec.epoch ?? 0) > epoch) throw new WispError(ErrorCode.ESTALE, `${rec.pid} at epoch ${epoch} is stale: the home has seen epoch ${rec.epoch}`);
+  rec.epoch = epoch;
+}

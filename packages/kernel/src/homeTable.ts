@@ -27,6 +27,8 @@ export interface HomeRecord {
    * once there is one, the answer, so the same call sent again is answered again, not redone.
    */
   forwarded?: Map<number, { replyTo: string | null; answer?: Answer }>;
+  /** Newest directory epoch a call of the process came with: an older one is refused (fencing). */
+  epoch?: number;
   /** Console input (`input` requests), when it was started with it; fd 0 reads as end of file otherwise. */
   stdin?: ConsoleInput;
 }

@@ -80,6 +80,8 @@ export interface Pcb {
   readonly seqIn: Map<string, number>;
   /** Last message seq sent, per target pid. */
   readonly seqOut: Map<string, number>;
+  /** Newest directory epoch taken from each sender: an older one is refused (fencing). */
+  readonly epochIn: Map<string, number>;
   /** Calls issued and not answered: id → what. */
   readonly calls: Map<number, { call: string; args: unknown[] }>;
   readonly scope: ProcScope;
@@ -143,6 +145,7 @@ export function createPcb(p: { pid: string; home: string; parent: string | null;
     backed: false,
     seqIn: new Map(),
     seqOut: new Map(),
+    epochIn: new Map(),
     calls: new Map(),
     scope,
     actions,

@@ -78,3 +78,27 @@ describe('the process directory', () => {
     expect(steps(s, p.pid).length).toBe(1);
   });
 });
+
+describe('fencing: effects carry (pid, epoch)', () => {
+  test('the home refuses a forwarded call from an older epoch than it has seen, and messages from an older epoch of a sender are refused', () => {
+    const s = sim();
+    const p = s.spawn('h1', 'pager', [String(PAGES), '40', '100'], { on: 'h2' });
+    s.advance(150);
+    // Started on h2 (epoch 1), it moves on to h3 (epoch 2).
+    expect(s.call('h2', 'migrate', { pid: p.pid, to: 'h3', strategy: 'copy' }).ok).toBe(true);
+    s.advance(250);
+    const epoch = s.directory[p.pid]!.entry.epoch;
+    // The copy on h3 calls home (epoch 2); then one at epoch 1 — the copy left behind on h2 — is refused.
+    expect(s.call('h1', 'syscall', { pid: p.pid, call: 'time', args: [], epoch }).ok).toBe(true);
+    const stale = s.call('h1', 'syscall', { pid: p.pid, call: 'time', args: [], epoch: epoch - 1 });
+    expect(!stale.ok && stale.error.code).toBe('ESTALE');
+    expect(epoch).toBe(2);
+
+    const from = 'h9-1';
+    expect(s.send(p.pid, { type: 'msg', n: 1 }, from, 2).answer).toBeUndefined();
+    s.run();
+    const again = s.send(p.pid, { type: 'msg', n: 2 }, from, 1);
+    s.run();
+    expect(!again.answer!.ok && again.answer!.error.code).toBe('ESTALE');
+  });
+});

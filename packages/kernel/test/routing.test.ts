@@ -75,7 +75,7 @@ describe('syscall routing', () => {
     sim.settle();
     const out = sim.requestsFrom('h1', since);
     expect(out.map((q) => q.subject)).toEqual([`wisp.default.proc.${target.pid}`, 'wisp.default.proc.h2-99']);
-    expect(out[0]!.body).toEqual({ from: p.pid, event: { type: 'over', n: 1 }, seq: 1 });
+    expect(out[0]!.body).toEqual({ from: p.pid, event: { type: 'over', n: 1 }, seq: 1, epoch: 1 });
     expect(emitted(sim, target.pid, 'got')).toEqual([{ type: 'got', event: { type: 'over', n: 1, from: p.pid } }]);
     const r = scriptResults(sim, p.pid);
     expect(r[0]).toMatchObject({ call: 'send', ok: true });

@@ -271,9 +271,9 @@ export class SimCluster {
     return { pid: v.pid, host: v.host, tty };
   }
 
-  /** Sends a message to a process from a client (`from` defaults to `client`); does not run. */
-  send(pid: string, event: { type: string; [k: string]: unknown }, from = 'client'): PendingReply {
-    return this.request(this.subjects.proc(pid), { from, event });
+  /** Sends a message to a process from a client (`from` defaults to `client`; `epoch`: as a process's copy at that epoch would); does not run. */
+  send(pid: string, event: { type: string; [k: string]: unknown }, from = 'client', epoch?: number): PendingReply {
+    return this.request(this.subjects.proc(pid), { from, event, ...(epoch !== undefined ? { epoch } : {}) });
   }
 
   /** A host subject. */

@@ -79,6 +79,8 @@ export const ProcessImage = z
     fds: z.array(z.tuple([z.number().int().min(3), z.string()])),
     seqIn: z.record(z.string(), z.number().int()),
     seqOut: z.record(z.string(), z.number().int()),
+    /** Newest directory epoch taken from each sender (fencing; absent: none). */
+    epochIn: z.record(z.string(), z.number().int()).optional(),
     memory: MemoryImage,
     transitions: z.number().int().min(0),
   })

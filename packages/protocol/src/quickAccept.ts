@@ -30,24 +30,25 @@ function isPid(v: unknown): boolean {
 
 /**
  * Whether `body` is surely a valid `syscall` request (`SyscallRequest`): `{ pid, call, args,
- * callId? }` with nothing else. `false` means "parse it with the schema", not "invalid".
+ * callId?, epoch? }` with nothing else. `false` means "parse it with the schema", not "invalid".
  */
 export function acceptsSyscallRequest(body: unknown): boolean {
   if (!isPlainObject(body)) return false;
   let keys = 0;
   for (const k in body) {
-    if (k !== 'pid' && k !== 'call' && k !== 'args' && k !== 'callId') return false;
+    if (k !== 'pid' && k !== 'call' && k !== 'args' && k !== 'callId' && k !== 'epoch') return false;
     keys++;
   }
-  const { pid, call, args, callId } = body;
+  const { pid, call, args, callId, epoch } = body;
   if (!isPid(pid) || typeof call !== 'string' || !homeCalls.has(call)) return false;
   if (!Array.isArray(args) || args.length > 8) return false;
-  if (keys === 4) return isCount(callId);
-  return keys === 3;
+  if (callId !== undefined && !isCount(callId)) return false;
+  if (epoch !== undefined && !isCount(epoch)) return false;
+  return keys === 3 + (callId !== undefined ? 1 : 0) + (epoch !== undefined ? 1 : 0);
 }
 
 /**
- * Whether `body` is surely a valid `deliver` request (`DeliverRequest`): `{ from, event, seq? }`,
+ * Whether `body` is surely a valid `deliver` request (`DeliverRequest`): `{ from, event, seq?, epoch? }`,
  * with `pid` as well when `addressed` (the kernel's form, the pid taken from the subject).
  * The event is any plain object with a `type` of 1 to 256 characters. `false` means "parse it
  * with the schema", not "invalid".
@@ -55,15 +56,16 @@ export function acceptsSyscallRequest(body: unknown): boolean {
 export function acceptsDeliverRequest(body: unknown, addressed = false): boolean {
   if (!isPlainObject(body)) return false;
   let keys = 0;
-  let hasSeq = false;
+  let optional = 0;
   for (const k in body) {
-    if (k === 'seq') hasSeq = true;
+    if (k === 'seq' || k === 'epoch') optional++;
     else if (k !== 'from' && k !== 'event' && (k !== 'pid' || !addressed)) return false;
     keys++;
   }
-  if (keys !== (addressed ? 3 : 2) + (hasSeq ? 1 : 0)) return false;
+  if (keys !== (addressed ? 3 : 2) + optional) return false;
   if (addressed && !isPid(body.pid)) return false;
-  if (hasSeq && !isCount(body.seq)) return false;
+  if ('seq' in body && !isCount(body.seq)) return false;
+  if ('epoch' in body && !isCount(body.epoch)) return false;
   const { from, event } = body;
   if (typeof from !== 'string' || from.length < 1 || from.length > 128) return false;
   if (!isPlainObject(event) || Object.hasOwn(event, '__proto__')) return false;

@@ -107,6 +107,12 @@ export const SyscallRequest = z
      * to carries the same id, and the home answers it once: the same reaped child both times.
      */
     callId: z.number().int().min(1).optional(),
+    /**
+     * The caller's epoch in the process directory. The home refuses (`ESTALE`) a call from an
+     * older epoch than the newest it has seen for the pid: a copy cut off and left behind by a
+     * move cannot act through its home (fencing).
+     */
+    epoch: z.number().int().min(1).optional(),
   })
   .strict();
 
@@ -125,6 +131,8 @@ export const DeliverRequest = z
      * seq it has already taken, so a send retried across a migration arrives exactly once.
      */
     seq: z.number().int().min(1).optional(),
+    /** The sender's epoch in the process directory: a receiver refuses (`ESTALE`) an older one than it has taken from that sender. */
+    epoch: z.number().int().min(1).optional(),
   })
   .strict();
 

@@ -32,7 +32,7 @@ const pid = fc.tuple(fc.stringMatching(/^[A-Za-z0-9_]{1,64}$/), fc.integer({ min
 const extra = fc.oneof({ weight: 4, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: fc.dictionary(fc.string(), tricky, { maxKeys: 2 }) });
 
 const syscallBody = fc.oneof(
-  fc.record({ pid: field(pid), call: field(fc.constantFrom('time', 'spawn', 'exit', 'wait', 'kill', 'write', 'read')), args: field(fc.array(fc.anything(), { maxLength: 10 })), callId: field(count) }).chain((f) => extra.map((e) => build(f, e))),
+  fc.record({ pid: field(pid), call: field(fc.constantFrom('time', 'spawn', 'exit', 'wait', 'kill', 'write', 'read')), args: field(fc.array(fc.anything(), { maxLength: 10 })), callId: field(count), epoch: field(count) }).chain((f) => extra.map((e) => build(f, e))),
   tricky,
 );
 
@@ -43,7 +43,7 @@ const event = fc.oneof(
 const deliverBody = (addressed: boolean) =>
   fc.oneof(
     fc
-      .record({ ...(addressed ? { pid: field(pid) } : {}), from: field(fc.oneof(fc.string({ minLength: 0, maxLength: 3 }), fc.string({ minLength: 125, maxLength: 130 }))), event: field(event), seq: field(count) })
+      .record({ ...(addressed ? { pid: field(pid) } : {}), from: field(fc.oneof(fc.string({ minLength: 0, maxLength: 3 }), fc.string({ minLength: 125, maxLength: 130 }))), event: field(event), seq: field(count), epoch: field(count) })
       .chain((f) => extra.map((e) => build(f, e))),
     tricky,
   );
@@ -79,8 +79,8 @@ describe('quick accept of hot request bodies', () => {
   it('accepts the common shapes, as they arrive decoded from JSON', () => {
     const wire = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
     expect(acceptsSyscallRequest(wire({ pid: 'h1-7', call: 'time', args: [] }))).toBe(true);
-    expect(acceptsSyscallRequest(wire({ pid: 'h1-7', call: 'write', args: [1, 'hi\n'], callId: 3 }))).toBe(true);
-    expect(acceptsDeliverRequest(wire({ from: 'h2-1', event: { type: 'ping', n: 1 }, seq: 4 }))).toBe(true);
+    expect(acceptsSyscallRequest(wire({ pid: 'h1-7', call: 'write', args: [1, 'hi\n'], callId: 3, epoch: 2 }))).toBe(true);
+    expect(acceptsDeliverRequest(wire({ from: 'h2-1', event: { type: 'ping', n: 1 }, seq: 4, epoch: 1 }))).toBe(true);
     expect(acceptsDeliverRequest(wire({ from: 'client', event: { type: 'ping' } }))).toBe(true);
     expect(acceptsDeliverRequest(wire({ from: 'h2-1', event: { type: 'ping' }, pid: 'h1-3' }), true)).toBe(true);
     // A pid is not part of the wire form.

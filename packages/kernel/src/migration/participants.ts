@@ -42,12 +42,14 @@ const table: Participant[] = [
       img.mailbox = pcb.mailbox.toArray();
       img.seqIn = Object.fromEntries(pcb.seqIn);
       img.seqOut = Object.fromEntries(pcb.seqOut);
+      if (pcb.epochIn.size > 0) img.epochIn = Object.fromEntries(pcb.epochIn);
     },
     deencapsulate: (img, pcb) => {
       for (const e of img.urgent) pcb.urgent.push(e);
       for (const e of img.mailbox) pcb.mailbox.push(e);
       for (const [from, seq] of Object.entries(img.seqIn)) pcb.seqIn.set(from, seq);
       for (const [to, seq] of Object.entries(img.seqOut)) pcb.seqOut.set(to, seq);
+      for (const [from, epoch] of Object.entries(img.epochIn ?? {})) pcb.epochIn.set(from, epoch);
     },
   },
   {
