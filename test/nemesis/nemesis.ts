@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '@wisp/check';
 import { fsCommand, startHostProcess, startLocalCluster, type HostProcess, type LocalCluster } from '@wisp/cli';
 import type { Strategy } from '@wisp/protocol';
 import { startNatsServer, type NatsServerHandle, type RunHandle } from '@wisp/runtime';
@@ -35,18 +36,6 @@ export interface NemesisReport {
   problems: string[];
 }
 
-/** A small seeded generator (mulberry32), so a failing run can be repeated. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Scribe {
   pid: string;
   path: string;
@@ -68,7 +57,7 @@ const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * exactly one host or lost only with a host that died holding it.
  */
 export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
-  const rnd = random(o.seed);
+  const rnd = mulberry32(o.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const log = o.log ?? (() => undefined);
   const report: NemesisReport = {

@@ -88,12 +88,6 @@ export function performTarget(m: TargetHost, t: TargetSession, a: MachineAction)
     case 'keepRecord':
       t.pcb!.dir = { epoch: c.epoch + 1, revision: ((event as { result: { value: DirectoryAnswer } }).result.value).revision };
       return;
-    case 'ackCommit':
-      return k.answer(c.committer!, { ok: true, value: {} });
-    case 'refuseCommit': {
-      const p = a.params as { code: WireError['code']; why: string };
-      return k.answer(c.committer!, failure(p.code, `${t.pid} ${p.why}`));
-    }
     case 'resume':
       m.arrived.set(t.pid, k.now() + MOVED_MEMORY_MS);
       k.disarmSessionTimer(t.timer);
@@ -107,11 +101,14 @@ export function performTarget(m: TargetHost, t: TargetSession, a: MachineAction)
     case 'drop':
       k.disarmSessionTimer(t.timer);
       return;
+    // A request's answer; the commit's (`…Commit`) goes to who sent it, once the directory has spoken.
     case 'ack':
-      return k.answer(event.caller!, { ok: true, value: {} });
-    case 'refuse': {
+    case 'ackCommit':
+      return k.answer(a.type === 'ack' ? event.caller! : c.committer!, { ok: true, value: {} });
+    case 'refuse':
+    case 'refuseCommit': {
       const p = a.params as { code: WireError['code']; why: string };
-      return k.answer(event.caller!, failure(p.code, `${t.pid} ${p.why}`));
+      return k.answer(a.type === 'refuse' ? event.caller! : c.committer!, failure(p.code, `${t.pid} ${p.why}`));
     }
     case 'refuseImage':
       return k.answer(event.caller!, { ok: false, error: event.error! });
