@@ -41,8 +41,10 @@ interface Scribe {
   path: string;
   run: RunHandle;
   tally: RunHandle;
-  /** What its console and its tally's printed. */
-  out: { console: string; tally: string };
+  /** What its console (stdout; stderr apart) and its tally's printed. */
+  out: { console: string; stderr: string; tally: string };
+  /** Its exit code once it ended (a scribe ends only by a failed call, or when killed at the end). */
+  exit?: number;
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -77,11 +79,12 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
     const cl = c;
     const live = (id: string) => cl.hosts.find((h) => h.id === id && h.child.exitCode === null && h.child.signalCode === null);
     const startScribe = async (): Promise<Scribe> => {
-      const out = { console: '', tally: '' };
+      const out = { console: '', stderr: '', tally: '' };
       const tally = await cl.client.run('tally', [], { home: 'h1', onOutput: (m) => (out.tally += m.data) });
       const path = `/nemesis-${scribes.length + 1}.txt`;
-      const run = await cl.client.run('scribe', ['1000000', String(STEP_MS), path, tally.pid], { home: 'h1', onOutput: (m) => (out.console += m.data) });
+      const run = await cl.client.run('scribe', ['1000000', String(STEP_MS), path, tally.pid], { home: 'h1', onOutput: (m) => (m.fd === 2 ? (out.stderr += m.data) : (out.console += m.data)) });
       const s: Scribe = { pid: run.pid, path, run, tally, out };
+      void run.exit.then((code) => (s.exit = code));
       scribes.push(s);
       return s;
     };
@@ -89,7 +92,8 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
     const deadline = Date.now() + o.durationMs;
     while (Date.now() < deadline) {
       report.rounds++;
-      const from = await cl.client.whereIs(current.pid).catch(() => null);
+      // (A scribe just started may not have its record yet: its host creates it as it starts.)
+      const from = await poll(() => cl.client.whereIs(current.pid), 5000);
       if (!from) {
         report.problems.push(`${current.pid} has no directory record while it should run`);
         current = await startScribe();
@@ -128,7 +132,9 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
       else report.moves.failed++;
       if (killed) await restartHost(cl, killed);
       // Where the directory says it runs, and who lists it (a host in the middle of settling a move may take a moment).
-      const verdict = await settle(cl, current.pid, killed);
+      let verdict = await settle(cl, current.pid, killed);
+      // A scribe ends only when a call of its failed: that is a lost promise too.
+      if (verdict !== 'ok' && verdict !== 'lost' && current.exit !== undefined) verdict = `${current.pid} ended with ${current.exit}: ${current.out.stderr.trim()}`;
       if (verdict === 'lost') {
         report.lost++;
         log(`  ${current.pid} lost with ${killed}`);
@@ -157,6 +163,19 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
     await nats.stop();
   }
   return report;
+}
+
+/** `f`'s value once it stops failing, or null after `ms`. */
+async function poll<T>(f: () => Promise<T>, ms: number): Promise<T | null> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await f();
+    } catch {
+      if (Date.now() > deadline) return null;
+      await delay(100);
+    }
+  }
 }
 
 /** Starts host `id` again (a new run under the same id, once the old lease lapses) and waits until it serves. */

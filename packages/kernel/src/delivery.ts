@@ -108,13 +108,16 @@ export class Delivery {
   }
 
   /**
-   * The answer to a send or a routed kill. While the target moves (`EAGAIN`) it is tried again
+   * The answer to a send or a routed kill. While the target moves (`EAGAIN`), or a send's answer
+   * was lost (`ETIMEDOUT`), it is tried again
    * after a short wait; a send keeps its seq, so if an earlier try did get through the receiver
    * takes it only once. (A pid always has a subscriber while it moves: the target subscribes
    * before it acknowledges the commit, the source unsubscribes after.)
    */
   moving(k: Extract<Continuation, { kind: 'send' | 'signal' }>, answer: Answer): void {
-    const again = !answer.ok && answer.error.code === ErrorCode.EAGAIN;
+    // A send whose answer was lost (timed out) goes again too: its seq makes it taken once. (A
+    // signal does not: one taken twice would be delivered twice.)
+    const again = !answer.ok && (answer.error.code === ErrorCode.EAGAIN || (k.kind === 'send' && answer.error.code === ErrorCode.ETIMEDOUT));
     if (again && k.tries < RETRIES) {
       const token = this.ctx.nextToken();
       const pid = k.kind === 'send' ? k.caller.pid : k.pid;
