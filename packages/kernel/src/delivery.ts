@@ -37,7 +37,7 @@ export class Delivery {
     const target = this.ctx.procs.get(to);
     if (target && this.takes(target)) {
       target.seqIn.set(pcb.pid, seq);
-      this.ctx.scheduler.enqueue(target, { ...event, from: pcb.pid } as { type: string });
+      this.ctx.scheduler.enqueue(target, delivered(pcb.pid, event));
       return this.ctx.scheduler.complete(pcb, caller.callId, 'send', { ok: true, value: null });
     }
     const subject = this.ctx.subjects.proc(to);
@@ -70,7 +70,7 @@ export class Delivery {
       if ((pcb.seqIn.get(req.from) ?? 0) >= req.seq) return this.ctx.answer(caller, { ok: true, value: {} });
       pcb.seqIn.set(req.from, req.seq);
     }
-    this.ctx.scheduler.enqueue(pcb, { ...req.event, from: req.from } as { type: string });
+    this.ctx.scheduler.enqueue(pcb, delivered(req.from, req.event));
     this.ctx.answer(caller, { ok: true, value: {} });
   }
 
@@ -139,6 +139,17 @@ export class Delivery {
     if (r.k.kind === 'send' && !this.ctx.procs.get(r.k.caller.pid)?.alive) return;
     this.ctx.request(r.subject, r.body, r.k);
   }
+}
+
+/**
+ * The event a process takes for a message: the message's own fields, with `from` naming the
+ * sender (whatever `from` the sender put in it). Built `from` first: spreading a decoded object
+ * and then adding a key costs V8 far more than copying it into an object that has the key.
+ */
+function delivered(from: string, event: { type: string }): { type: string } {
+  const e = { from, ...event };
+  if (e.from !== from) e.from = from;
+  return e;
 }
 
 /** The answers delivery owns: a send to a pid elsewhere. */

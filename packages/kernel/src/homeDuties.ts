@@ -3,6 +3,7 @@ import {
   PROTOCOL_VERSION,
   WispError,
   homeOf,
+  isHomedAt,
   makePid,
   parseSignal,
   toWireError,
@@ -60,7 +61,7 @@ export class HomeDuties {
 
   /** `syscall`: a home call forwarded by the host a process homed here runs on. */
   onForwardedCall(req: SyscallRequest, caller: Caller & { kind: 'remote' }): void {
-    if (homeOf(req.pid) !== this.ctx.hostId) throw new WispError(ErrorCode.EINVAL, `${req.pid} is not at home here`);
+    if (!isHomedAt(req.pid, this.ctx.hostId)) throw new WispError(ErrorCode.EINVAL, `${req.pid} is not at home here`);
     const rec = this.ctx.home.records.get(req.pid);
     if (rec && req.epoch !== undefined) fence(rec, req.epoch);
     // A retry of a call already taken (its answer was lost, or is still to come): answered, not
@@ -92,12 +93,18 @@ export class HomeDuties {
       }
       return this.homeCall(pcb.pid, call, args, caller ?? { kind: 'remote', replyTo: null });
     }
-    const body = { pid: pcb.pid, call, args, ...(caller?.kind === 'proc' ? { callId: caller.callId } : {}), epoch: pcb.dir.epoch };
+    // Built field by field, not by spreading: this is the path of every forwarded call.
+    const body: SyscallRequest = { pid: pcb.pid, call: call as SyscallRequest['call'], args };
+    if (caller?.kind === 'proc') body.callId = caller.callId;
+    body.epoch = pcb.dir.epoch;
     const timeoutMs = isBlockingHomeCall({ call, args }) ? WAIT_TIMEOUT_MS : this.ctx.callTimeout;
     const subject = this.ctx.subjects.host(pcb.home, 'syscall');
-    const k: Continuation = caller
-      ? { kind: 'relay', caller, unreachable: ErrorCode.EHOSTUNREACH, ...(caller.kind === 'proc' ? { retry: { subject, body, timeoutMs, tries: 1 } } : {}) }
-      : { kind: 'ignore', what: `forwarded ${call} of ${pcb.pid}` };
+    let k: Continuation;
+    if (!caller) k = { kind: 'ignore', what: `forwarded ${call} of ${pcb.pid}` };
+    else {
+      k = { kind: 'relay', caller, unreachable: ErrorCode.EHOSTUNREACH };
+      if (caller.kind === 'proc') k.retry = { subject, body, timeoutMs, tries: 1 };
+    }
     this.ctx.request(subject, body, k, { timeoutMs });
   }
 

@@ -1,6 +1,7 @@
 import type { Subjects } from '@wisp/protocol';
 import { KernelContext, type KernelConfig } from './context.js';
 import { onResponse, onTimer } from './dispatch.js';
+import type { Answer } from './caller.js';
 import type { Effect, KernelEvent } from './effects.js';
 import { onRequest } from './requests.js';
 import { rebindClosures, viewOf, type KernelView } from './inspect.js';
@@ -58,8 +59,12 @@ export class Kernel {
     switch (event.type) {
       case 'request':
         return onRequest(this.ctx, event.verb, event.body, event.replyTo, event.bytes);
-      case 'response':
-        return onResponse(this.ctx, event.token, event.ok ? { ok: true, value: event.value, ...(event.bytes ? { bytes: event.bytes } : {}) } : { ok: false, error: event.error });
+      case 'response': {
+        if (!event.ok) return onResponse(this.ctx, event.token, { ok: false, error: event.error });
+        const answer: Answer = { ok: true, value: event.value };
+        if (event.bytes) answer.bytes = event.bytes;
+        return onResponse(this.ctx, event.token, answer);
+      }
       case 'timer':
         return onTimer(this.ctx, event.id);
       case 'lease':

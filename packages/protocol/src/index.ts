@@ -1,6 +1,6 @@
 export { PROTOCOL_VERSION } from './version.js';
 export { ErrorCode, WispError, toWireError, type WireError } from './errors.js';
-export { type Pid, makePid, isPid, homeOf, isHostId, assertHostId } from './pid.js';
+export { type Pid, makePid, isPid, homeOf, isHomedAt, isHostId, assertHostId } from './pid.js';
 export { subjects, parseHostSubject, parseProcSubject, parseFsSubject, isFsId, type Subjects } from './subjects.js';
 export { signalNumbers, signalNames, parseSignal, type Signal } from './signals.js';
 export * from './schemas.js';

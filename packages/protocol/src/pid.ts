@@ -27,6 +27,14 @@ export function isPid(s: string): boolean {
   return pidPattern.test(s);
 }
 
+/**
+ * Whether well-formed pid `pid` is homed at `host` (as `homeOf(pid) === host`, without a match:
+ * a host id has no `-`, so the home is what comes before the first one).
+ */
+export function isHomedAt(pid: Pid, host: string): boolean {
+  return pid.length > host.length && pid.charCodeAt(host.length) === 45 && pid.startsWith(host);
+}
+
 /** The home host encoded in a pid. Throws `EINVAL` for a malformed pid. */
 export function homeOf(pid: Pid): string {
   const m = pidPattern.exec(pid);

@@ -231,13 +231,13 @@ export class Host {
 
   private onMessage(msg: Msg): void {
     // `host.<id>.cache.disable` and other dotted verbs belong to the host's file-system client.
-    if (msg.subject.split('.').length > 5) return;
-    const verb = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
-    this.accept(msg, verb, (body) => body);
+    const subject = msg.subject;
+    if (dots(subject) > 4) return;
+    this.accept(msg, subject.slice(subject.lastIndexOf('.') + 1), null);
   }
 
   private onProcMessage(pid: string, msg: Msg): void {
-    this.accept(msg, 'deliver', (body) => ({ ...(body as object), pid }));
+    this.accept(msg, 'deliver', pid);
   }
 
   /**
@@ -245,7 +245,7 @@ export class Host {
    * the command registry (once: it must anyway, being driven directly by tests and the checker)
    * and answers a bad one with an error reply and a warning that is logged here.
    */
-  private accept(msg: Msg, verb: string, shape: (body: unknown) => unknown): void {
+  private accept(msg: Msg, verb: string, pid: string | null): void {
     if (this.stopped) return;
     let body: unknown;
     let bytes: Uint8Array | undefined;
@@ -259,8 +259,16 @@ export class Host {
       this.edge.respond(msg, encode(errorReply(error)));
       return;
     }
+    // A message for a pid carries it as the kernel's `deliver` wants it, from the subject. A
+    // decoded object is this host's own: the pid is set on it rather than copied with it.
+    if (pid !== null) {
+      if (isPlainObject(body)) body.pid = pid;
+      else body = { ...(body as object), pid };
+    }
     // nats.js gives '' for "no reply subject": such a request is processed and counted, never answered.
-    this.feed({ type: 'request', verb, body: shape(body), replyTo: this.edge.replyOf(msg), now: this.clock.now(), ...(bytes ? { bytes } : {}) });
+    const event: KernelEvent & { type: 'request' } = { type: 'request', verb, body, replyTo: this.edge.replyOf(msg), now: this.clock.now() };
+    if (bytes) event.bytes = bytes;
+    this.feed(event);
   }
 
   private feed(event: KernelEvent): void {
@@ -410,6 +418,17 @@ export class Host {
     if (!this.stopped) this.events.next(ev);
     this.edge.publish(this.kernel.subjects.event(kind), encode(ev));
   }
+}
+
+/** The number of `.` in a subject. */
+function dots(subject: string): number {
+  let n = 0;
+  for (let i = subject.indexOf('.'); i !== -1; i = subject.indexOf('.', i + 1)) n++;
+  return n;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 function prefixLines(pid: string, data: string): string {

@@ -93,6 +93,8 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
   private writeEpoch = new Uint32Array(16);
   private epoch = 1;
   private tx: { size: number; undo: UndoLog } | null = null;
+  /** What {@link tx} points at while a transaction is open: one record reused by every transaction (its undo log empty between them). */
+  private readonly txRecord = { size: 0, undo: new UndoLog() };
   /** Small writes' old bytes, for pages the transaction has not saved whole. */
   private readonly words = new WordLog();
   private pending: PageFault | null = null;
@@ -127,7 +129,7 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
    * frame allocator, and the small-write log (empty between transactions).
    */
   [notState](): readonly object[] {
-    return [this.scratch, this.scratchView, this.alloc, this.words];
+    return [this.scratch, this.scratchView, this.alloc, this.words, this.txRecord];
   }
 
   /**
@@ -382,7 +384,8 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
   /** Opens a transaction: until it ends, the first write to each page saves its old contents. */
   begin(): void {
     if (this.tx) throw new Error('begin: a transaction is already open (they do not nest)');
-    this.tx = { size: this.sizeBytes, undo: new UndoLog() };
+    this.txRecord.size = this.sizeBytes;
+    this.tx = this.txRecord;
     this.words.open(this.nPages);
     this.bumpEpoch();
   }
@@ -398,9 +401,11 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
     this.words.clear();
     // Saved copies are garbage now: recycle them as the next transaction's copies, keeping as
     // many as this one needed (at most a copy of every page).
+    if (tx.undo.length === 0) return;
     const saved = tx.undo.takeBuffers();
     this.alloc.keepAtLeast(Math.min(saved.length, this.nPages));
     for (const b of saved) this.recycle(b);
+    tx.undo.clear();
   }
 
   /** Undoes the transaction's writes (bytes and dirty bits) and growth. A recorded fault stays for {@link takeFault}. */
@@ -413,6 +418,7 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
       this.frames[p] = saved ?? this.zeroFrame;
       this.setState(p, state);
     });
+    tx.undo.clear();
     // Then the small writes, latest first: a page saved whole after some of them gets its
     // saved copy back above, and those writes undone here.
     this.words.undo(

@@ -24,6 +24,13 @@ export class UndoLog {
     for (let i = this.pages.length - 1; i >= 0; i--) fn(this.pages[i] as number, this.states[i] as number, this.saved[i]);
   }
 
+  /** Forgets every saved page (the log is reused by the next transaction). */
+  clear(): void {
+    this.pages.length = 0;
+    this.states.length = 0;
+    this.saved.length = 0;
+  }
+
   /** The saved copies, to recycle once the transaction committed. */
   takeBuffers(): Uint8Array[] {
     return this.saved.filter((b): b is Uint8Array => b !== undefined);

@@ -102,6 +102,8 @@ export class WordLog {
    * next {@link open} moves on: the log is only read inside a transaction.
    */
   clear(): void {
+    // Most transactions log nothing: leave the empty arrays be.
+    if (this.touched.length === 0 && this.pages.length === 0) return;
     this.touched.length = 0;
     this.pages.length = 0;
     this.offsets.length = 0;
