@@ -62,7 +62,8 @@ export class MigrateRunner {
 
   /**
    * Migrates `pid` from `from` to `to`; throws unless committed. A host refuses (EBUSY) while
-   * the process waits for pages (e.g. a fault still in flight as a lazy pull ends): asked again.
+   * the process waits for pages (e.g. a fault still in flight as a lazy pull ends), and (EAGAIN)
+   * until a process just started has its directory record: asked again.
    */
   async migrate(pid: string, from: string, to: string, strategy: Strategy): Promise<Measured> {
     for (let tries = 1; ; tries++) {
@@ -71,7 +72,7 @@ export class MigrateRunner {
       try {
         reply = await this.c.client.request(from, 'migrate', { pid, to, strategy }, 300_000);
       } catch (err) {
-        if (err instanceof WispError && err.code === ErrorCode.EBUSY && tries < 100) {
+        if (err instanceof WispError && (err.code === ErrorCode.EBUSY || err.code === ErrorCode.EAGAIN) && tries < 100) {
           await sleep(10);
           continue;
         }

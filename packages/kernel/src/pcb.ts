@@ -108,12 +108,20 @@ export interface Pcb {
 }
 
 const inertMachine = createMachine({});
+let sharedSelf: { system: unknown } | undefined;
+function inertSelf(): { system: unknown } {
+  sharedSelf ??= createActor(inertMachine) as unknown as { system: unknown };
+  return sharedSelf;
+}
 
 /** Builds a PCB with a scope that captures actions instead of running them. */
 export function createPcb(p: { pid: string; home: string; parent: string | null; program: Program }): Pcb {
   const actions: ExecutableAction[] = [];
-  // One inert actor per process stands in for `self`; the program never runs as a live actor.
-  const self = createActor(inertMachine) as unknown as { system: unknown };
+  // An inert actor stands in for `self`; the program never runs as a live actor, and may not
+  // spawn, invoke or send to actors (the scheduler refuses those actions), so every process
+  // shares one: creating an actor per process was a sixth of the work of rebuilding a process
+  // that arrives (the null process's move).
+  const self = inertSelf();
   const scope: ProcScope = {
     self,
     system: self.system,

@@ -10,6 +10,7 @@ import {
   encode,
   encodeFrame,
   framedPart,
+  type DirectoryOp,
   type HostVerb,
   errorReply,
   isHostVerb,
@@ -355,7 +356,8 @@ export class Host {
           this.fsOp(e.token, e.op, e.args);
           break;
         case 'directory':
-          this.answerLater(e.token, () => this.directory.perform(e.op));
+          if (e.op.op === 'update') this.directoryUpdate(e.token, e.op);
+          else this.answerLater(e.token, () => this.directory.perform(e.op));
           break;
       }
     }
@@ -379,6 +381,24 @@ export class Host {
       }
       this.feed(event);
     });
+  }
+
+  /**
+   * A directory compare-and-set (a migration's claim, a fence) published at once on the reply
+   * inbox: it leaves in this batch's write, not a write of its own a microtask later.
+   */
+  private directoryUpdate(token: number, op: Extract<DirectoryOp, { op: 'update' }>): void {
+    const r = this.directory.updateRequest(op);
+    this.inbox.request(r.subject, r.data, DIRECTORY_TIMEOUT_MS, (res) => {
+      let event: KernelEvent;
+      try {
+        if (!res.ok) throw new WispError(res.error.code, `directory update of ${op.pid}: ${res.error.message}`);
+        event = { type: 'response', token, ok: true, value: this.directory.updateAnswer(op, res.msg.data), now: this.clock.now() };
+      } catch (err) {
+        event = { type: 'response', token, ok: false, error: toWireError(err), now: this.clock.now() };
+      }
+      this.feed(event);
+    }, r.headers);
   }
 
   /** Performs an `fs` effect with the file-system client; the answer is fed back as a `response`. */
@@ -430,6 +450,9 @@ function dots(subject: string): number {
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
+
+/** How long a directory compare-and-set waits for JetStream's ack (nats.js's default for `kv.update`). */
+const DIRECTORY_TIMEOUT_MS = 5000;
 
 function prefixLines(pid: string, data: string): string {
   const lines = data.endsWith('\n') ? data.slice(0, -1).split('\n') : data.split('\n');

@@ -5,7 +5,7 @@
  * point of every migration that both sides can read after any lost answer.
  * @module
  */
-import type { NatsConnection } from '@nats-io/nats-core';
+import { headers, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import type { KV } from '@nats-io/kv';
 import { DirectoryEntry, ErrorCode, WispError, directoryBucket, type DirectoryAnswer, type DirectoryOp } from '@wisp/protocol';
 import { openBucket } from './hostLease.js';
@@ -51,6 +51,40 @@ export class ProcessDirectory {
       if (isTimeout(err)) throw new WispError(ErrorCode.ETIMEDOUT, `directory ${op.op} of ${op.pid}: ${msg}`);
       throw new WispError(ErrorCode.EHOSTUNREACH, `directory ${op.op} of ${op.pid}: ${msg}`);
     }
+  }
+
+  /**
+   * A compare-and-set `update` as a plain request: its subject, body and headers, to publish on
+   * a host's reply inbox instead of through `kv.update`. The claim of every migration is on its
+   * critical path: this way it leaves in the same write as whatever the host sends in that
+   * batch, with none of nats.js's per-request timer, mux entry and error objects. The answer is
+   * read by {@link updateAnswer}.
+   */
+  updateRequest(op: Extract<DirectoryOp, { op: 'update' }>): { subject: string; data: Uint8Array; headers: MsgHdrs } {
+    const h = headers();
+    h.set('Nats-Expected-Last-Subject-Sequence', String(op.revision));
+    return { subject: this.putSubject(op.pid), data: encodeEntry(op.entry), headers: h };
+  }
+
+  /** JetStream's answer to an {@link updateRequest} (its publish ack): the new revision, or `ESTALE` as `perform` rejects. */
+  updateAnswer(op: Extract<DirectoryOp, { op: 'update' }>, data: Uint8Array): DirectoryAnswer {
+    let ack: { seq?: unknown; error?: { err_code?: number; code?: number; description?: string } };
+    try {
+      ack = JSON.parse(new TextDecoder().decode(data)) as typeof ack;
+    } catch {
+      throw new WispError(ErrorCode.EPROTO, `directory update of ${op.pid}: JetStream's answer is not JSON`);
+    }
+    if (ack.error) {
+      if (ack.error.err_code === 10071) throw new WispError(ErrorCode.ESTALE, `directory record of ${op.pid} changed since revision ${op.revision}`);
+      throw new WispError(ErrorCode.EHOSTUNREACH, `directory update of ${op.pid}: ${ack.error.description ?? `JetStream error ${ack.error.code}`}`);
+    }
+    if (typeof ack.seq !== 'number') throw new WispError(ErrorCode.EPROTO, `directory update of ${op.pid}: JetStream's answer has no sequence`);
+    return { entry: op.entry, revision: ack.seq };
+  }
+
+  /** The subject a put of `pid` is published on (the bucket's, as `kv.put` uses it). */
+  private putSubject(pid: string): string {
+    return (this.kv as unknown as { subjectForKey(k: string, edit: boolean): string }).subjectForKey(pid, true);
   }
 
   /** The record of `pid` (none once deleted), validated: a record that is not one is an error. */

@@ -1,4 +1,4 @@
-import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { createInbox, type MsgHdrs, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { ErrorCode, type NatsEdge, type WireError } from '@wisp/protocol';
 
 /** Outcome of one request sent through a {@link ReplyInbox}. */
@@ -23,14 +23,14 @@ export class ReplyInbox {
     this.sweeper = setInterval(() => this.sweep(), sweepMs).unref();
   }
 
-  /** Publishes `data` to `subject` and calls `done` once with the reply, a timeout or no-responders. */
-  request(subject: string, data: Uint8Array, timeoutMs: number, done: (r: InboxResult) => void): void {
+  /** Publishes `data` (with `headers`, if any) to `subject` and calls `done` once with the reply, a timeout or no-responders. */
+  request(subject: string, data: Uint8Array, timeoutMs: number, done: (r: InboxResult) => void, headers?: MsgHdrs): void {
     const token = ++this.seq;
     this.pending.set(token, { subject, deadline: Date.now() + timeoutMs, done });
     try {
       // Not held while NATS is down (unlike answers and output): the caller is told ETIMEDOUT,
       // and a call sent after that could take effect behind its back.
-      this.nc.publish(subject, data, { reply: `${this.prefix}.${token}` });
+      this.nc.publish(subject, data, headers ? { reply: `${this.prefix}.${token}`, headers } : { reply: `${this.prefix}.${token}` });
     } catch {
       // A closed connection or a bad subject: the sweeper fails it, never re-entering the caller now.
     }
