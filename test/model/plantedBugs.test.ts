@@ -19,8 +19,8 @@ describe('the checker finds planted bugs', () => {
     ['the source resumes after commit', { source: sourceResumesAfterCommit }, [], 'one host runs each pid'],
     ['the source never freezes', { source: sourceSkipsFreeze }, [], ''],
     ['the target drops the process at commit', { target: targetDropsOnCommit }, [], ''],
-    ['the source resumes after a failed commit without reading the directory', { source: sourceResumesWithoutReadingDirectory }, ['delay'], 'one host runs each pid'],
-    ['the target runs without claiming the directory record', { target: targetRunsWithoutClaim }, ['delay'], 'one host runs each pid'],
+    ['the source resumes after a failed commit without reading the directory', { source: sourceResumesWithoutReadingDirectory }, ['delay'], 'a living process is where the directory says'],
+    ['the target runs without claiming the directory record', { target: targetRunsWithoutClaim }, ['delay'], 'a living process is where the directory says'],
   ] as const)('%s', (_name, machines, faults, invariant) => {
     const opts = planted(machines, [...faults]);
     const r = check(opts);
