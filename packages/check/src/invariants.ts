@@ -99,13 +99,19 @@ export const consoleOnce: Invariant = {
   name: 'no console line twice',
   kind: 'state',
   check(w, ctx) {
+    // Observations are shared by every state that has not changed them since: checked once each.
+    const known = consoleChecked.get(w.obs);
+    if (known !== undefined) return known;
+    let bad: string | null = null;
     for (const [pid, out] of Object.entries(w.obs.console)) {
       const want = lineCounts(ctx.reference.obs.console[pid] ?? '');
-      for (const [line, n] of lineCounts(out)) if (n > Math.max(1, want.get(line) ?? 0)) return `${pid} printed ${JSON.stringify(line)} ${n} times`;
+      for (const [line, n] of lineCounts(out)) if (n > Math.max(1, want.get(line) ?? 0)) bad ??= `${pid} printed ${JSON.stringify(line)} ${n} times`;
     }
-    return null;
+    consoleChecked.set(w.obs, bad);
+    return bad;
   },
 };
+const consoleChecked = new WeakMap<Observations, string | null>();
 
 /** How many times each complete line appears in console output (the unfinished last one left out). */
 function lineCounts(out: string): Map<string, number> {
