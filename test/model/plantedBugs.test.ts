@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { check, replay, sourceSpec, targetSpec, exploreMachine, checkPrograms, type CheckOptions } from '@wisp/check';
+import { ThawsWithoutReading } from './plantedLeaseRule.js';
 import { sourceResumesAfterCommit, sourceResumesWithoutReadingDirectory, sourceSkipsFreeze, targetDropsOnCommit, targetRunsWithoutClaim } from './plantedMachines.js';
 
 /** One small worker migrating h1 → h2 by `flush`, with the given machines and faults. */
@@ -19,8 +20,8 @@ describe('the checker finds planted bugs', () => {
     ['the source resumes after commit', { source: sourceResumesAfterCommit }, [], 'one host runs each pid'],
     ['the source never freezes', { source: sourceSkipsFreeze }, [], ''],
     ['the target drops the process at commit', { target: targetDropsOnCommit }, [], ''],
-    ['the source resumes after a failed commit without reading the directory', { source: sourceResumesWithoutReadingDirectory }, ['delay'], 'one host runs each pid'],
-    ['the target runs without claiming the directory record', { target: targetRunsWithoutClaim }, ['delay'], 'one host runs each pid'],
+    ['the source resumes after a failed commit without reading the directory', { source: sourceResumesWithoutReadingDirectory }, ['delay'], 'a living process is where the directory says'],
+    ['the target runs without claiming the directory record', { target: targetRunsWithoutClaim }, ['delay'], 'a living process is where the directory says'],
   ] as const)('%s', (_name, machines, faults, invariant) => {
     const opts = planted(machines, [...faults]);
     const r = check(opts);
@@ -37,6 +38,19 @@ describe('the checker finds planted bugs', () => {
     const again = replay(opts, JSON.parse(JSON.stringify(cx.steps)));
     expect(again.violation).toContain(cx.invariant);
     expect(cx.toTest()).toContain('replay(config, [');
+  });
+
+  // A host back from a partition or a pause that thaws what it stopped without reading the directory.
+  test.each([['partition'], ['pause']] as const)('a host that thaws after a %s without re-reading the directory', (fault) => {
+    const opts: CheckOptions = { ...planted(undefined, [fault]), leaseRule: ThawsWithoutReading };
+    const r = check(opts);
+    expect(r.ok).toBe(false);
+    const cx = r.violation!;
+    expect(cx.length).toBeLessThanOrEqual(12);
+    expect(cx.invariant).toContain('a living process is where the directory says');
+    expect(cx.format()).toContain(fault === 'partition' ? 'reaches NATS again' : 'wakes');
+    console.log(`thaws after a ${fault}: ${cx.length} steps\n${cx.format()}`);
+    expect(replay(opts, JSON.parse(JSON.stringify(cx.steps))).violation).toContain(cx.invariant);
   });
 
   test('with the real machines the same configurations hold', () => {

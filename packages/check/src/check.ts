@@ -3,11 +3,11 @@ import type { AnyStateMachine } from 'xstate';
 import { walk, type Counterexample } from './counterexample.js';
 import { bfs, randomWalks, violated, type ExploreStats } from './explore.js';
 import { builtinInvariants, type Invariant, type InvariantContext, type Reference } from './invariants.js';
-import { Model, type ClientAction, type FaultScope, type SpawnSpec } from './model.js';
+import { Model, type ClientAction, type FaultScope, type ModelConfig, type SpawnSpec } from './model.js';
 import type { Budget, World } from './world.js';
 
 /** A kind of fault the checker may inject. */
-export type FaultKind = keyof Budget;
+export type FaultKind = Exclude<keyof Budget, 'total'>;
 
 /** A fault allowed on a path: its kind, and how many times (default 1). */
 export type FaultSpec = FaultKind | { kind: FaultKind; max?: number };
@@ -23,6 +23,8 @@ export interface CheckOptions {
   /** Requests the client makes, in order, at any point (`$0` is the first spawned pid). */
   client?: ClientAction[];
   faults?: FaultSpec[];
+  /** At most this many faults of any kind on one path (default: no bound beyond each kind's). */
+  maxFaults?: number;
   /** Which messages faults may hit (default: the migration protocol's). */
   faultScope?: FaultScope;
   /** Invariants besides (or, with `builtin: false`, instead of) the built-in ones. */
@@ -38,6 +40,8 @@ export interface CheckOptions {
   migrationBoundMs?: number;
   /** Planted copies of the protocol machines. */
   machines?: { source?: AnyStateMachine; target?: AnyStateMachine };
+  /** A planted lease rule (see `KernelConfig.leaseRule`; checker tests only). */
+  leaseRule?: ModelConfig['leaseRule'];
   callTimeoutMs?: number;
 }
 
@@ -65,13 +69,13 @@ export interface Prepared {
 /** Builds the model of `opts` and runs its reference (no client actions, no faults). */
 export function prepare(opts: CheckOptions): Prepared {
   const spawn = opts.spawn ?? [{ program: opts.programs[0]!.name, home: typeof opts.hosts === 'number' ? 'h1' : opts.hosts[0]! }];
-  const faults: Partial<Record<FaultKind, number>> = {};
+  const faults: Partial<Budget> & Partial<Record<FaultKind, number>> = opts.maxFaults !== undefined ? { total: opts.maxFaults } : {};
   for (const f of opts.faults ?? []) {
     const kind = typeof f === 'string' ? f : f.kind;
     faults[kind] = (faults[kind] ?? 0) + (typeof f === 'string' ? 1 : (f.max ?? 1));
   }
   const base = { hosts: opts.hosts, programs: opts.programs, spawn, callTimeoutMs: opts.callTimeoutMs };
-  const model = new Model({ ...base, client: opts.client ?? [], faults, faultScope: opts.faultScope ?? 'migration', ...(opts.machines ? { machines: opts.machines } : {}) });
+  const model = new Model({ ...base, client: opts.client ?? [], faults, faultScope: opts.faultScope ?? 'migration', ...(opts.machines ? { machines: opts.machines } : {}), ...(opts.leaseRule ? { leaseRule: opts.leaseRule } : {}) });
   const start = model.initial();
   const invariants = [...(opts.builtin === false ? [] : builtinInvariants), ...(opts.invariants ?? [])];
   return { model, start, invariants, ctx: { model, reference: reference(new Model(base)), migrationBoundMs: opts.migrationBoundMs ?? 120_000 } };

@@ -1,4 +1,4 @@
-import { Kernel, type KernelView } from '@wisp/kernel';
+import { Kernel, type KernelConfig, type KernelView } from '@wisp/kernel';
 import { requestEvent, responseEvent, toWire, type NetOutput } from '@wisp/kernel/sim';
 import type { ProgramRegistry } from '@wisp/proc';
 import type { AnyStateMachine } from 'xstate';
@@ -50,6 +50,7 @@ export type HostInput =
   | { type: 'request'; verb: string; body: unknown; replyTo: string; bytes?: Uint8Array }
   | { type: 'response'; token: number; answer: Answer }
   | { type: 'timer'; id: string }
+  | { type: 'lease'; held: boolean }
   | { type: 'slice' };
 
 /** How the hosts are built. */
@@ -59,6 +60,8 @@ export interface HostSetup {
   callTimeoutMs?: number;
   /** Buggy copies of the protocol machines (checker tests). */
   machines?: { source?: AnyStateMachine; target?: AnyStateMachine };
+  /** A planted lease rule (checker tests; see `KernelConfig.leaseRule`). */
+  leaseRule?: KernelConfig['leaseRule'];
 }
 
 /**
@@ -84,9 +87,9 @@ export class HostSpace {
 
   /** A freshly booted host (also a restarted one). */
   boot(hostId: string, now: number, inc = 1): HostNode {
-    const { cluster, registry, callTimeoutMs, machines } = this.setup;
+    const { cluster, registry, callTimeoutMs, machines, leaseRule } = this.setup;
     // Each incarnation is a new run: the directory tells a restarted host's records from its old ones'.
-    const kernel = new Kernel({ hostId, boot: `${hostId}#${inc}`, cluster, registry, callTimeoutMs, startedAt: now, ...(machines ? { machines } : {}) });
+    const kernel = new Kernel({ hostId, boot: `${hostId}#${inc}`, cluster, registry, callTimeoutMs, startedAt: now, ...(machines ? { machines } : {}), ...(leaseRule ? { leaseRule } : {}) });
     return this.intern(kernel, [], []);
   }
 
@@ -112,6 +115,9 @@ export class HostSpace {
         break;
       case 'timer':
         kernel.handle({ type: 'timer', id: input.id, now });
+        break;
+      case 'lease':
+        kernel.handle({ type: 'lease', held: input.held, now });
         break;
       case 'slice':
         kernel.run(now, 1);

@@ -10,7 +10,7 @@ export { Model, type ModelConfig, type ClientAction, type SpawnSpec, type FaultS
 export { bfs, randomWalks, violated, mulberry32, type ExploreStats, type BfsBounds, type WalkOptions } from './explore.js';
 export { Counterexample, walk } from './counterexample.js';
 export * from './invariants.js';
-export type { World, Step, Budget, Channel, Inflight, Observations, Note } from './world.js';
+export type { World, Step, Budget, Channel, Inflight, Link, Observations, Note } from './world.js';
 export { describeMessage, MIGRATION_VERBS, type Message, type Answer } from './message.js';
 export { HostSpace, type HostNode, type HostStep, type HostInput, type HostOutput, type HostSetup, type ArmedTimer } from './hostSpace.js';
 export { FsSpace, type FsNode, type FsStep } from './fsSpace.js';

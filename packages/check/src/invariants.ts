@@ -35,7 +35,11 @@ function pidsOf(w: World, ctx: InvariantContext): Set<string> {
   return pids;
 }
 
-/** Invariant 1: at most one host runs a pid, and a living process is held by some host (unless a host holding it crashed). */
+/**
+ * Invariant 1: at most one host runs a pid at any time — a copy frozen (migrating) or suspended
+ * (its host's lease lapsed) does not run — and a living process is held by some host (unless a
+ * host holding it crashed).
+ */
 export const oneHost: Invariant = {
   name: 'one host runs each pid (1)',
   kind: 'state',
@@ -52,6 +56,71 @@ export const oneHost: Invariant = {
     return null;
   },
 };
+
+/**
+ * Invariant 1 against the directory: a living process (not ended, not lost with a crashed
+ * host) is held by the host its directory record names — or is in flight to it (that host's
+ * target session has its image) — and runs nowhere else: any other copy is frozen (leaving,
+ * or waiting for the directory after a failed commit) or suspended (its host's lease lapsed).
+ * Before its record exists (its creation not yet applied), some host holds it.
+ */
+export const directoryHolds: Invariant = {
+  name: 'a living process is where the directory says (1)',
+  kind: 'state',
+  check(w, ctx) {
+    for (const pid of ctx.model.pids) {
+      if (w.obs.ended.includes(pid) || w.obs.lost.includes(pid)) continue;
+      const rec = w.dir[pid];
+      const held = ctx.model.heldOn(w, pid);
+      if (!rec) {
+        if (held.length === 0) return `${pid} has no directory record and no host holds it`;
+        continue;
+      }
+      const { host, boot } = rec.entry;
+      const i = ctx.model.hostIds.indexOf(host);
+      const there = i >= 0 ? w.hosts[i] : null;
+      // A record of an earlier run of that host: the process went with it (it is among the lost).
+      if (!there || boot !== `${host}#${w.incs[i]}`) return `${pid}'s record names ${host} (${boot}), which does not hold it`;
+      const arriving = there.view.targets.some((t) => t.pid === pid && t.hasImage);
+      if (!held.includes(host) && !arriving) return `the directory names ${host} for ${pid}, which neither holds it nor is receiving it (held on ${held.join(', ') || 'no host'})`;
+      const elsewhere = ctx.model.runningOn(w, pid).filter((h) => h !== host);
+      if (elsewhere.length > 0) return `${pid} runs on ${elsewhere.join(' and ')} though the directory names ${host}`;
+    }
+    return null;
+  },
+};
+
+/**
+ * No console line twice: a program's output is never repeated, faults or not (a line may be
+ * missing after a crash or a failed call, never doubled). A line counts as repeated when it
+ * appears more often than in the run without migrations and faults (at most once if it is not in it).
+ */
+export const consoleOnce: Invariant = {
+  name: 'no console line twice',
+  kind: 'state',
+  check(w, ctx) {
+    // Observations are shared by every state that has not changed them since: checked once each.
+    const known = consoleChecked.get(w.obs);
+    if (known !== undefined) return known;
+    let bad: string | null = null;
+    for (const [pid, out] of Object.entries(w.obs.console)) {
+      const want = lineCounts(ctx.reference.obs.console[pid] ?? '');
+      for (const [line, n] of lineCounts(out)) if (n > Math.max(1, want.get(line) ?? 0)) bad ??= `${pid} printed ${JSON.stringify(line)} ${n} times`;
+    }
+    consoleChecked.set(w.obs, bad);
+    return bad;
+  },
+};
+const consoleChecked = new WeakMap<Observations, string | null>();
+
+/** How many times each complete line appears in console output (the unfinished last one left out). */
+function lineCounts(out: string): Map<string, number> {
+  const lines = out.split('\n');
+  lines.pop();
+  const counts = new Map<string, number>();
+  for (const l of lines) counts.set(l, (counts.get(l) ?? 0) + 1);
+  return counts;
+}
 
 /** Invariant 2 (safety): each sender's messages arrive once each and in order (1, 2, 3, …). */
 export const exactlyOnceInOrder: Invariant = {
@@ -205,5 +274,5 @@ function isTerminalHint(w: World): boolean {
   return w.net.length === 0 && w.inflight.length === 0 && w.hosts.every((n) => !n || (!n.hasWork && n.timers.length === 0));
 }
 
-/** Invariants 1–6, deadlock freedom and bounded migration. */
-export const builtinInvariants: Invariant[] = [oneHost, exactlyOnceInOrder, acknowledgedDelivered, memoryCoherent, filesAsIfUnmoved, transparent, migrationEnds, noSessionLeft, noDeadlock];
+/** Invariants 1–6 (1 also against the directory), no console line twice, deadlock freedom and bounded migration. */
+export const builtinInvariants: Invariant[] = [oneHost, directoryHolds, consoleOnce, exactlyOnceInOrder, acknowledgedDelivered, memoryCoherent, filesAsIfUnmoved, transparent, migrationEnds, noSessionLeft, noDeadlock];

@@ -4,9 +4,9 @@ import { ProgramRegistry, type Program } from '@wisp/proc';
 import type { AnyStateMachine } from 'xstate';
 import { Fingerprinter } from './fingerprint.js';
 import { FsSpace } from './fsSpace.js';
-import { HostSpace, type HostNode, type HostOutput } from './hostSpace.js';
+import { HostSpace, type HostNode, type HostOutput, type HostSetup } from './hostSpace.js';
 import { MIGRATION_VERBS, describeMessage, type Answer, type Message } from './message.js';
-import type { Budget, Channel, Inflight, Note, Observations, Step, World } from './world.js';
+import type { Budget, Channel, Inflight, Link, Note, Observations, Step, World } from './world.js';
 
 /** A request the client (a user at the CLI) makes once the processes are started. `$0`, `$1`… in string fields stand for the pids of the spawned processes. */
 export interface ClientAction {
@@ -39,16 +39,24 @@ export interface ModelConfig {
   faultScope?: FaultScope;
   /** Planted copies of the protocol machines (to show the checker finds their bugs). */
   machines?: { source?: AnyStateMachine; target?: AnyStateMachine };
+  /** A planted lease rule (to show the checker finds its bug; see `KernelConfig.leaseRule`). */
+  leaseRule?: HostSetup['leaseRule'];
   /** Timeout of forwarded calls and control requests, ms (default 5000). */
   callTimeoutMs?: number;
   cluster?: string;
 }
 
-const NO_FAULTS: Budget = { drop: 0, duplicate: 0, reorder: 0, delay: 0, crash: 0, restart: 0 };
+const NO_FAULTS: Budget = { drop: 0, duplicate: 0, reorder: 0, delay: 0, crash: 0, restart: 0, partition: 0, pause: 0, total: Infinity };
 /** How long the client waits for an answer (virtual ms). */
 const CLIENT_TIMEOUT_MS = 600_000;
 /** A file-system client's request timeout (virtual ms). */
 const FS_TIMEOUT_MS = 5_000;
+/**
+ * Longest a partition or pause lasts, virtual ms: time does not pass beyond it until the host is
+ * back (past the host lease of 5 s and two call timeouts; without a bound a cut-off host retrying
+ * forever would make the state space infinite).
+ */
+export const MAX_OUTAGE_MS = 12_000;
 /** Directory operations a migration makes: faults on these are the protocol's to survive. */
 const MIGRATION_DIRECTORY_OPS = new Set(['dir.update', 'dir.get']);
 
@@ -58,8 +66,20 @@ const MIGRATION_DIRECTORY_OPS = new Set(['dir.update', 'dir.get']);
  * lists what may happen next in a state — deliver the oldest message of a channel, run a
  * process slice, fire the earliest timer or request deadline once nothing else can happen, let
  * the client act, or a fault within the budget (drop, duplicate or reorder a message, time
- * passing while messages are in flight, crash or restart a host); {@link apply} takes a step.
- * States are immutable; equal states have equal {@link key}s.
+ * passing while messages are in flight, crash or restart a host, cut a host off or pause it);
+ * {@link apply} takes a step. States are immutable; equal states have equal {@link key}s.
+ *
+ * A partition (`cut` link) is what NATS does to a disconnected client: what was on its way to
+ * the host is lost, requests to it get no responders, and what it sends (requests, answers,
+ * file and directory operations) goes nowhere, so its own requests time out; it runs on
+ * meanwhile (console output is kept, as the client library buffers it until it reconnects). A
+ * pause stops the host: it takes no message, slice or timer, while the others go on and time
+ * runs (their requests to it time out; messages to it wait in its socket). The end of either is
+ * a step (`heal`, `wake`) that is always enabled, so no end state has a host cut off or paused.
+ * At the end the host is always told its lease lapsed and then that it holds it again — the
+ * conservative choice: whatever the partition's or pause's length, the host runs its processes
+ * all through it and learns only then that others may have moved on (the kernel's lease rule
+ * then re-reads the directory for each).
  */
 export class Model {
   readonly hostIds: string[];
@@ -85,7 +105,7 @@ export class Model {
     this.cluster = config.cluster ?? 'check';
     this.subjects = subjects(this.cluster);
     this.scope = config.faultScope ?? 'migration';
-    this.hosts = new HostSpace({ registry: new ProgramRegistry(config.programs), cluster: this.cluster, callTimeoutMs: config.callTimeoutMs, ...(config.machines ? { machines: config.machines } : {}) });
+    this.hosts = new HostSpace({ registry: new ProgramRegistry(config.programs), cluster: this.cluster, callTimeoutMs: config.callTimeoutMs, ...(config.machines ? { machines: config.machines } : {}), ...(config.leaseRule ? { leaseRule: config.leaseRule } : {}) });
   }
 
   // ── states ───────────────────────────────────────────────────────────────
@@ -96,6 +116,8 @@ export class Model {
     let w: World = {
       hosts: this.hostIds.map((h) => this.hosts.boot(h, 0)),
       incs: this.hostIds.map(() => 1),
+      links: this.hostIds.map((): Link => 'up'),
+      outageAt: this.hostIds.map(() => 0),
       fs: this.fs.boot(),
       dir: {},
       dirSeq: 0,
@@ -131,7 +153,7 @@ export class Model {
   key(w: World): string {
     let s = '';
     for (const n of w.hosts) s += n ? `${n.id},` : 'x,';
-    s += `|${w.incs.join(',')}|${w.fs.id}|${w.dirSeq}${JSON.stringify(w.dir)}|`;
+    s += `|${w.incs.join(',')}|${w.links.map((l, i) => (l === 'up' ? 'u' : `${l}@${w.outageAt[i]}`)).join(',')}|${w.fs.id}|${w.dirSeq}${JSON.stringify(w.dir)}|`;
     for (const c of w.net) {
       s += `${c.key}:`;
       for (const m of c.msgs) s += `${this.messageId(m)},`;
@@ -140,7 +162,7 @@ export class Model {
     s += '|';
     for (const f of w.inflight) s += `${f.replyTo}@${f.deadline},`;
     const b = w.budget;
-    s += `|${w.clock}|${b.drop}${b.duplicate}${b.reorder}${b.delay}${b.crash}${b.restart}|${w.client}|${w.obsId}`;
+    s += `|${w.clock}|${b.drop},${b.duplicate},${b.reorder},${b.delay},${b.crash},${b.restart},${b.partition},${b.pause},${b.total}|${w.client}|${w.obsId}`;
     return s;
   }
 
@@ -148,45 +170,71 @@ export class Model {
   steps(w: World): Step[] {
     const out: Step[] = [];
     const b = w.budget;
-    for (const c of w.net) out.push({ kind: 'deliver', channel: c.key, index: 0 });
-    let busy = w.net.length > 0;
-    w.hosts.forEach((n, i) => {
-      if (n?.hasWork) {
-        out.push({ kind: 'slice', host: this.hostIds[i]! });
-        busy = true;
-      }
-    });
+    const can = (k: Exclude<keyof Budget, 'total'>) => b[k] > 0 && b.total > 0;
+    // Messages to a paused host wait; a paused host takes no slice, and no timer of its own fires.
+    for (const c of w.net) if (!this.held(w, c)) out.push({ kind: 'deliver', channel: c.key, index: 0 });
+    w.hosts.forEach((n, i) => n?.hasWork && w.links[i] !== 'paused' && out.push({ kind: 'slice', host: this.hostIds[i]! }));
     if (w.client < this.actions.length) out.push({ kind: 'client', index: w.client });
-    if (!busy || b.delay > 0) {
+    if (!this.busy(w) || can('delay')) {
       // Time moves to the earliest deadline: every timer and request deadline due then may fire.
       let due = Infinity;
-      w.hosts.forEach((n) => n && n.timers.length > 0 && (due = Math.min(due, n.timers[0]!.due)));
-      for (const f of w.inflight) due = Math.min(due, f.deadline);
-      if (due < Infinity) {
+      w.hosts.forEach((n, i) => n && w.links[i] !== 'paused' && n.timers.length > 0 && (due = Math.min(due, n.timers[0]!.due)));
+      for (const f of w.inflight) if (!this.pausedRequester(w, f)) due = Math.min(due, f.deadline);
+      // A partition or pause ends in bounded time: time waits for its end beyond that.
+      let until = Infinity;
+      w.links.forEach((l, i) => l !== 'up' && (until = Math.min(until, w.outageAt[i]! + MAX_OUTAGE_MS)));
+      if (due < Infinity && due <= Math.max(until, w.clock)) {
         w.hosts.forEach((n, i) => {
-          if (n) for (const t of n.timers) if (t.due === due) out.push({ kind: 'timer', host: this.hostIds[i]!, id: t.id });
+          if (n && w.links[i] !== 'paused') for (const t of n.timers) if (t.due === due) out.push({ kind: 'timer', host: this.hostIds[i]!, id: t.id });
         });
-        for (const f of w.inflight) if (f.deadline === due) out.push({ kind: 'deadline', replyTo: f.replyTo });
+        for (const f of w.inflight) if (f.deadline === due && !this.pausedRequester(w, f)) out.push({ kind: 'deadline', replyTo: f.replyTo });
       }
     }
-    if (b.drop > 0 || b.duplicate > 0 || b.reorder > 0) {
+    if (can('drop') || can('duplicate') || can('reorder')) {
       for (const c of w.net) {
+        const held = this.held(w, c);
         c.msgs.forEach((m, index) => {
           if (!this.faultable(m)) return;
-          if (b.reorder > 0 && index > 0) out.push({ kind: 'deliver', channel: c.key, index });
-          if (b.drop > 0) out.push({ kind: 'drop', channel: c.key, index });
-          if (b.duplicate > 0) out.push({ kind: 'duplicate', channel: c.key, index });
+          if (can('reorder') && index > 0 && !held) out.push({ kind: 'deliver', channel: c.key, index });
+          if (can('drop')) out.push({ kind: 'drop', channel: c.key, index });
+          if (can('duplicate')) out.push({ kind: 'duplicate', channel: c.key, index });
         });
       }
     }
-    if (b.crash > 0) w.hosts.forEach((n, i) => n && out.push({ kind: 'crash', host: this.hostIds[i]! }));
-    if (b.restart > 0) w.hosts.forEach((n, i) => !n && out.push({ kind: 'restart', host: this.hostIds[i]! }));
+    if (can('crash')) w.hosts.forEach((n, i) => n && out.push({ kind: 'crash', host: this.hostIds[i]! }));
+    if (can('restart')) w.hosts.forEach((n, i) => !n && out.push({ kind: 'restart', host: this.hostIds[i]! }));
+    w.hosts.forEach((n, i) => {
+      if (!n) return;
+      const host = this.hostIds[i]!;
+      const link = w.links[i];
+      if (link === 'cut') out.push({ kind: 'heal', host });
+      else if (link === 'paused') out.push({ kind: 'wake', host });
+      else {
+        if (can('partition')) out.push({ kind: 'partition', host });
+        if (can('pause')) out.push({ kind: 'pause', host });
+      }
+    });
     return out;
   }
 
-  /** Whether time passing in `w` (a timer or deadline step) needs the `delay` budget. */
+  /**
+   * Whether time passing in `w` (a timer or deadline step) needs the `delay` budget: something
+   * could happen first (a message to deliver, a process to run) — on hosts that are not paused.
+   */
   busy(w: World): boolean {
-    return w.net.length > 0 || w.hosts.some((n) => n?.hasWork === true);
+    return w.net.some((c) => !this.held(w, c)) || w.hosts.some((n, i) => n?.hasWork === true && w.links[i] !== 'paused');
+  }
+
+  /** Whether the messages of channel `c` wait for a paused host. */
+  private held(w: World, c: Channel): boolean {
+    const to = c.msgs[0]!.to;
+    const i = this.hostIds.indexOf(to);
+    return i >= 0 && w.links[i] === 'paused';
+  }
+
+  /** Whether `f` was asked by a paused host (its client library cannot time it out meanwhile). */
+  private pausedRequester(w: World, f: Inflight): boolean {
+    return 'host' in f.requester && w.links[this.index(f.requester.host)] === 'paused';
   }
 
   /** The state after `step`. Throws if the step is not enabled. */
@@ -256,6 +304,8 @@ export class Model {
         d.setObs({ ...d.obs, lost: [...lost].sort() });
         d.hosts[i] = null;
         d.incs[i]!++;
+        d.links[i] = 'up';
+        d.outageAt[i] = 0;
         // Its block cache goes with it, dirty blocks included.
         d.fs = this.fs.forget(d.fs, step.host);
         // What was on its way to it is lost with its connection; nobody waits for its requests.
@@ -271,16 +321,50 @@ export class Model {
         d.hosts[i] = this.hosts.boot(step.host, d.clock, d.incs[i]);
         break;
       }
+      case 'partition': {
+        const i = this.index(step.host);
+        if (!d.hosts[i] || d.links[i] !== 'up') throw new Error(`${step.host} cannot be cut off`);
+        d.spend('partition');
+        d.perturb();
+        d.links[i] = 'cut';
+        d.outageAt[i] = d.clock;
+        // NATS drops what it could not hand the host yet (what it sent already has left).
+        d.net = d.net.map((c) => ({ key: c.key, msgs: c.msgs.filter((m) => m.to !== step.host) })).filter((c) => c.msgs.length > 0);
+        d.notes.push({ kind: 'fault', what: `partition ${step.host}` });
+        break;
+      }
+      case 'pause': {
+        const i = this.index(step.host);
+        if (!d.hosts[i] || d.links[i] !== 'up') throw new Error(`${step.host} cannot be paused`);
+        d.spend('pause');
+        d.perturb();
+        d.links[i] = 'paused';
+        d.outageAt[i] = d.clock;
+        d.notes.push({ kind: 'fault', what: `pause ${step.host}` });
+        break;
+      }
+      case 'heal':
+      case 'wake': {
+        const i = this.index(step.host);
+        if (!d.hosts[i] || d.links[i] !== (step.kind === 'heal' ? 'cut' : 'paused')) throw new Error(`${step.host} is not ${step.kind === 'heal' ? 'cut off' : 'paused'}`);
+        d.links[i] = 'up';
+        d.outageAt[i] = 0;
+        // Conservatively past its lease: it stops everything first, then (NATS, so the directory,
+        // reachable again) holds its lease again and checks each process against the directory.
+        this.run(d, i, { type: 'lease', held: false }, 'lease-lapsed');
+        this.run(d, i, { type: 'lease', held: true }, 'lease-held');
+        break;
+      }
     }
     return d.done();
   }
 
   // ── reading states ───────────────────────────────────────────────────────
 
-  /** Hosts (ids) where `pid` runs (held and not frozen). */
+  /** Hosts (ids) where `pid` runs (held, neither frozen nor suspended by a lapsed lease). */
   runningOn(w: World, pid: string): string[] {
     const out: string[] = [];
-    w.hosts.forEach((n, i) => n?.view.procs.some((p) => p.pid === pid && !p.frozen) && out.push(this.hostIds[i]!));
+    w.hosts.forEach((n, i) => n?.view.procs.some((p) => p.pid === pid && !p.frozen && !p.suspended) && out.push(this.hostIds[i]!));
     return out;
   }
 
@@ -322,6 +406,14 @@ export class Model {
         return `FAULT crash ${step.host}`;
       case 'restart':
         return `restart ${step.host}`;
+      case 'partition':
+        return `FAULT partition: ${step.host} is cut off from NATS`;
+      case 'heal':
+        return `${step.host} reaches NATS again (lease lapsed, then held again)`;
+      case 'pause':
+        return `FAULT pause: ${step.host} stops`;
+      case 'wake':
+        return `${step.host} wakes (lease lapsed, then held again)`;
     }
   }
 
@@ -330,9 +422,10 @@ export class Model {
     const hosts = w.hosts.map((n, i) => {
       const id = this.hostIds[i]!;
       if (!n) return `${id}: down`;
-      const procs = n.view.procs.map((p) => `${p.pid}${p.frozen ? '(frozen)' : ''}${p.done ? '(done)' : ''}`).join(' ');
+      const link = w.links[i] === 'up' ? '' : `(${w.links[i]})`;
+      const procs = n.view.procs.map((p) => `${p.pid}${p.frozen ? '(frozen)' : ''}${p.suspended ? '(suspended)' : ''}${p.done ? '(done)' : ''}`).join(' ');
       const sessions = [...n.view.sources.map((s) => `src:${s.pid}→${s.to}@${s.state}`), ...n.view.targets.map((t) => `tgt:${t.pid}@${t.state}`)].join(' ');
-      return `${id}: [${procs}]${sessions ? ` ${sessions}` : ''}`;
+      return `${id}${link}: [${procs}]${sessions ? ` ${sessions}` : ''}`;
     });
     const inFlight = w.net.reduce((n, c) => n + c.msgs.length, 0);
     return `t=${w.clock}ms ${hosts.join('; ')}; ${inFlight} in flight`;
@@ -451,10 +544,12 @@ export class Model {
   }
 
   private output(d: Draft, host: string, inc: number, o: HostOutput): void {
+    const cut = d.links[this.index(host)] === 'cut';
     switch (o.type) {
       case 'reply': {
         const f = d.inflight.find((x) => x.replyTo === o.to);
-        if (!f) return;
+        // A cut-off host's answer never leaves it: the requester times out.
+        if (!f || cut) return;
         if (!this.checkedAnswers.has(o.answer)) {
           checkReply(host, f.about, o.answer);
           this.checkedAnswers.add(o.answer);
@@ -463,10 +558,13 @@ export class Model {
         return;
       }
       case 'request':
+        // A cut-off host's request goes nowhere: it waits until it times out.
+        if (cut) return d.addInflight({ replyTo: `${host}#${inc}.${o.token}`, deadline: d.clock + o.timeoutMs, requester: { host, inc, token: o.token }, about: parseHostSubject(o.subject)?.verb ?? 'deliver' });
         return this.request(d, host, `${host}#${inc}.${o.token}`, { host, inc, token: o.token }, o.subject, o.body, o.timeoutMs, o.bytes);
       case 'fs': {
         const replyTo = `${host}#${inc}.${o.token}`;
         d.addInflight({ replyTo, deadline: d.clock + FS_TIMEOUT_MS, requester: { host, inc, token: o.token }, about: `fs.${o.op}` });
+        if (cut) return;
         d.put(`${host}>fs`, { kind: 'fs', from: host, to: 'fs', inc, token: o.token, op: o.op, args: o.args, about: o.op });
         return;
       }
@@ -474,6 +572,7 @@ export class Model {
         const replyTo = `${host}#${inc}.${o.token}`;
         const about = `dir.${o.op.op}`;
         d.addInflight({ replyTo, deadline: d.clock + FS_TIMEOUT_MS, requester: { host, inc, token: o.token }, about });
+        if (cut) return;
         d.put(`${host}>dir`, { kind: 'dir', from: host, to: 'dir', inc, token: o.token, op: o.op, about });
         return;
       }
@@ -521,13 +620,14 @@ export class Model {
   /** Who is up and subscribed to what in the world being changed, for routing. */
   private reachable(d: Draft): Reachable {
     return {
+      // A cut-off host has no subscriptions at the server: no responders.
       isUp: (host) => {
         const i = this.hostIds.indexOf(host);
-        return i >= 0 && d.hosts[i] !== null;
+        return i >= 0 && d.hosts[i] !== null && d.links[i] !== 'cut';
       },
       subscribers: (pid) => {
         const out: string[] = [];
-        d.hosts.forEach((n, i) => n?.subs.includes(pid) && out.push(this.hostIds[i]!));
+        d.hosts.forEach((n, i) => n?.subs.includes(pid) && d.links[i] !== 'cut' && out.push(this.hostIds[i]!));
         return out;
       },
     };
@@ -545,8 +645,9 @@ export class Model {
     }
     const { host, inc, token } = f.requester;
     const m: Message = { kind: 'response', from, to: host, inc, token, replyTo: f.replyTo, answer, about: f.about };
-    if (!local) return d.put(`${from}>${host}`, m);
     const i = this.index(host);
+    // An answer for a cut-off host is lost (it times out); a paused one's waits in its socket.
+    if (!local) return d.links[i] === 'cut' ? undefined : d.put(`${from}>${host}`, m);
     if (d.hosts[i] && d.incs[i] === inc) this.run(d, i, { type: 'response', token, answer }, `m${this.messagePrint(m)}`);
   }
 }
@@ -555,6 +656,8 @@ export class Model {
 class Draft {
   hosts: (HostNode | null)[];
   incs: number[];
+  links: Link[];
+  outageAt: number[];
   fs: World['fs'];
   dir: World['dir'];
   dirSeq: number;
@@ -573,6 +676,8 @@ class Draft {
   ) {
     this.hosts = w.hosts.slice();
     this.incs = w.incs.slice();
+    this.links = w.links.slice();
+    this.outageAt = w.outageAt.slice();
     this.fs = w.fs;
     this.dir = w.dir;
     this.dirSeq = w.dirSeq;
@@ -584,9 +689,9 @@ class Draft {
     this.obs = w.obs;
   }
 
-  spend(kind: keyof Budget): void {
-    if (this.budget[kind] <= 0) throw new Error(`no ${kind} left`);
-    this.budget = { ...this.budget, [kind]: this.budget[kind] - 1 };
+  spend(kind: Exclude<keyof Budget, 'total'>): void {
+    if (this.budget[kind] <= 0 || this.budget.total <= 0) throw new Error(`no ${kind} left`);
+    this.budget = { ...this.budget, [kind]: this.budget[kind] - 1, total: this.budget.total - 1 };
   }
 
   perturb(): void {
@@ -641,6 +746,8 @@ class Draft {
     return {
       hosts: this.hosts,
       incs: this.incs,
+      links: this.links,
+      outageAt: this.outageAt,
       fs: this.fs,
       dir: this.dir,
       dirSeq: this.dirSeq,

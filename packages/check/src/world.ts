@@ -28,7 +28,19 @@ export interface Budget {
   readonly delay: number;
   readonly crash: number;
   readonly restart: number;
+  /** A host cut off from NATS for a while, its state intact (see `Model`). */
+  readonly partition: number;
+  /** A host that stops stepping for a while as time runs (SIGSTOP, a long GC, a VM stall). */
+  readonly pause: number;
+  /** Faults of any kind left on the path (a bound on their sum; Infinity: none). */
+  readonly total: number;
 }
+
+/**
+ * How a host is joined to NATS: `up`; `cut` (partitioned: it runs on, but nothing reaches it and
+ * nothing it sends leaves); `paused` (it takes no step, messages to it wait).
+ */
+export type Link = 'up' | 'cut' | 'paused';
 
 /** What the outside world saw so far: the observable trace, plus what faults did to it. */
 export interface Observations {
@@ -63,6 +75,10 @@ export type Note =
 export interface World {
   readonly hosts: readonly (HostNode | null)[];
   readonly incs: readonly number[];
+  /** Each host's link (`up` for a crashed one). */
+  readonly links: readonly Link[];
+  /** When each host's partition or pause began (0 while it is up). */
+  readonly outageAt: readonly number[];
   readonly fs: FsNode;
   /** The process directory (a register with compare-and-set) and its last revision. */
   readonly dir: DirectoryRegister;
@@ -79,7 +95,7 @@ export interface World {
   readonly notes: readonly Note[];
 }
 
-/** One explorable step: a delivery, a fault, a process slice, time passing, or the client acting. */
+/** One explorable step: a delivery, a fault (or the end of a partition or pause), a process slice, time passing, or the client acting. */
 export type Step =
   | { kind: 'deliver'; channel: string; index: number }
   | { kind: 'drop'; channel: string; index: number }
@@ -89,4 +105,8 @@ export type Step =
   | { kind: 'deadline'; replyTo: string }
   | { kind: 'client'; index: number }
   | { kind: 'crash'; host: string }
-  | { kind: 'restart'; host: string };
+  | { kind: 'restart'; host: string }
+  | { kind: 'partition'; host: string }
+  | { kind: 'heal'; host: string }
+  | { kind: 'pause'; host: string }
+  | { kind: 'wake'; host: string };

@@ -52,6 +52,11 @@ export interface KernelConfig {
    * tests plant a buggy copy this way to show the checker finds it.
    */
   machines?: { source?: AnyStateMachine; target?: AnyStateMachine };
+  /**
+   * Internal, for the model checker's tests only: the lease rule to use instead of the real one
+   * (a planted copy, see `@wisp/kernel/sim`'s `LeaseRule`), to show the checker finds its bug.
+   */
+  leaseRule?: new (ctx: KernelContext) => LeaseRule;
 }
 
 /**
@@ -137,7 +142,7 @@ export class KernelContext implements HasNonState {
     this.duties = new HomeDuties(this);
     this.placement = new Placement(this);
     this.records = new DirectoryRecords(this);
-    this.lease = new LeaseRule(this);
+    this.lease = new (config.leaseRule ?? LeaseRule)(this);
     this.port = new MigrationPort(this);
     this.migrator = new Migrator(this.port);
     if (config.machines) {

@@ -11,11 +11,12 @@ import { halted } from './pcb.js';
 export interface KernelView {
   hostId: string;
   /**
-   * Processes in the process table: running here unless `frozen`; `thawing`: frozen only until a
+   * Processes in the process table: running here unless `frozen` (moving away) or `suspended` (this
+   * host's lease lapsed and the directory has not confirmed it since); `thawing`: frozen only until a
    * flush of its pages that an aborted migration left in flight ends. `fds`: its open fds ≥ 3
    * and their streams.
    */
-  procs: Array<{ pid: string; home: string; frozen: boolean; thawing: boolean; faulting: boolean; outstanding: number; runnable: boolean; state: string; done: boolean; fds: Array<[number, string]> }>;
+  procs: Array<{ pid: string; home: string; frozen: boolean; suspended: boolean; thawing: boolean; faulting: boolean; outstanding: number; runnable: boolean; state: string; done: boolean; fds: Array<[number, string]> }>;
   /** Source sessions: pid → state of its source machine, and the target. */
   sources: Array<{ pid: string; to: string; state: string }>;
   /** Target sessions: pid → state of its target machine, and whether the image is here. */
@@ -46,7 +47,7 @@ export function viewOf(k: KernelParts): KernelView {
   for (const p of k.procs.values()) {
     if (p.lazyFrom) residual.add(p.lazyFrom);
     const runnable = !halted(p) && (p.urgent.length > 0 || (p.outstanding === 0 && p.mailbox.length > 0));
-    procs.push({ pid: p.pid, home: p.home, frozen: p.frozen, thawing: thawing.has(p.pid), faulting: p.faulting, outstanding: p.outstanding, runnable, state: JSON.stringify(p.snapshot?.value ?? null), done: p.snapshot?.status === 'done', fds: [...p.fds] });
+    procs.push({ pid: p.pid, home: p.home, frozen: p.frozen, suspended: p.suspended, thawing: thawing.has(p.pid), faulting: p.faulting, outstanding: p.outstanding, runnable, state: JSON.stringify(p.snapshot?.value ?? null), done: p.snapshot?.status === 'done', fds: [...p.fds] });
   }
   return {
     hostId: k.hostId,

@@ -14,7 +14,7 @@ export class LeaseRule {
   /** Whether the lease is held (the runtime says so; a kernel without a lease always holds it). */
   held = true;
 
-  constructor(private readonly ctx: KernelContext) {}
+  constructor(protected readonly ctx: KernelContext) {}
 
   /** The lease lapsed: nothing here runs until the directory says it may. */
   lapsed(): void {

@@ -4,3 +4,6 @@
  */
 export { route, noResponders, timedOut, toWire, checkReply, requestEvent, responseEvent, wire, concat, type Answer, type NetOutput, type Route, type Reachable } from './network.js';
 export { applyDirectory, type DirectoryRegister } from './directory.js';
+// Internal: the lease rule, for a model checker's tests to plant a buggy subclass (`KernelConfig.leaseRule`).
+export { LeaseRule } from '../leaseRule.js';
+export type { KernelContext } from '../context.js';
