@@ -90,7 +90,9 @@ export function wispArgs(command: string[], o: { url: string; cluster?: string }
 }
 
 function startWispProcess(id: string, command: string[], o: WispProcessOptions): HostProcess {
-  const args = wispArgs(command, o);
+  // Extra node flags for every child, e.g. `--cpu-prof` to profile hosts (NODE_OPTIONS refuses it).
+  const nodeArgs = (process.env.WISP_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [...nodeArgs, ...wispArgs(command, o)];
   const env: NodeJS.ProcessEnv = { ...process.env, WISP_LOG_LEVEL: o.logLevel ?? process.env.WISP_LOG_LEVEL ?? 'warn' };
   if (o.reconnectWaitMs) env.WISP_NATS_RECONNECT_MS = String(o.reconnectWaitMs);
   if (o.hostLeaseMs) env.WISP_HOST_LEASE_MS = String(o.hostLeaseMs);

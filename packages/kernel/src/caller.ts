@@ -54,6 +54,8 @@ export type Continuation =
   | { kind: 'lease'; pid: string }
   /** Pages a faulting process waits for, from its backing file. */
   | { kind: 'pagein'; pid: string; pages: number[] }
+  /** A background cleaner's write of `pid`'s `pages` (marked clean when taken) to its backing file. */
+  | { kind: 'clean'; pid: string; pages: number[] }
   /** Fire and forget; a failure is only logged. */
   | { kind: 'ignore'; what: string };
 

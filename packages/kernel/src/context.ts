@@ -3,6 +3,7 @@ import type { ProgramRegistry } from '@wisp/proc';
 import { notState, type HasNonState } from '@wisp/vm';
 import type { AnyStateMachine } from 'xstate';
 import type { Answer, Caller, Continuation } from './caller.js';
+import { Cleaner, type CleanerConfig } from './cleaner.js';
 import type { Effect, FsOp } from './effects.js';
 import { Delivery } from './delivery.js';
 import { FileCalls } from './fileCalls.js';
@@ -43,6 +44,12 @@ export interface KernelConfig {
    * tests plant a buggy copy this way to show the checker finds it.
    */
   machines?: { source?: AnyStateMachine; target?: AnyStateMachine };
+  /**
+   * The background cleaner, which writes dirty pages of the processes running here to their
+   * backing files while they run, so a flush (eviction) has fewer to write. Off unless given
+   * (the runtime's `Host` turns it on by default; checker and unit kernels stay without it).
+   */
+  cleaner?: CleanerConfig | false;
 }
 
 /**
@@ -93,6 +100,8 @@ export class KernelContext implements HasNonState {
   readonly port: MigrationPort;
   /** Migration sessions, both sides. */
   readonly migrator: Migrator;
+  /** Background write-back of dirty pages to backing files. */
+  readonly cleaner: Cleaner;
 
   /** This host's clock as of the event being handled, ms. */
   get now(): number {
@@ -125,6 +134,7 @@ export class KernelContext implements HasNonState {
     this.placement = new Placement(this);
     this.port = new MigrationPort(this);
     this.migrator = new Migrator(this.port);
+    this.cleaner = new Cleaner(this, config.cleaner ? config.cleaner : null);
     if (config.machines) {
       const m = this.migrator.machines;
       this.migrator.machines = { source: config.machines.source ?? m.source, target: config.machines.target ?? m.target };

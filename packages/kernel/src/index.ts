@@ -8,3 +8,4 @@ export { sourceMachine, COMMIT_TRIES, type SourceContext, type SourceEvent, type
 export { targetMachine, offerRefusal, lateCommitRefusal, type TargetEvent } from './migration/targetMachine.js';
 export { statePath } from './migration/machineDriver.js';
 export { hostLifecycle, startHostLifecycle, type HostLifecycle, type HostLifecycleEvent } from './hostLifecycle.js';
+export { Cleaner, type CleanerConfig, type CleanerStats } from './cleaner.js';

@@ -32,7 +32,9 @@ export type ProcTimer =
   /** A target's wait for the commit of a process arriving (`pid`); not part of any PCB. */
   | { kind: 'session'; pid: string; due: number }
   /** The home's next renewal of the migd grant its child `pid` runs on; not part of any PCB. */
-  | { kind: 'lease'; pid: string; due: number };
+  | { kind: 'lease'; pid: string; due: number }
+  /** The background cleaner's next look (`pid` is empty: it is the host's); not part of any PCB. */
+  | { kind: 'clean'; pid: string; due: number };
 
 /**
  * Process control block: everything the kernel keeps about a process running on this host.

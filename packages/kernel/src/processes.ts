@@ -30,6 +30,7 @@ export class Processes {
     // Inherited fds are in place before the first transition.
     for (const [fd, stream] of Object.entries(fds ?? {})) pcb.fds.set(Number(fd), stream);
     this.ctx.procs.set(pid, pcb);
+    this.ctx.cleaner.wake();
     this.ctx.emit({ type: 'subscribe', pid });
     this.ctx.event('proc.start', { pid, program: program.name, home, host: this.ctx.hostId, parent });
     const input: ProcInput = { pid, parent, args };

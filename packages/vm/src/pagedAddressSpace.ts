@@ -92,6 +92,12 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
    */
   private writeEpoch = new Uint32Array(16);
   private epoch = 1;
+  /**
+   * Page number → the epoch of its last write (every write that takes the slow path stamps it;
+   * one on the fast path has `writeEpoch === epoch`, stamped by the write that opened it): how a
+   * background cleaner tells a page written since its last look ({@link takeColdDirty}).
+   */
+  private touched = new Uint32Array(16);
   private tx: { size: number; undo: UndoLog } | null = null;
   /** Small writes' old bytes, for pages the transaction has not saved whole. */
   private readonly words = new WordLog();
@@ -192,8 +198,11 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
       states.set(this.states.subarray(0, this.nPages));
       const epochs = new Uint32Array(cap);
       epochs.set(this.writeEpoch.subarray(0, this.nPages));
+      const touched = new Uint32Array(cap);
+      touched.set(this.touched.subarray(0, this.nPages));
       this.states = states;
       this.writeEpoch = epochs;
+      this.touched = touched;
     }
     if (pages > this.nPages) {
       // Slots past nPages may hold stale values from a rolled-back grow.
@@ -201,6 +210,7 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
       this.frames.fill(this.zeroFrame, this.nPages, pages);
       this.states.fill(ZERO, this.nPages, pages);
       this.writeEpoch.fill(0, this.nPages, pages);
+      this.touched.fill(0, this.nPages, pages);
       this.counts[ZERO]! += pages - this.nPages;
     }
     this.nPages = pages;
@@ -518,6 +528,54 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
     return out;
   }
 
+  /**
+   * The write clock: a page written after this reading has a later stamp. A background cleaner
+   * keeps the reading of its last look at this space and passes it to {@link takeColdDirty}.
+   */
+  get writeClock(): number {
+    return this.epoch;
+  }
+
+  /**
+   * Up to `max` resident dirty pages not written since write clock `since` ({@link writeClock}),
+   * ascending; they become clean, as with {@link takeDirty}, and any later write makes them
+   * dirty again. For a background cleaner: it copies their bytes at once (the process runs on)
+   * and writes the copy to the backing file; pages written since its last look are hot, and
+   * writing them would be wasted. `since` = 0 takes any dirty page.
+   */
+  takeColdDirty(since: number, max: number): number[] {
+    this.outsideTx('takeColdDirty');
+    const out: number[] = [];
+    const dirty = this.counts[DIRTY] as number;
+    for (let p = 0, seen = 0; p < this.nPages && seen < dirty && out.length < max; p++) {
+      if (this.states[p] !== DIRTY) continue;
+      seen++;
+      if ((this.touched[p] as number) <= since) out.push(p);
+    }
+    if (out.length === 0) return out;
+    for (const p of out) this.setState(p, CLEAN);
+    // Their write fast paths go: the next write to any of them marks it dirty again.
+    this.bumpEpoch();
+    return out;
+  }
+
+  /**
+   * Pages of `pages` that are still clean become dirty again (a cleaner's write of them failed,
+   * so the backing file may not hold them); pages written since are dirty already. Returns how
+   * many changed.
+   */
+  redirty(pages: Iterable<number>): number {
+    this.outsideTx('redirty');
+    let n = 0;
+    for (const p of pages) {
+      this.checkPage(p);
+      if (this.states[p] !== CLEAN) continue;
+      this.setState(p, DIRTY);
+      n++;
+    }
+    return n;
+  }
+
   /** A copy of page `page`'s bytes, to send or flush; zeros for a zero page. An absent page is an error. */
   pageBytes(page: number): Uint8Array {
     this.checkPage(page);
@@ -681,6 +739,7 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
   private prepareWrite(p: number, addr: number, len: number): void {
     const state = this.states[p] as number;
     if (state === ABSENT || state === ABSENT_DIRTY) throw this.fault(addr, len, [p]);
+    this.touched[p] = this.epoch;
     const f = this.frames[p] as Uint8Array;
     if (this.tx && !this.saveForWrite(p, state, f, addr, len)) return;
     if (state === ZERO) this.frames[p] = this.newFrame();
@@ -842,6 +901,8 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
   private bumpEpoch(): void {
     if (++this.epoch >= 0xffffffff) {
       this.writeEpoch.fill(0);
+      // Every page then looks written long ago to a cleaner: at worst it writes a hot page once more.
+      this.touched.fill(0);
       this.epoch = 1;
     }
   }
