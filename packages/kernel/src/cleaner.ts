@@ -56,7 +56,7 @@ export class Cleaner {
   private readonly maxInFlight: number;
   /** Pid → pages of its write in flight. */
   private readonly inFlight = new Map<string, number[]>();
-  /** Pid → the write clock of its space at the cleaner's last look (pages written later are hot). */
+  /** Pid → the reading of its space's write clock at the cleaner's last look (pages written since are hot). */
   private readonly looked = new Map<string, number>();
   /** Where the next look starts in the process table: every process gets its turn. */
   private cursor = 0;
@@ -111,8 +111,10 @@ export class Cleaner {
     for (let i = 0; i < pcbs.length && this.inFlight.size < this.maxInFlight; i++) {
       const pcb = pcbs[(this.cursor + i) % pcbs.length]!;
       if (!this.eligible(pcb)) continue;
-      const since = this.looked.get(pcb.pid) ?? 0;
-      this.looked.set(pcb.pid, pcb.memory.writeClock);
+      // A first look only takes a reading: what is written before the next one is hot.
+      const since = this.looked.get(pcb.pid);
+      this.looked.set(pcb.pid, pcb.memory.markWrites());
+      if (since === undefined) continue;
       const pages = pcb.memory.takeColdDirty(since, this.pagesPerWrite);
       if (pages.length === 0) continue;
       this.write(pcb, pages);

@@ -529,19 +529,23 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
   }
 
   /**
-   * The write clock: a page written after this reading has a later stamp. A background cleaner
-   * keeps the reading of its last look at this space and passes it to {@link takeColdDirty}.
+   * A reading of the write clock: every page written after it is stamped with this reading or a
+   * later one (its write fast paths go, so the next write of each page is seen). A background
+   * cleaner takes one at each look at this space and passes the previous one to
+   * {@link takeColdDirty}. Not inside a transaction.
    */
-  get writeClock(): number {
+  markWrites(): number {
+    this.outsideTx('markWrites');
+    this.bumpEpoch();
     return this.epoch;
   }
 
   /**
-   * Up to `max` resident dirty pages not written since write clock `since` ({@link writeClock}),
+   * Up to `max` resident dirty pages not written since the reading `since` ({@link markWrites}),
    * ascending; they become clean, as with {@link takeDirty}, and any later write makes them
    * dirty again. For a background cleaner: it copies their bytes at once (the process runs on)
    * and writes the copy to the backing file; pages written since its last look are hot, and
-   * writing them would be wasted. `since` = 0 takes any dirty page.
+   * writing them would be wasted. `since` = Infinity takes any dirty page.
    */
   takeColdDirty(since: number, max: number): number[] {
     this.outsideTx('takeColdDirty');
@@ -550,7 +554,7 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
     for (let p = 0, seen = 0; p < this.nPages && seen < dirty && out.length < max; p++) {
       if (this.states[p] !== DIRTY) continue;
       seen++;
-      if ((this.touched[p] as number) <= since) out.push(p);
+      if ((this.touched[p] as number) < since) out.push(p);
     }
     if (out.length === 0) return out;
     for (const p of out) this.setState(p, CLEAN);
