@@ -21,7 +21,8 @@ class Driven {
 
   /** Fires the latest timer armed with `prefix` (`c`: the cleaner, `t`: a process's sleep). */
   fire(prefix: 'c' | 't'): void {
-    const i = this.effects.findLastIndex((e) => e.type === 'setTimer' && e.id.startsWith(prefix));
+    let i = this.effects.length - 1;
+    while (i >= 0 && !(this.effects[i]!.type === 'setTimer' && (this.effects[i] as { id: string }).id.startsWith(prefix))) i--;
     if (i < 0) throw new Error(`no ${prefix} timer armed`);
     const id = (this.effects[i] as Extract<Effect, { type: 'setTimer' }>).id;
     this.effects.splice(i, 1);
