@@ -25,9 +25,4 @@ export class FileLanes {
     });
     return result;
   }
-
-  /** Files with an operation queued or running. */
-  get busy(): number {
-    return this.tails.size;
-  }
 }
