@@ -12,6 +12,12 @@ export interface CleanerConfig {
   pagesPerWrite?: number;
   /** Most writes in flight on this host at once, over all processes (default 2). */
   maxInFlight?: number;
+  /**
+   * How long a page must have gone unwritten to be written back, ms (default 1000; Sprite's
+   * cleaner waited 30 s). A page written more often is hot: writing it back would be wasted,
+   * and a process that rewrites its whole space often would keep the file server busy for nothing.
+   */
+  minAgeMs?: number;
 }
 
 /** What the cleaner has done, for `info` (all counts since the host started). */
@@ -32,6 +38,13 @@ export interface CleanerStats {
 const DEFAULT_INTERVAL_MS = 25;
 const DEFAULT_PAGES_PER_WRITE = 256;
 const DEFAULT_MAX_IN_FLIGHT = 2;
+const DEFAULT_MIN_AGE_MS = 1000;
+
+/** A reading of a space's write clock, and when it was taken. */
+interface Reading {
+  clock: number;
+  at: number;
+}
 
 /**
  * Sprite's background write-back: every `intervalMs`, when no process is waiting to run (the
@@ -39,8 +52,8 @@ const DEFAULT_MAX_IN_FLIGHT = 2;
  * so that a flush — an eviction above all — has only the pages dirtied since to write.
  *
  * Rules (each one what keeps the backing file right):
- * - A page is taken only if it was not written since the cleaner's previous look at its process
- *   (a hot page would be dirty again at once; writing it is waste); taking it marks it clean and
+ * - A page is taken only if it has not been written for `minAgeMs` (a hot page would be dirty
+ *   again soon; writing it is waste); taking it marks it clean and
  *   copies its bytes at once, so the copy sent is what memory holds while the page stays clean:
  *   any later write makes it dirty again, and it goes out again later.
  * - One write in flight per process: two writes of one page can never pass each other (the file
@@ -54,10 +67,14 @@ export class Cleaner {
   private readonly intervalMs: number;
   private readonly pagesPerWrite: number;
   private readonly maxInFlight: number;
+  private readonly minAgeMs: number;
   /** Pid → pages of its write in flight. */
   private readonly inFlight = new Map<string, number[]>();
-  /** Pid → the reading of its space's write clock at the cleaner's last look (pages written since are hot). */
-  private readonly looked = new Map<string, number>();
+  /**
+   * Pid → two readings of its space's write clock: `old` at least `minAgeMs` old (pages not
+   * written since are cold), `last` the newest, which becomes `old` once it is old enough.
+   */
+  private readonly looked = new Map<string, { old: Reading | null; last: Reading }>();
   /** Where the next look starts in the process table: every process gets its turn. */
   private cursor = 0;
   private armed = false;
@@ -70,6 +87,7 @@ export class Cleaner {
     this.intervalMs = Math.max(1, config?.intervalMs ?? DEFAULT_INTERVAL_MS);
     this.pagesPerWrite = Math.max(1, config?.pagesPerWrite ?? DEFAULT_PAGES_PER_WRITE);
     this.maxInFlight = Math.max(1, config?.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
+    this.minAgeMs = Math.max(0, config?.minAgeMs ?? DEFAULT_MIN_AGE_MS);
   }
 
   /** Whether the cleaner runs on this host. */
@@ -111,10 +129,8 @@ export class Cleaner {
     for (let i = 0; i < pcbs.length && this.inFlight.size < this.maxInFlight; i++) {
       const pcb = pcbs[(this.cursor + i) % pcbs.length]!;
       if (!this.eligible(pcb)) continue;
-      // A first look only takes a reading: what is written before the next one is hot.
-      const since = this.looked.get(pcb.pid);
-      this.looked.set(pcb.pid, pcb.memory.markWrites());
-      if (since === undefined) continue;
+      const since = this.since(pcb);
+      if (since === null) continue;
       const pages = pcb.memory.takeColdDirty(since, this.pagesPerWrite);
       if (pages.length === 0) continue;
       this.write(pcb, pages);
@@ -122,6 +138,24 @@ export class Cleaner {
       this.cursor = (this.cursor + i + 1) % pcbs.length;
     }
     return started;
+  }
+
+  /**
+   * The reading pages of `pcb` must not have been written since to be taken (at least
+   * `minAgeMs` old), or null when there is none yet (a first look only takes a reading).
+   */
+  private since(pcb: Pcb): number | null {
+    const now = this.ctx.now;
+    const r = this.looked.get(pcb.pid);
+    if (!r) {
+      this.looked.set(pcb.pid, { old: null, last: { clock: pcb.memory.markWrites(), at: now } });
+      return null;
+    }
+    if (now - r.last.at >= this.minAgeMs) {
+      r.old = r.last;
+      r.last = { clock: pcb.memory.markWrites(), at: now };
+    }
+    return r.old ? r.old.clock : null;
   }
 
   private eligible(pcb: Pcb): boolean {

@@ -9,8 +9,13 @@ type FsEffect = Extract<Effect, { type: 'fs' }>;
  * by one, its file-system requests answered when the test says so.
  */
 class Driven {
-  readonly k = new Kernel({ hostId: 'h1', registry: allPrograms(), cleaner: { intervalMs: 10, pagesPerWrite: 3, maxInFlight: 2 } });
+  readonly k: Kernel;
   now = 0;
+
+  constructor(minAgeMs = 0) {
+    this.k = new Kernel({ hostId: 'h1', registry: allPrograms(), cleaner: { intervalMs: 10, pagesPerWrite: 3, maxInFlight: 2, minAgeMs } });
+  }
+
   private effects: Effect[] = [];
 
   /** Runs every process until none has work; keeps the effects. */
@@ -75,8 +80,8 @@ function carried(e: FsEffect): Map<number, number> {
 }
 
 /** A `pager` of 8 pages that has written every page once (counters at 1), seen by one look of the cleaner. */
-function pagerWritten(): { d: Driven; pid: string } {
-  const d = new Driven();
+function pagerWritten(minAgeMs = 0): { d: Driven; pid: string } {
+  const d = new Driven(minAgeMs);
   const pid = d.ask('spawn', { program: 'pager', args: ['8', '1000', '50'] }).pid as string;
   d.settle();
   d.fire('t'); // the first step: every page's counter goes to 1
@@ -127,6 +132,20 @@ describe('the background cleaner, driven by hand', () => {
     d.fire('c');
     expect(d.takeFs('pageOut')).toEqual([]);
     d.fire('c');
+    expect(carried(d.takeFs('pageOut')[0]!)).toEqual(new Map([[0, 2], [1, 2], [2, 2]]));
+  });
+
+  test('with minAgeMs, a page goes only once it has gone unwritten that long', () => {
+    const { d } = pagerWritten(100); // the first look's reading, at about t = 5
+    d.now += 50;
+    d.fire('c');
+    expect(d.takeFs('pageOut')).toEqual([]);
+    d.fire('t'); // written again at about t = 60: younger than 100 ms at every look below t = 160
+    d.now += 60;
+    d.fire('c'); // t ≈ 120: the first reading becomes the old one, but the pages were written after it
+    expect(d.takeFs('pageOut')).toEqual([]);
+    d.now += 110;
+    d.fire('c'); // t ≈ 230: the reading of t ≈ 120 is old enough, and nothing was written since
     expect(carried(d.takeFs('pageOut')[0]!)).toEqual(new Map([[0, 2], [1, 2], [2, 2]]));
   });
 
