@@ -45,8 +45,10 @@ export async function evictionBench(): Promise<EvictionFigure[]> {
   const c = await startLocalCluster({ hosts: 3, cluster: 'benchevict', programs: [programs] });
   const figures: EvictionFigure[] = [];
   try {
+    // Hosts started with WISP_CLEANER=off have no steady state to wait for: cold only.
+    const phases: EvictionPhase[] = (await cleanerOf(c.client)).enabled ? ['cold', 'steady'] : ['cold'];
     for (const n of COUNTS) {
-      for (const phase of ['cold', 'steady'] as const) {
+      for (const phase of phases) {
         const started = performance.now();
         const runs = await Promise.all(
           Array.from({ length: n }, async (_, i) => {
@@ -87,7 +89,6 @@ async function caughtUp(client: WispClient, n: number, since: number): Promise<n
   const deadline = performance.now() + 120_000;
   for (;;) {
     const s = await cleanerOf(client);
-    if (!s.enabled) throw new Error('h3 runs without its cleaner: no steady state to measure');
     if (s.dirty <= n * HOT_PAGES * 1.25) return Math.round(performance.now() - since);
     if (performance.now() > deadline) throw new Error(`the cleaner did not catch up in 120 s: ${s.dirty} dirty pages`);
     await new Promise((r) => setTimeout(r, 100));
