@@ -42,7 +42,7 @@ const HOT_PAGES = Math.ceil((SIZE_MIB * 256) / 10);
  */
 export async function evictionBench(): Promise<EvictionFigure[]> {
   const programs = fileURLToPath(new URL('./dirtier.ts', import.meta.url));
-  const c = await startLocalCluster({ hosts: 3, cluster: 'benchevict', programs: [programs] });
+  const c = await startLocalCluster({ hosts: 3, cluster: 'benchevict', programs: [programs], readyTimeoutMs: 60_000 });
   const figures: EvictionFigure[] = [];
   try {
     // Hosts started with WISP_CLEANER=off have no steady state to wait for: cold only.
