@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { directoryBench } from './directory.js';
 import { forwardBench } from './forward.js';
 import { migrateBench } from './migrate.js';
 import { fsBench } from './fs.js';
@@ -8,6 +9,7 @@ import { evictBench } from './evict.js';
 import { uiBench } from './ui.js';
 
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
+  directory: directoryBench,
   forward: forwardBench,
   fs: fsBench,
   migrate: migrateBench,

@@ -16,7 +16,8 @@ export interface FsCluster {
 
 /** Starts an {@link FsCluster} with hosts `ids` running `programs`; `opts.cleaner` configures every host's cleaner, `opts.storage` is fs1's. */
 export async function startFsCluster(cluster: string, ids: string[], programs: Program[], opts: { cleaner?: CleanerConfig | false; storage?: MemoryStorage } = {}): Promise<FsCluster> {
-  const nats: NatsServerHandle = await startNatsServer({ jetstream: false });
+  // (JetStream: hosts keep the process directory in it.)
+  const nats: NatsServerHandle = await startNatsServer();
   const conns: NatsConnection[] = [];
   const hosts: Host[] = [];
   const fs: FsClient[] = [];

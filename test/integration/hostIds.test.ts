@@ -76,4 +76,21 @@ describe('host ids', () => {
     expect((await c.client.ps()).find((p) => p.pid === run.pid)).toMatchObject({ host: 'h2' });
     await c.client.kill(run.pid, 'KILL');
   }, 60_000);
+
+  it('a host paused past its lease suspends its processes as it wakes, and runs them on once the directory says they are still its own: every line once, in order', async () => {
+    const h2 = c.hosts.find((h) => h.id === 'h2' && h.child.exitCode === null)!;
+    let out = '';
+    const run = await c.client.run('counter', ['60', '40'], { home: 'h1', on: 'h2', onOutput: (m) => (out += m.data) });
+    await expect.poll(() => out.split('\n').length, { timeout: 10_000 }).toBeGreaterThan(5);
+    const logged = h2.log.length;
+    h2.child.kill('SIGSTOP');
+    // The fault itself: paused for twice its lease.
+    await new Promise((r) => setTimeout(r, 2 * LEASE_MS));
+    h2.child.kill('SIGCONT');
+    expect(await run.exit).toBe(0);
+    expect(out).toBe(Array.from({ length: 60 }, (_, i) => `count ${i + 1}\n`).join(''));
+    const after = h2.log.slice(logged).join('\n');
+    expect(after).toContain('host lease lapsed');
+    expect(after).toContain('host lease held again');
+  }, 60_000);
 });

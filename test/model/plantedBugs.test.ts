@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { check, replay, sourceSpec, targetSpec, exploreMachine, checkPrograms, type CheckOptions } from '@wisp/check';
-import { sourceResumesAfterCommit, sourceResumesAfterTimedOutCommit, sourceSkipsFreeze, targetDropsOnCommit } from './plantedMachines.js';
+import { sourceResumesAfterCommit, sourceResumesWithoutReadingDirectory, sourceSkipsFreeze, targetDropsOnCommit, targetRunsWithoutClaim } from './plantedMachines.js';
 
 /** One small worker migrating h1 → h2 by `flush`, with the given machines and faults. */
 function planted(machines: CheckOptions['machines'], faults: CheckOptions['faults'] = []): CheckOptions {
@@ -19,7 +19,8 @@ describe('the checker finds planted bugs', () => {
     ['the source resumes after commit', { source: sourceResumesAfterCommit }, [], 'one host runs each pid'],
     ['the source never freezes', { source: sourceSkipsFreeze }, [], ''],
     ['the target drops the process at commit', { target: targetDropsOnCommit }, [], ''],
-    ['the source resumes after a timed-out commit', { source: sourceResumesAfterTimedOutCommit }, ['delay'], 'one host runs each pid'],
+    ['the source resumes after a failed commit without reading the directory', { source: sourceResumesWithoutReadingDirectory }, ['delay'], 'one host runs each pid'],
+    ['the target runs without claiming the directory record', { target: targetRunsWithoutClaim }, ['delay'], 'one host runs each pid'],
   ] as const)('%s', (_name, machines, faults, invariant) => {
     const opts = planted(machines, [...faults]);
     const r = check(opts);
@@ -45,7 +46,8 @@ describe('the checker finds planted bugs', () => {
   test('per-machine exploration finds the planted source and target bugs', () => {
     expect(exploreMachine(sourceSpec('flush', sourceResumesAfterCommit)).violations.join('\n')).toContain('committed never resumes here');
     expect(exploreMachine(sourceSpec('flush', sourceSkipsFreeze)).violations.join('\n')).toContain('frozen before flushing');
-    expect(exploreMachine(sourceSpec('flush', sourceResumesAfterTimedOutCommit)).violations.join('\n')).toContain('a timed-out commit never resumes here');
-    expect(exploreMachine(targetSpec(targetDropsOnCommit)).violations.join('\n')).toContain('a commit of an installed image runs it');
+    expect(exploreMachine(sourceSpec('flush', sourceResumesWithoutReadingDirectory)).violations.join('\n')).toContain('resumed here only once fenced');
+    expect(exploreMachine(targetSpec(targetDropsOnCommit)).violations.join('\n')).toContain('a commit of an installed image claims it');
+    expect(exploreMachine(targetSpec(targetRunsWithoutClaim)).violations.join('\n')).toContain('resume only once the directory gives it here');
   });
 });

@@ -9,24 +9,25 @@ function copyWith(machine: AnyStateMachine, states: (s: Record<string, Record<st
 }
 
 type Transition = { guard?: unknown; target?: string; actions?: unknown };
-/** `committing`'s answer rules with those guarded by one of `guards` replaced by `by`. */
-function commitRules(s: Record<string, Record<string, unknown>>, guards: string[], by: (t: Transition) => Transition) {
+/** `committing`'s answer rules with those that `pick` replaced by `by`. */
+function commitRules(s: Record<string, Record<string, unknown>>, pick: (t: Transition) => boolean, by: (t: Transition) => Transition) {
   const c = s.committing!;
   const on = c.on as { answer: Transition[] };
-  return { ...c, on: { ...on, answer: on.answer.map((t) => (guards.includes(t.guard as string) ? by(t) : t)) } };
+  return { ...c, on: { ...on, answer: on.answer.map((t) => (pick(t) ? by(t) : t)) } };
 }
 
 /** Bug: the source resumes the process after the target confirmed the commit. */
 export const sourceResumesAfterCommit = copyWith(sourceMachine, (s) => ({
-  committing: commitRules(s, ['commitOk'], (t) => ({ guard: t.guard, target: 'aborting' })),
+  committing: commitRules(s, (t) => t.guard === 'commitOk', (t) => ({ guard: t.guard, target: 'aborting' })),
 }));
 
 /**
- * Bug in the answer rules: a commit whose answer timed out counts as refused, and the source
- * resumes the process — though the target may have taken it and run it.
+ * Bug in the answer rules: a commit that failed (refused, timed out, no responders) counts as
+ * refused and the source resumes the process without reading the directory — though the target
+ * may have claimed it and run it.
  */
-export const sourceResumesAfterTimedOutCommit = copyWith(sourceMachine, (s) => ({
-  committing: commitRules(s, ['commitRetry', 'commitUnconfirmed'], (t) => ({ guard: t.guard, target: 'aborting', actions: 'noteError' })),
+export const sourceResumesWithoutReadingDirectory = copyWith(sourceMachine, (s) => ({
+  committing: commitRules(s, (t) => t.target === 'settling', (t) => ({ guard: t.guard, target: 'aborting', actions: 'noteError' })),
 }));
 
 /** Bug: the source never freezes the process; it keeps running while its image is taken and sent. */
@@ -41,4 +42,12 @@ export const sourceSkipsFreeze = copyWith(sourceMachine, (s) => ({
  */
 export const targetDropsOnCommit = copyWith(targetMachine, (s) => ({
   resuming: { ...s.resuming, on: { ...(s.resuming!.on as object), commit: { target: 'committed', actions: ['drop', 'ack'] } } },
+}));
+
+/**
+ * Bug: the target runs the process at commit without claiming it in the directory. When the
+ * commit's answer is lost, the source reads its own record unchanged, fences it and resumes.
+ */
+export const targetRunsWithoutClaim = copyWith(targetMachine, (s) => ({
+  resuming: { ...s.resuming, on: { ...(s.resuming!.on as object), commit: { target: 'committed', actions: ['resume', 'ack'] } } },
 }));

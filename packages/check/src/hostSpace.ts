@@ -83,9 +83,10 @@ export class HostSpace {
   }
 
   /** A freshly booted host (also a restarted one). */
-  boot(hostId: string, now: number): HostNode {
+  boot(hostId: string, now: number, inc = 1): HostNode {
     const { cluster, registry, callTimeoutMs, machines } = this.setup;
-    const kernel = new Kernel({ hostId, cluster, registry, callTimeoutMs, startedAt: now, ...(machines ? { machines } : {}) });
+    // Each incarnation is a new run: the directory tells a restarted host's records from its old ones'.
+    const kernel = new Kernel({ hostId, boot: `${hostId}#${inc}`, cluster, registry, callTimeoutMs, startedAt: now, ...(machines ? { machines } : {}) });
     return this.intern(kernel, [], []);
   }
 

@@ -1,4 +1,5 @@
 import type { FsOp } from '@wisp/kernel';
+import type { DirectoryOp } from '@wisp/protocol';
 import type { Answer } from '@wisp/kernel/sim';
 
 export type { Answer } from '@wisp/kernel/sim';
@@ -17,6 +18,8 @@ export type Message =
   | { kind: 'response'; from: string; to: string; inc: number; token: number; replyTo: string; answer: Answer; about: string }
   /** A host's file-system operation, to the file server. */
   | { kind: 'fs'; from: string; to: 'fs'; inc: number; token: number; op: FsOp; args: unknown[]; about: string }
+  /** A host's operation on the process directory (its answer comes back as a `response` from `dir`). */
+  | { kind: 'dir'; from: string; to: 'dir'; inc: number; token: number; op: DirectoryOp; about: string }
   /** The answer to client request `index`. */
   | { kind: 'client'; from: string; to: 'client'; index: number; replyTo: string; answer: Answer; about: string };
 
@@ -32,6 +35,8 @@ export function describeMessage(m: Message): string {
       return `${m.from} → ${m.to}: answer to ${m.about} ${answerText(m.answer)}`;
     case 'fs':
       return `${m.from} → fs: ${m.op} ${brief(m.args.map((a) => (a instanceof Uint8Array ? `<${a.length} bytes>` : a instanceof Map ? `<${a.size} pages>` : a)))}`;
+    case 'dir':
+      return `${m.from} → directory: ${m.op.op} ${brief(m.op)}`;
     case 'client':
       return `${m.from} → client: answer to ${m.about} ${answerText(m.answer)}`;
   }

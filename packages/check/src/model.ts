@@ -1,4 +1,4 @@
-import { checkReply, noResponders, route, timedOut, type Reachable } from '@wisp/kernel/sim';
+import { applyDirectory, checkReply, noResponders, route, timedOut, type Reachable } from '@wisp/kernel/sim';
 import { parseHostSubject, subjects, type Subjects } from '@wisp/protocol';
 import { ProgramRegistry, type Program } from '@wisp/proc';
 import type { AnyStateMachine } from 'xstate';
@@ -49,6 +49,8 @@ const NO_FAULTS: Budget = { drop: 0, duplicate: 0, reorder: 0, delay: 0, crash: 
 const CLIENT_TIMEOUT_MS = 600_000;
 /** A file-system client's request timeout (virtual ms). */
 const FS_TIMEOUT_MS = 5_000;
+/** Directory operations a migration makes: faults on these are the protocol's to survive. */
+const MIGRATION_DIRECTORY_OPS = new Set(['dir.update', 'dir.get']);
 
 /**
  * The semantics of a cluster: the real kernels and file server (through {@link HostSpace} and
@@ -95,6 +97,8 @@ export class Model {
       hosts: this.hostIds.map((h) => this.hosts.boot(h, 0)),
       incs: this.hostIds.map(() => 1),
       fs: this.fs.boot(),
+      dir: {},
+      dirSeq: 0,
       net: [],
       inflight: [],
       clock: 0,
@@ -127,7 +131,7 @@ export class Model {
   key(w: World): string {
     let s = '';
     for (const n of w.hosts) s += n ? `${n.id},` : 'x,';
-    s += `|${w.incs.join(',')}|${w.fs.id}|`;
+    s += `|${w.incs.join(',')}|${w.fs.id}|${w.dirSeq}${JSON.stringify(w.dir)}|`;
     for (const c of w.net) {
       s += `${c.key}:`;
       for (const m of c.msgs) s += `${this.messageId(m)},`;
@@ -264,7 +268,7 @@ export class Model {
         const i = this.index(step.host);
         if (d.hosts[i]) throw new Error(`${step.host} is up`);
         d.spend('restart');
-        d.hosts[i] = this.hosts.boot(step.host, d.clock);
+        d.hosts[i] = this.hosts.boot(step.host, d.clock, d.incs[i]);
         break;
       }
     }
@@ -372,7 +376,10 @@ export class Model {
     // The client's line, and no-responders answers (from the NATS server itself), are reliable.
     if (m.kind === 'client' || m.from === 'nats' || m.from === 'client') return false;
     if (this.scope === 'all') return true;
-    return m.kind === 'request' ? MIGRATION_VERBS.has(m.verb) : m.kind === 'response' ? MIGRATION_VERBS.has(m.about) : false;
+    if (m.kind === 'request') return MIGRATION_VERBS.has(m.verb);
+    // A migration's claims, reads and fences of the directory (opening and closing a record are not the protocol's).
+    if (m.kind === 'dir') return MIGRATION_DIRECTORY_OPS.has(m.about);
+    return m.kind === 'response' ? MIGRATION_VERBS.has(m.about) || MIGRATION_DIRECTORY_OPS.has(m.about) : false;
   }
 
   private fill(v: unknown): unknown {
@@ -410,6 +417,15 @@ export class Model {
           const f = d.inflight.find((y) => y.replyTo === x.to);
           if (f) this.answer(d, f, x.answer, 'fs', false);
         }
+        return;
+      }
+      case 'dir': {
+        // Applied whether or not the requester still waits (a KV write whose answer is late or lost).
+        const r = applyDirectory(d.dir, d.dirSeq, m.op);
+        d.dir = r.reg;
+        d.dirSeq = r.seq;
+        const f = d.inflight.find((y) => y.replyTo === `${m.from}#${m.inc}.${m.token}`);
+        if (f) this.answer(d, f, r.answer, 'dir', false);
         return;
       }
       case 'client': {
@@ -452,6 +468,13 @@ export class Model {
         const replyTo = `${host}#${inc}.${o.token}`;
         d.addInflight({ replyTo, deadline: d.clock + FS_TIMEOUT_MS, requester: { host, inc, token: o.token }, about: `fs.${o.op}` });
         d.put(`${host}>fs`, { kind: 'fs', from: host, to: 'fs', inc, token: o.token, op: o.op, args: o.args, about: o.op });
+        return;
+      }
+      case 'directory': {
+        const replyTo = `${host}#${inc}.${o.token}`;
+        const about = `dir.${o.op.op}`;
+        d.addInflight({ replyTo, deadline: d.clock + FS_TIMEOUT_MS, requester: { host, inc, token: o.token }, about });
+        d.put(`${host}>dir`, { kind: 'dir', from: host, to: 'dir', inc, token: o.token, op: o.op, about });
         return;
       }
       case 'publish': {
@@ -533,6 +556,8 @@ class Draft {
   hosts: (HostNode | null)[];
   incs: number[];
   fs: World['fs'];
+  dir: World['dir'];
+  dirSeq: number;
   net: Channel[];
   inflight: Inflight[];
   clock: number;
@@ -549,6 +574,8 @@ class Draft {
     this.hosts = w.hosts.slice();
     this.incs = w.incs.slice();
     this.fs = w.fs;
+    this.dir = w.dir;
+    this.dirSeq = w.dirSeq;
     this.net = w.net as Channel[];
     this.inflight = w.inflight as Inflight[];
     this.clock = w.clock;
@@ -615,6 +642,8 @@ class Draft {
       hosts: this.hosts,
       incs: this.incs,
       fs: this.fs,
+      dir: this.dir,
+      dirSeq: this.dirSeq,
       net: this.net,
       inflight: this.inflight,
       clock: this.clock,

@@ -24,20 +24,37 @@ const SOURCE_EVENTS: EventObject[] = [
   ...['offer', 'pages', 'flush', 'owed', 'transfer', 'commit'].flatMap((step) => answers(step)),
   ...answers('move', 'f1'),
   { type: 'failed', error: { code: 'ESRCH', message: 'exited' } } as EventObject,
+  // The directory, read after an unsure commit: unchanged (revision 5, as the input holds it),
+  // fenced by this host already, claimed by the target, gone (it ended there), or no answer.
+  ...[record('h1', 'b1', 1, 5), record('h1', 'b1', 2, 7), record('h2', 'b2', 2, 6), { entry: null, revision: 0 }].map((value) => directory('settle', { ok: true, value })),
+  directory('settle', { ok: false, error: { code: 'ETIMEDOUT', message: 'no answer' } }),
+  // The fence: written, refused (the claim got there first), or no answer.
+  directory('fence', { ok: true, value: record('h1', 'b1', 2, 7) }),
+  ...['ESTALE', 'ETIMEDOUT'].map((code) => directory('fence', { ok: false, error: { code, message: code } })),
+  { type: 'retry' } as EventObject,
 ];
+
+function record(host: string, boot: string, epoch: number, revision: number) {
+  return { entry: { host, boot, epoch }, revision };
+}
+function directory(step: string, result: unknown): EventObject {
+  return { type: 'answer', step, result } as EventObject;
+}
 
 const state = (s: { value: unknown }) => statePath(s.value);
 const top = (s: { value: unknown }) => state(s).split('.')[0]!;
 const answerOf = (e: EventObject) => (e.type === 'answer' ? (e as unknown as { step: string; result: { ok: boolean; error?: { code: string } } }) : null);
-const ctx = (s: { context: unknown }) => s.context as { rounds: number; maxRounds: number; roundPages: number; commitRetries: number; transferred: boolean };
+const ctx = (s: { context: unknown }) => s.context as { rounds: number; maxRounds: number; roundPages: number; transferred: boolean };
+/** Source states after the commit went out, before the process is either the target's or fenced here. */
+const UNSURE = ['committing', 'settling', 'fencing', 'settleLater'];
 /**
  * A source state by what decides its future: the counters that only feed the record (bytes,
  * pages, times) and the text of errors are left out, and a final state is only its name.
  */
 const sourceKey = (s: AnyMachineSnapshot) => {
   const c = s.context as SourceContext;
-  if (s.status === 'done') return JSON.stringify([s.value, c.record.unconfirmed]);
-  return JSON.stringify([s.value, c.offer, c.waiting, c.stepError !== null, c.flushInFlight, c.moved.length, c.transferred, c.transferError !== null, c.commitRetries, c.streams, c.rounds, c.roundPages]);
+  if (s.status === 'done') return JSON.stringify(s.value);
+  return JSON.stringify([s.value, c.offer, c.waiting, c.stepError !== null, c.flushInFlight, c.moved.length, c.transferred, c.transferError !== null, c.streams, c.rounds, c.roundPages]);
 };
 
 /**
@@ -51,7 +68,7 @@ export function sourceSpec(strategy: Strategy, machine: AnyStateMachine = source
   return {
     name: `migration source (${strategy}${owesPages ? ', owing pages' : ''})`,
     machine,
-    input: { pid: 'h1-1', to: 'h2', strategy, owesPages },
+    input: { pid: 'h1-1', to: 'h2', strategy, owesPages, host: 'h1', boot: 'b1', epoch: 1, revision: 5 },
     events: SOURCE_EVENTS,
     serialize: sourceKey,
     invariants: [
@@ -63,12 +80,8 @@ export function sourceSpec(strategy: Strategy, machine: AnyStateMachine = source
         state: (s) => (['flushing', 'transferring', 'committing', 'done'].includes(top(s)) && (s.context as SourceContext).record.frozenAt === 0 ? `${state(s)} before the process froze` : null),
       },
       {
-        name: 'commit only behind the image, or again after a timeout',
-        edge: (e) => {
-          if (!e.actions.includes('sendCommit')) return null;
-          const retry = top(e.from) === 'committing' && answerOf(e.event)?.step === 'commit' && answerOf(e.event)?.result.error?.code === 'ETIMEDOUT';
-          return retry || e.actions.indexOf('sendImage') === e.actions.indexOf('sendCommit') - 1 ? null : `commit sent from ${state(e.from)} on ${e.event.type}`;
-        },
+        name: 'commit only behind the image',
+        edge: (e) => (e.actions.includes('sendCommit') && e.actions.indexOf('sendImage') !== e.actions.indexOf('sendCommit') - 1 ? `commit sent from ${state(e.from)} on ${e.event.type}` : null),
       },
       {
         name: 'committed never resumes here',
@@ -79,12 +92,15 @@ export function sourceSpec(strategy: Strategy, machine: AnyStateMachine = source
         },
       },
       {
-        name: 'a timed-out commit never resumes here',
+        // (`failed` here: the image could not be taken, so no commit left; or the process ended.)
+        name: 'after the commit went out, resumed here only once fenced in the directory',
+        edge: (e) => (UNSURE.includes(top(e.from)) && e.event.type !== 'failed' && e.actions.includes('thaw') && !e.actions.includes('keepFence') ? `${state(e.from)} on ${e.event.type} resumed without a fence` : null),
+      },
+      {
+        name: 'a record the target claimed is never fenced',
         edge: (e) => {
-          const a = answerOf(e.event);
-          if (top(e.from) !== 'committing' || a?.step !== 'commit') return null;
-          const timedOut = a.result.error?.code === 'ETIMEDOUT' || (a.result.error?.code === 'EHOSTUNREACH' && ctx(e.from).commitRetries > 0 && ctx(e.from).transferred);
-          return timedOut && (e.actions.includes('thaw') || top(e.to) === 'aborted') ? `commit ${a.result.error?.code} after ${ctx(e.from).commitRetries} retries led to ${state(e.to)}` : null;
+          const v = (answerOf(e.event)?.result as { value?: { entry?: { host: string } | null } } | undefined)?.value;
+          return top(e.from) === 'settling' && v?.entry?.host === 'h2' && top(e.to) !== 'done' ? `claimed record led to ${state(e.to)}` : null;
         },
       },
       {
@@ -101,6 +117,9 @@ export function sourceSpec(strategy: Strategy, machine: AnyStateMachine = source
 
 const caller = { kind: 'remote', replyTo: 'r' };
 const ANSWERS = ['ack', 'refuse', 'refuseImage'];
+const COMMIT_ANSWERS = ['ackCommit', 'refuseCommit'];
+/** Target states while its claim of the record is open: only the directory ends them. */
+const CLAIMING = ['claiming', 'rechecking', 'waitingToRecheck'];
 
 /**
  * The target machine: every state can end, and the session timeout ends every non-final state
@@ -112,32 +131,52 @@ export function targetSpec(machine: AnyStateMachine = targetMachine, strategy: S
   return {
     name: `migration target (${strategy})`,
     machine,
-    input: { pid: 'h1-1', from: 'h1', strategy },
+    input: { pid: 'h1-1', from: 'h1', strategy, host: 'h2', boot: 'b2' },
     events: [
       { type: 'pages', caller },
       { type: 'transfer', caller },
-      { type: 'commit', caller },
+      { type: 'commit', caller, epoch: 1, revision: 5 },
       { type: 'abort', caller },
       { type: 'timeout' },
       { type: 'failed', caller, error: { code: 'EINVAL', message: 'bad image' } },
+      // The claim: written, refused (the source fenced), no answer; a read: claimed here, unchanged, fenced, gone, no answer.
+      directory('claim', { ok: true, value: record('h2', 'b2', 2, 6) }),
+      ...['ESTALE', 'ETIMEDOUT'].map((code) => directory('claim', { ok: false, error: { code, message: code } })),
+      ...[record('h2', 'b2', 2, 6), record('h1', 'b1', 1, 5), record('h1', 'b1', 2, 7), { entry: null, revision: 0 }].map((value) => directory('recheck', { ok: true, value })),
+      directory('recheck', { ok: false, error: { code: 'ETIMEDOUT', message: 'no answer' } }),
+      { type: 'retry' },
     ] as EventObject[],
     invariants: [
       everyStateCanEnd(),
       finalsAbsorb(),
-      { name: 'timeout ends the session', edge: (e) => (e.event.type === 'timeout' && e.from.status !== 'done' && e.to.status !== 'done' ? `timeout in ${state(e.from)} left it in ${state(e.to)}` : null) },
+      {
+        name: 'timeout ends the session unless a claim is open',
+        edge: (e) => (e.event.type === 'timeout' && e.from.status !== 'done' && e.to.status !== 'done' && !CLAIMING.includes(state(e.from)) ? `timeout in ${state(e.from)} left it in ${state(e.to)}` : null),
+      },
+      { name: 'nothing but the directory ends an open claim', edge: (e) => (CLAIMING.includes(state(e.from)) && e.to.status === 'done' && e.event.type !== 'answer' ? `${e.event.type} ended ${state(e.from)}` : null) },
+      { name: 'a claim that ends answers the commit once', edge: (e) => (CLAIMING.includes(state(e.from)) && e.to.status === 'done' && e.actions.filter((a) => COMMIT_ANSWERS.includes(a)).length !== 1 ? `${state(e.from)} ended with ${e.actions.join(', ')}` : null) },
       {
         name: 'each request answered once',
         edge: (e) => {
           if (e.from.status === 'done' || !('caller' in e.event)) return null;
           // A failure to install is answered only where an image was being installed.
           if (e.event.type === 'failed' && state(e.from) !== 'resuming') return null;
+          // A commit of an installed image is answered once the directory says (see above).
+          const want = e.event.type === 'commit' && state(e.from) === 'resuming' ? 0 : 1;
           const n = e.actions.filter((a) => ANSWERS.includes(a)).length;
-          return n === 1 ? null : `${e.event.type} in ${state(e.from)} got ${n} answers`;
+          return n === want ? null : `${e.event.type} in ${state(e.from)} got ${n} answers`;
         },
       },
-      { name: 'resume only after install, on commit', edge: (e) => (e.actions.includes('resume') && !(state(e.from) === 'resuming' && e.event.type === 'commit') ? `resumed from ${state(e.from)} on ${e.event.type}` : null) },
-      { name: 'a commit of an installed image runs it', edge: (e) => (state(e.from) === 'resuming' && e.event.type === 'commit' && (!e.actions.includes('resume') || e.actions.includes('drop')) ? `commit in resuming did ${e.actions.join(', ') || 'nothing'}` : null) },
-      { name: 'resumed before the commit is answered, pulled after', edge: (e) => (e.actions.includes('resume') && !(e.actions.indexOf('resume') < e.actions.indexOf('ack') && (!e.actions.includes('pull') || e.actions.indexOf('pull') > e.actions.indexOf('ack'))) ? `commit did ${e.actions.join(', ')}` : null) },
+      {
+        name: 'resume only once the directory gives it here',
+        edge: (e) => {
+          const v = (e.event as { result?: { ok: boolean; value?: { entry: { host: string; epoch: number } | null } } }).result;
+          const here = v?.ok && ((e.event as { step?: string }).step === 'claim' || (v.value?.entry?.host === 'h2' && v.value.entry.epoch === 2));
+          return e.actions.includes('resume') && !(CLAIMING.includes(state(e.from)) && here) ? `resumed from ${state(e.from)} on ${e.event.type}` : null;
+        },
+      },
+      { name: 'a commit of an installed image claims it', edge: (e) => (state(e.from) === 'resuming' && e.event.type === 'commit' && state(e.to) !== 'claiming' ? `commit in resuming led to ${state(e.to)}` : null) },
+      { name: 'resumed before the commit is answered, pulled after', edge: (e) => (e.actions.includes('resume') && !(e.actions.indexOf('resume') < e.actions.indexOf('ackCommit') && (!e.actions.includes('pull') || e.actions.indexOf('pull') > e.actions.indexOf('ackCommit'))) ? `commit did ${e.actions.join(', ')}` : null) },
       { name: 'install once', edge: (e) => (e.actions.includes('install') && state(e.from) === 'resuming' ? 'installed twice' : null) },
     ],
   };

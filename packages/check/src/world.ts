@@ -1,10 +1,11 @@
+import type { DirectoryRegister } from '@wisp/kernel/sim';
 import type { FsNode } from './fsSpace.js';
 import type { HostNode } from './hostSpace.js';
 import type { Message } from './message.js';
 
 /** Messages in flight from one endpoint to another, oldest first (the network keeps each channel's order unless a `reorder` fault says otherwise). */
 export interface Channel {
-  /** `from>to`; endpoints are host ids, `fs`, `client` and `nats` (no-responders answers). */
+  /** `from>to`; endpoints are host ids, `fs`, `dir` (the process directory), `client` and `nats` (no-responders answers). */
   readonly key: string;
   readonly msgs: readonly Message[];
 }
@@ -56,13 +57,16 @@ export type Note =
 
 /**
  * One state of the whole cluster: each host's interned state (null while crashed) and
- * incarnation, the file server's, the network, requests awaiting answers, the clock, the fault
+ * incarnation, the file server's, the process directory, the network, requests awaiting answers, the clock, the fault
  * budget left, how far the client's script got, and the observations. Immutable.
  */
 export interface World {
   readonly hosts: readonly (HostNode | null)[];
   readonly incs: readonly number[];
   readonly fs: FsNode;
+  /** The process directory (a register with compare-and-set) and its last revision. */
+  readonly dir: DirectoryRegister;
+  readonly dirSeq: number;
   readonly net: readonly Channel[];
   readonly inflight: readonly Inflight[];
   readonly clock: number;

@@ -56,6 +56,11 @@ export type Continuation =
   | { kind: 'pagein'; pid: string; pages: number[] }
   /** A background cleaner's write of `pid`'s `pages` (marked clean when taken) to its backing file. */
   | { kind: 'clean'; pid: string; pages: number[] }
+  /**
+   * The answer to the directory operation that opens (`create`) or closes (`delete`) `pid`'s
+   * record, or reads it (`verify`) to know whether a process suspended by a lapsed lease is still this host's.
+   */
+  | { kind: 'directory'; pid: string; op: 'create' | 'delete' | 'verify' }
   /** Fire and forget; a failure is only logged. */
   | { kind: 'ignore'; what: string };
 

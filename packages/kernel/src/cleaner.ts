@@ -2,7 +2,7 @@ import type { Answer } from './caller.js';
 import type { KernelContext } from './context.js';
 import type { AnswerHandlers, TimerHandlers } from './dispatch.js';
 import { backingFileOf } from './migration/migrator.js';
-import type { Pcb } from './pcb.js';
+import { halted, type Pcb } from './pcb.js';
 
 /** How the background cleaner runs (see {@link Cleaner}). */
 export interface CleanerConfig {
@@ -161,8 +161,9 @@ export class Cleaner {
   private eligible(pcb: Pcb): boolean {
     return (
       pcb.alive &&
-      !pcb.frozen &&
-      !pcb.faulting &&
+      // Not while it is moving, waiting for pages, or held because this host's lease lapsed
+      // (the process may be another host's by now: its backing file is not ours to write).
+      !halted(pcb) &&
       // A lazily moved process owes pages to its source; its move's rules keep its pages.
       pcb.lazyFrom === undefined &&
       !this.inFlight.has(pcb.pid) &&

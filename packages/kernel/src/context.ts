@@ -1,4 +1,4 @@
-import { subjects, type Subjects } from '@wisp/protocol';
+import { subjects, type DirectoryOp, type Subjects } from '@wisp/protocol';
 import type { ProgramRegistry } from '@wisp/proc';
 import { notState, type HasNonState } from '@wisp/vm';
 import type { AnyStateMachine } from 'xstate';
@@ -6,6 +6,8 @@ import type { Answer, Caller, Continuation } from './caller.js';
 import { Cleaner, type CleanerConfig } from './cleaner.js';
 import type { Effect, FsOp } from './effects.js';
 import { Delivery } from './delivery.js';
+import { DirectoryRecords } from './directoryRecords.js';
+import { LeaseRule } from './leaseRule.js';
 import { FileCalls } from './fileCalls.js';
 import { HomeDuties } from './homeDuties.js';
 import { HomeTable } from './homeTable.js';
@@ -37,6 +39,11 @@ export interface KernelConfig {
   startedAt?: number;
   /** Whether processes from other hosts may migrate here (default true). */
   acceptForeign?: boolean;
+  /**
+   * This run of the host (a new id at every start): directory records name it beside the host
+   * id, so a restarted host never takes a record of its previous run for its own. Default: the host id.
+   */
+  boot?: string;
   /** Hands out pid numbers (e.g. from a durable counter); default: 1, 2, … from this kernel's start. */
   allocatePid?: () => number;
   /**
@@ -96,6 +103,10 @@ export class KernelContext implements HasNonState {
   readonly duties: HomeDuties;
   /** Exec-time placement on idle hosts: migd grants and their leases. */
   readonly placement: Placement;
+  /** Processes' records in the process directory: opened at start, closed at the end. */
+  readonly records: DirectoryRecords;
+  /** What a lapsed lease stops, and what runs again once the directory says so. */
+  readonly lease: LeaseRule;
   /** The kernel as the migration code sees it. */
   readonly port: MigrationPort;
   /** Migration sessions, both sides. */
@@ -132,6 +143,8 @@ export class KernelContext implements HasNonState {
     this.files = new FileCalls(this);
     this.duties = new HomeDuties(this);
     this.placement = new Placement(this);
+    this.records = new DirectoryRecords(this);
+    this.lease = new LeaseRule(this);
     this.port = new MigrationPort(this);
     this.migrator = new Migrator(this.port);
     this.cleaner = new Cleaner(this, config.cleaner ? config.cleaner : null);
@@ -198,6 +211,19 @@ export class KernelContext implements HasNonState {
         ? { type: 'reply', to: replyTo, ok: true, value: answer.value, ...(answer.bytes ? { bytes: answer.bytes } : {}) }
         : { type: 'reply', to: replyTo, ok: false, error: answer.error },
     );
+  }
+
+  /** This run of the host (see {@link KernelConfig.boot}). */
+  get boot(): string {
+    return this.config.boot ?? this.hostId;
+  }
+
+  /** Asks the process directory; its answer is handled by `k`'s kind. Returns the token. */
+  directory(op: DirectoryOp, k: Continuation): number {
+    const token = ++this.tokenSeq;
+    this.pending.set(token, k);
+    this.emit({ type: 'directory', token, op });
+    return token;
   }
 
   /** Sends a request; its answer is handled by `k`'s kind (see `dispatch.ts`). Returns the token. */

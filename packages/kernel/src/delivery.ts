@@ -35,7 +35,7 @@ export class Delivery {
     const seq = (pcb.seqOut.get(to) ?? 0) + 1;
     pcb.seqOut.set(to, seq);
     const target = this.ctx.procs.get(to);
-    if (target && this.ctx.migrator.takesMessages(to)) {
+    if (target && this.takes(target)) {
       target.seqIn.set(pcb.pid, seq);
       this.ctx.scheduler.enqueue(target, { ...event, from: pcb.pid } as { type: string });
       return this.ctx.scheduler.complete(pcb, caller.callId, 'send', { ok: true, value: null });
@@ -52,7 +52,7 @@ export class Delivery {
       throw new WispError(ErrorCode.EINVAL, `event type '${req.event.type}' is reserved for the kernel`);
     }
     // Moving: held until the move ends (a sender told to try again would lose time waiting to).
-    if (pcb && !this.ctx.migrator.takesMessages(pcb.pid)) return this.hold(req.pid, { verb: 'deliver', req, caller });
+    if (pcb && !this.takes(pcb)) return this.hold(req.pid, { verb: 'deliver', req, caller });
     // Just gone: passed on by the pid's subject, which now leads where it runs.
     if (!pcb && this.ctx.migrator.movedTo(req.pid)) {
       const body = { from: req.from, event: req.event, ...(req.seq !== undefined ? { seq: req.seq } : {}) };
@@ -66,6 +66,14 @@ export class Delivery {
     }
     this.ctx.scheduler.enqueue(pcb, { ...req.event, from: req.from } as { type: string });
     this.ctx.answer(caller, { ok: true, value: {} });
+  }
+
+  /**
+   * Whether messages and signals for `pcb` (here) can be taken now: not while its image is on
+   * its way, nor while it is suspended by a lapsed lease (they are held, see {@link moveEnded}).
+   */
+  takes(pcb: Pcb): boolean {
+    return !pcb.suspended && this.ctx.migrator.takesMessages(pcb.pid);
   }
 
   /** Holds a request for a process whose image is in flight (see {@link moveEnded}). */

@@ -1,4 +1,4 @@
-import type { WireError } from '@wisp/protocol';
+import type { DirectoryOp, WireError } from '@wisp/protocol';
 
 /** The file-system client operations the kernel asks for in `fs` effects. */
 export type FsOp = 'open' | 'read' | 'write' | 'seek' | 'close' | 'stat' | 'unlink' | 'mkdir' | 'readdir' | 'dup' | 'move' | 'pageOut' | 'pageIn' | 'dropPages';
@@ -24,6 +24,13 @@ export type Effect =
    * bytes as a `Uint8Array`). The answer comes back as a `response` event with the same token.
    */
   | { type: 'fs'; token: number; op: FsOp; args: unknown[] }
+  /**
+   * An operation on the process directory (DESIGN §5), the commit point of migrations. The
+   * answer comes back as a `response` event with the same token: ok with a `DirectoryAnswer`
+   * (the record now and its revision), or `EEXIST` (create of a pid that has a record),
+   * `ESTALE` (the record changed since `revision`), `ETIMEDOUT`/`EHOSTUNREACH` (unknown outcome).
+   */
+  | { type: 'directory'; token: number; op: DirectoryOp }
   /** Publish without expecting an answer. */
   | { type: 'publish'; subject: string; body: unknown }
   /** Start or stop receiving messages addressed to a pid on this host. */
@@ -45,5 +52,10 @@ export type KernelEvent =
   /** The answer to an earlier `request` effect. */
   | { type: 'response'; token: number; ok: true; value: unknown; now: number; bytes?: Uint8Array }
   | { type: 'response'; token: number; ok: false; error: WireError; now: number }
+  /**
+   * This host's lease on its id lapsed (`held: false`: it could not renew it in time, or woke
+   * from a pause past it) or is held again (DESIGN §5, the lease rule).
+   */
+  | { type: 'lease'; held: boolean; now: number }
   /** A timer armed by `setTimer` fired. */
   | { type: 'timer'; id: string; now: number };

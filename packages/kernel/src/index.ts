@@ -4,7 +4,7 @@ export type { Continuation, Caller, Answer } from './caller.js';
 export { HomeTable, type HomeRecord, type Reaped } from './homeTable.js';
 export { Fifo } from './fifo.js';
 export { isKernelScope, type KernelView } from './inspect.js';
-export { sourceMachine, COMMIT_TRIES, type SourceContext, type SourceEvent, type SourceStep } from './migration/sourceMachine.js';
+export { sourceMachine, SETTLE_RETRY_MS, type SourceContext, type SourceEvent, type SourceStep } from './migration/sourceMachine.js';
 export { targetMachine, offerRefusal, lateCommitRefusal, type TargetEvent } from './migration/targetMachine.js';
 export { statePath } from './migration/machineDriver.js';
 export { hostLifecycle, startHostLifecycle, type HostLifecycle, type HostLifecycleEvent } from './hostLifecycle.js';

@@ -1,6 +1,7 @@
 import type { HomeTable, HomeRecord } from './homeTable.js';
 import type { Migrator } from './migration/migrator.js';
 import type { Pcb, ProcScope } from './pcb.js';
+import { halted } from './pcb.js';
 
 /**
  * A read-only, plain-data view of a kernel for a model checker's invariants and for tests:
@@ -44,7 +45,7 @@ export function viewOf(k: KernelParts): KernelView {
   const procs: KernelView['procs'] = [];
   for (const p of k.procs.values()) {
     if (p.lazyFrom) residual.add(p.lazyFrom);
-    const runnable = !p.frozen && !p.faulting && (p.urgent.length > 0 || (p.outstanding === 0 && p.mailbox.length > 0));
+    const runnable = !halted(p) && (p.urgent.length > 0 || (p.outstanding === 0 && p.mailbox.length > 0));
     procs.push({ pid: p.pid, home: p.home, frozen: p.frozen, thawing: thawing.has(p.pid), faulting: p.faulting, outstanding: p.outstanding, runnable, state: JSON.stringify(p.snapshot?.value ?? null), done: p.snapshot?.status === 'done', fds: [...p.fds] });
   }
   return {

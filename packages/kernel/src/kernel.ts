@@ -62,6 +62,8 @@ export class Kernel {
         return onResponse(this.ctx, event.token, event.ok ? { ok: true, value: event.value, ...(event.bytes ? { bytes: event.bytes } : {}) } : { ok: false, error: event.error });
       case 'timer':
         return onTimer(this.ctx, event.id);
+      case 'lease':
+        return event.held ? this.ctx.lease.renewed() : this.ctx.lease.lapsed();
     }
   }
 

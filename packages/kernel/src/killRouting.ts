@@ -14,7 +14,7 @@ export class KillRouting {
   onSignal(req: KillRequest, caller: Caller): void {
     const pcb = this.ctx.procs.get(req.pid);
     // Moving: held until the move ends. Just gone: passed on to where it went.
-    if (pcb && !this.ctx.migrator.takesMessages(pcb.pid)) return this.ctx.delivery.hold(req.pid, { verb: 'signal', req, caller });
+    if (pcb && !this.ctx.delivery.takes(pcb)) return this.ctx.delivery.hold(req.pid, { verb: 'signal', req, caller });
     const went = pcb ? undefined : this.ctx.migrator.movedTo(req.pid);
     if (went) return void this.ctx.request(this.ctx.subjects.host(went, 'signal'), { pid: req.pid, signal: req.signal }, { kind: 'relay', caller, unreachable: ErrorCode.ESRCH });
     if (!pcb) throw new WispError(ErrorCode.ESRCH, `no process ${req.pid} on ${this.ctx.hostId}`);

@@ -1,4 +1,4 @@
-import { ErrorCode, WispError, type ProcessImage, type Subjects, type TimerImage, type WireError } from '@wisp/protocol';
+import { ErrorCode, WispError, type DirectoryOp, type ProcessImage, type Subjects, type TimerImage, type WireError } from '@wisp/protocol';
 import type { Answer, Caller, Continuation } from './caller.js';
 import type { KernelContext } from './context.js';
 import type { AnswerHandlers, TimerHandlers } from './dispatch.js';
@@ -25,8 +25,16 @@ export class MigrationPort implements KernelPort {
     return this.ctx.subjects;
   }
 
+  get boot(): string {
+    return this.ctx.boot;
+  }
+
   now(): number {
     return this.ctx.now;
+  }
+
+  directory(op: DirectoryOp, k: Continuation): number {
+    return this.ctx.directory(op, k);
   }
 
   process(pid: string): Pcb | undefined {
@@ -139,8 +147,8 @@ export class MigrationPort implements KernelPort {
     this.ctx.scheduler.schedule(pcb);
   }
 
-  armSessionTimer(pid: string, ms: number): string {
-    return this.ctx.setTimer('s', { kind: 'session', pid, due: this.ctx.now + ms }, ms);
+  armSessionTimer(pid: string, ms: number, side?: 'source' | 'target'): string {
+    return this.ctx.setTimer('s', { kind: 'session', pid, due: this.ctx.now + ms, ...(side ? { retry: side } : {}) }, ms);
   }
 
   disarmSessionTimer(id: string): void {
@@ -164,5 +172,5 @@ export const migrationAnswers: AnswerHandlers<'migration'> = {
 
 /** The timers migration owns: a target's wait for the commit of a process arriving. */
 export const migrationTimers: TimerHandlers<'session'> = {
-  session: (ctx, t) => ctx.migrator.abort(t.pid, null),
+  session: (ctx, t) => (t.retry ? ctx.migrator.retry(t.pid, t.retry) : ctx.migrator.abort(t.pid, null)),
 };

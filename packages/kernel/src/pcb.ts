@@ -29,12 +29,20 @@ export type ProcTimer =
   | { kind: 'sleep'; pid: string; due: number; callId: number }
   /** A send (or a routed kill) tried again while its target moves; not part of the PCB image. */
   | { kind: 'retry'; pid: string; due: number; token: number }
-  /** A target's wait for the commit of a process arriving (`pid`); not part of any PCB. */
-  | { kind: 'session'; pid: string; due: number }
+  /**
+   * A target's wait for the commit of a process arriving (`pid`), or (`retry`) a session's pause
+   * before it reads the directory again; not part of any PCB.
+   */
+  | { kind: 'session'; pid: string; due: number; retry?: 'source' | 'target' }
   /** The home's next renewal of the migd grant its child `pid` runs on; not part of any PCB. */
   | { kind: 'lease'; pid: string; due: number }
   /** The background cleaner's next look (`pid` is empty: it is the host's); not part of any PCB. */
-  | { kind: 'clean'; pid: string; due: number };
+  | { kind: 'clean'; pid: string; due: number }
+  /**
+   * The next try to open `pid`'s directory record (or, `verify`, to read it after the lease
+   * lapsed) after the directory did not answer; not part of any PCB.
+   */
+  | { kind: 'register'; pid: string; due: number; verify?: boolean };
 
 /**
  * Process control block: everything the kernel keeps about a process running on this host.
@@ -59,6 +67,11 @@ export interface Pcb {
   memory: PagedAddressSpace;
   /** Not scheduled: leaving this host (migration) — its queues keep filling. */
   frozen: boolean;
+  /**
+   * Not run: this host's lease lapsed, and the directory has not yet said the process is still
+   * this host's (see `leaseRule.ts`). Messages and signals for it are held meanwhile.
+   */
+  suspended: boolean;
   /** Waiting for pages after a fault; the faulting event is first in its queue again. */
   faulting: boolean;
   /** Pages may be in its backing file (dropped when it exits). */
@@ -80,6 +93,11 @@ export interface Pcb {
    * dup'ed for its host, so they share offsets); streams are closed when the process ends.
    */
   readonly fds: Map<number, string>;
+  /**
+   * The process's record in the directory as this host last wrote it: its epoch, and the
+   * record's revision (0 while its creation is unanswered: it may not migrate until then).
+   */
+  dir: { epoch: number; revision: number };
   /** In the run queue. */
   queued: boolean;
   alive: boolean;
@@ -122,6 +140,7 @@ export function createPcb(p: { pid: string; home: string; parent: string | null;
     timers: new Set(),
     memory: new PagedAddressSpace(),
     frozen: false,
+    suspended: false,
     faulting: false,
     backed: false,
     seqIn: new Map(),
@@ -130,6 +149,7 @@ export function createPcb(p: { pid: string; home: string; parent: string | null;
     scope,
     actions,
     fds: new Map(),
+    dir: { epoch: 1, revision: 0 },
     queued: false,
     alive: true,
     transitions: 0,
@@ -143,4 +163,9 @@ export function logicOf(pcb: Pcb): AnyStateMachine & {
   getInitialSnapshot(scope: ProcScope, input: unknown): AnyMachineSnapshot;
 } {
   return pcb.program.logic as never;
+}
+
+/** Whether the process may not run now: moving away, lease lapsed, or waiting for pages. */
+export function halted(p: Pcb): boolean {
+  return p.frozen || p.suspended || p.faulting;
 }

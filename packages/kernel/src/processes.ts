@@ -30,8 +30,11 @@ export class Processes {
     // Inherited fds are in place before the first transition.
     for (const [fd, stream] of Object.entries(fds ?? {})) pcb.fds.set(Number(fd), stream);
     this.ctx.procs.set(pid, pcb);
+    // Started while the lease is lapsed: it waits, as the others do, for the directory.
+    pcb.suspended = !this.ctx.lease.held;
     this.ctx.cleaner.wake();
     this.ctx.emit({ type: 'subscribe', pid });
+    this.ctx.records.open(pcb);
     this.ctx.event('proc.start', { pid, program: program.name, home, host: this.ctx.hostId, parent });
     const input: ProcInput = { pid, parent, args };
     this.ctx.scheduler.step(pcb, () => logicOf(pcb).getInitialSnapshot(pcb.scope, input));
@@ -94,6 +97,7 @@ export class Processes {
     for (const [fd, stream] of pcb.fds) this.ctx.files.fsCloseStream(stream, `close of fd ${fd} of exited ${pcb.pid}`);
     pcb.fds.clear();
     if (pcb.backed) this.ctx.migrator.dropBacking(pcb.pid);
+    this.ctx.records.close(pcb);
     this.ctx.migrator.ended(pcb.pid);
     this.ctx.emit({ type: 'unsubscribe', pid: pcb.pid });
     this.ctx.event('proc.exit', { pid: pcb.pid, code, host: this.ctx.hostId });

@@ -4,6 +4,7 @@ import {
   PROTOCOL_VERSION,
   PidSchema,
   WispError,
+  acceptsDeliverRequest,
   homeOf,
   isHostVerb,
   parseRequest,
@@ -62,7 +63,7 @@ export function onRequest(ctx: KernelContext, verb: string, body: unknown, reply
         return ctx.migrator.transfer(req.image, caller, req.offer ? { offer: req.offer, accepting: ctx.accepting } : undefined);
       }
       case 'commit':
-        return ctx.migrator.commit(parseRequest(verb, body).pid, caller);
+        return ctx.migrator.commit(parseRequest(verb, body), caller);
       case 'abort':
         return ctx.migrator.abort(parseRequest(verb, body).pid, caller);
       case 'input': {
@@ -151,6 +152,7 @@ function detail(ctx: KernelContext, pid: string): ProcDetail {
 
 function stateOf(ctx: KernelContext, p: Pcb): ProcInfo['state'] {
   if (p.frozen) return 'migrating';
+  if (p.suspended) return 'suspended';
   for (const id of p.timers) if (ctx.timers.get(id)?.kind === 'sleep') return 'sleeping';
   if (p.outstanding > 0) return 'blocked';
   return p.queued || p.urgent.length + p.mailbox.length > 0 ? 'runnable' : 'idle';
@@ -160,6 +162,8 @@ const DeliverWithPid = DeliverRequestSchema.extend({ pid: PidSchema });
 
 /** Validates a `deliver` body: the wire body plus the `pid` the runtime takes from the subject. */
 function parseDeliver(body: unknown): DeliverRequest & { pid: string } {
+  // The common shape passes a quick structural check; anything else gets the schema (and its message).
+  if (acceptsDeliverRequest(body, true)) return body as DeliverRequest & { pid: string };
   const res = DeliverWithPid.safeParse(body);
   if (!res.success) {
     const why = res.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');

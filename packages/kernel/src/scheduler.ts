@@ -5,7 +5,7 @@ import type { KernelContext } from './context.js';
 import type { AnswerHandlers, TimerHandlers } from './dispatch.js';
 import { Fifo } from './fifo.js';
 import { backingFileOf } from './migration/migrator.js';
-import { logicOf, type ExecutableAction, type Pcb, type ProcTimer } from './pcb.js';
+import { halted, logicOf, type ExecutableAction, type Pcb, type ProcTimer } from './pcb.js';
 
 /** An action of a completed transition, ready to perform. */
 type Planned = { kind: 'syscall'; call: SyscallName; args: unknown[] } | { kind: 'action'; action: ExecutableAction } | { kind: 'done' };
@@ -37,7 +37,7 @@ export class Scheduler {
       if (!pcb) break;
       pcb.queued = false;
       // A process that ended, froze or faulted while queued costs no slice (it is queued again when it can run).
-      if (!pcb.alive || pcb.frozen || pcb.faulting) continue;
+      if (!pcb.alive || halted(pcb)) continue;
       budget--;
       this.slice(pcb);
       this.schedule(pcb);
@@ -47,7 +47,7 @@ export class Scheduler {
 
   /** Drops run-queue entries of processes that ended while queued, so `hasWork` is exact. */
   private dropDeadHeads(): void {
-    for (let head = this.runQueue.peek(); head && (!head.alive || head.frozen || head.faulting); head = this.runQueue.peek()) {
+    for (let head = this.runQueue.peek(); head && (!head.alive || halted(head)); head = this.runQueue.peek()) {
       this.runQueue.shift();
       head.queued = false;
     }
@@ -236,7 +236,7 @@ export class Scheduler {
 
   /** Queues the process to run if it has an event it can take now. */
   schedule(pcb: Pcb): void {
-    if (pcb.queued || !pcb.alive || pcb.frozen || pcb.faulting) return;
+    if (pcb.queued || !pcb.alive || halted(pcb)) return;
     if (pcb.urgent.length > 0 || (pcb.outstanding === 0 && pcb.mailbox.length > 0)) {
       pcb.queued = true;
       this.runQueue.push(pcb);

@@ -18,10 +18,17 @@ class Driven {
 
   private effects: Effect[] = [];
 
-  /** Runs every process until none has work; keeps the effects. */
+  /** Runs every process until none has work; keeps the effects. A new process's directory record is created at once. */
   settle(): void {
-    while (this.k.run(this.now)) this.now++;
-    this.effects.push(...this.k.takeEffects());
+    for (;;) {
+      while (this.k.run(this.now)) this.now++;
+      const effects = this.k.takeEffects();
+      if (effects.length === 0) return;
+      for (const e of effects) {
+        if (e.type === 'directory' && e.op.op === 'create') this.k.handle({ type: 'response', token: e.token, ok: true, value: { entry: e.op.entry, revision: 1 }, now: this.now });
+        else this.effects.push(e);
+      }
+    }
   }
 
   /** Fires the latest timer armed with `prefix` (`c`: the cleaner, `t`: a process's sleep). */
@@ -50,9 +57,9 @@ class Driven {
   ask(verb: string, body: unknown): Record<string, unknown> {
     const replyTo = `r.${Math.random()}`;
     this.k.handle({ type: 'request', verb, body, replyTo, now: ++this.now });
-    const all = this.k.takeEffects();
-    this.effects.push(...all);
-    const r = replies(all).find((x) => x.to === replyTo);
+    const before = this.effects.length;
+    this.settle();
+    const r = replies(this.effects.slice(before)).find((x) => x.to === replyTo);
     if (!r?.ok) throw new Error(`${verb} failed: ${JSON.stringify(r)}`);
     return r.value as Record<string, unknown>;
   }

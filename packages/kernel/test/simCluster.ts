@@ -1,7 +1,7 @@
-import { ErrorCode, subjects, type Subjects, type TtyMessage, type WireError } from '@wisp/protocol';
+import { ErrorCode, subjects, type DirectoryOp, type Subjects, type TtyMessage, type WireError } from '@wisp/protocol';
 import type { ProgramRegistry } from '@wisp/proc';
 import { Kernel, type Effect } from '../src/index.js';
-import { checkReply, noResponders, requestEvent, responseEvent, route, timedOut, toWire, wire, type Answer } from '../src/sim/index.js';
+import { applyDirectory, checkReply, noResponders, requestEvent, responseEvent, route, timedOut, toWire, wire, type Answer, type DirectoryRegister } from '../src/sim/index.js';
 
 export type { Answer } from '../src/sim/index.js';
 
@@ -34,6 +34,13 @@ export class SimCluster {
   readonly logs: LogRecord[] = [];
   /** Every `fs` effect performed, in order. */
   readonly fsOps: FsOpRecord[] = [];
+  /** The process directory (a register with compare-and-set, as the runtime's KV bucket). */
+  directory: DirectoryRegister = {};
+  /** While true the directory answers nothing but "no responders" (JetStream unreachable). */
+  directoryDown = false;
+  /** Every directory operation, with its answer, in order. */
+  readonly directoryOps: Array<{ at: number; host: string; op: DirectoryOp; answer: Answer }> = [];
+  private directorySeq = 0;
   /** Replies to nobody (already answered, timed out or never asked). */
   readonly strayReplies: Effect[] = [];
   readonly cluster: string;
@@ -155,6 +162,12 @@ export class SimCluster {
       return true;
     }
     return false;
+  }
+
+  /** Hands `host` an event from the world that is not a message (a lease lapsing, say), at its clock; performs its effects. */
+  tell(host: string, event: { type: 'lease'; held: boolean }): void {
+    this.kernel(host).handle({ ...event, now: this.hostNow(host) });
+    this.drain(host);
   }
 
   /**
@@ -440,6 +453,14 @@ export class SimCluster {
       case 'event':
         this.events.push({ at: this.time, host, kind: o.kind, data: o.data });
         return;
+      case 'directory': {
+        let answer: Answer;
+        if (this.directoryDown) answer = noResponders(`directory ${o.op.op} ${o.op.pid}`);
+        else ({ reg: this.directory, seq: this.directorySeq, answer } = applyDirectory(this.directory, this.directorySeq, o.op));
+        this.directoryOps.push({ at: this.time, host, op: o.op, answer });
+        this.queue.push({ kind: 'response', host, token: o.token, answer });
+        return;
+      }
       case 'fs': {
         this.fsOps.push({ at: this.time, host, op: o.op, args: o.args });
         let answer: Answer;

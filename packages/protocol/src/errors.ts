@@ -47,6 +47,11 @@ export const ErrorCode = {
   EAGAIN: 'EAGAIN',
   /** The process is already migrating. */
   EBUSY: 'EBUSY',
+  /**
+   * Stale: the process directory moved on (its record changed since it was read — another
+   * host's claim, a fence, a newer epoch), so what was asked on the old view is refused.
+   */
+  ESTALE: 'ESTALE',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

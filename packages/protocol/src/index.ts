@@ -4,6 +4,7 @@ export { type Pid, makePid, isPid, homeOf, isHostId, assertHostId } from './pid.
 export { subjects, parseHostSubject, parseProcSubject, parseFsSubject, isFsId, type Subjects } from './subjects.js';
 export { signalNumbers, signalNames, parseSignal, type Signal } from './signals.js';
 export * from './schemas.js';
+export { acceptsSyscallRequest, acceptsDeliverRequest } from './quickAccept.js';
 export { hostCommands, isHostVerb, parseRequest, framedPart, type HostVerb, type RequestOf } from './commands.js';
 export * from './migrationSchemas.js';
 export * from './detailSchemas.js';
@@ -11,3 +12,4 @@ export { encode, decode, okReply, errorReply, unwrapReply, encodeFrame, decodeFr
 export * from './fsSchemas.js';
 export * from './migdSchemas.js';
 export { NatsEdge, type EdgeConnection, type EdgeLogger, type EdgeMsg, type EdgeStats, type NatsEdgeOptions } from './natsEdge.js';
+export { DirectoryEntry, directoryBucket, names, type DirectoryOp, type DirectoryAnswer } from './directory.js';

@@ -90,8 +90,13 @@ export const ProcessImage = z
  * request where a separate offer would cost the target a message.
  */
 export const TransferRequest = z.object({ image: ProcessImage, offer: OfferRequest.optional() }).strict();
-/** `commit` / `abort` of the migration of `pid` (sent by the source to the target). */
+/** `abort` of the migration of `pid` (sent by the source to the target). */
 export const PidOnly = z.object({ pid: PidSchema }).strict();
+/**
+ * `commit`: run `pid` here if the process directory still gives it to the source at `epoch`, at
+ * `revision` — the target claims it by compare-and-set of that record (DESIGN §5).
+ */
+export const CommitRequest = z.object({ pid: PidSchema, epoch: z.number().int().min(1), revision: z.number().int().min(1) }).strict();
 /** `located`: the home learns where its process runs now. */
 export const LocatedRequest = z.object({ pid: PidSchema, host: HostIdSchema }).strict();
 /** `fetch`: pages of a process that left this host lazily (binary reply). */
@@ -125,5 +130,6 @@ export type OfferRequest = z.infer<typeof OfferRequest>;
 export type TimerImage = z.infer<typeof TimerImage>;
 export type MemoryImage = z.infer<typeof MemoryImage>;
 export type ProcessImage = z.infer<typeof ProcessImage>;
+export type CommitRequest = z.infer<typeof CommitRequest>;
 export type MigrationRecord = z.infer<typeof MigrationRecord>;
 export type EvictReply = z.infer<typeof EvictReply>;

@@ -48,7 +48,7 @@ export const ProcInfo = z.object({
   home: hostId,
   host: hostId,
   parent: pid.nullable(),
-  state: z.enum(['runnable', 'blocked', 'sleeping', 'idle', 'exited', 'migrating']),
+  state: z.enum(['runnable', 'blocked', 'sleeping', 'idle', 'exited', 'migrating', 'suspended']),
   exitCode: z.number().int().optional(),
   /** Hosts other than home it still depends on (the source of a lazy migration). */
   residual: z.array(hostId).optional(),

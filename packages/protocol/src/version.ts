@@ -1,2 +1,2 @@
 /** Version of the wire protocol between hosts; a host refuses peers that speak another one. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;

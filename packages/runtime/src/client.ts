@@ -21,6 +21,7 @@ import {
   type Subjects,
 } from '@wisp/protocol';
 import { leasedHosts } from './hostLease.js';
+import { ProcessDirectory } from './processDirectory.js';
 import { connectNats, type ConnectionLog } from './natsConnect.js';
 import { requestFailure } from './natsErrors.js';
 
@@ -68,6 +69,8 @@ export class WispClient {
   private readonly owned: boolean;
   /** Guards the client's own subscriptions (a throwing `onOutput` must not stop the connection's reader). */
   private readonly edge: NatsEdge;
+  /** The process directory, opened on first use. */
+  private dir: Promise<ProcessDirectory> | undefined;
 
   private constructor(nc: NatsConnection, cluster: string, owned: boolean) {
     this.nc = nc;
@@ -140,9 +143,23 @@ export class WispClient {
    * migration record — `outcome: 'aborted'` (with `error`) when it stayed where it was.
    */
   async migrate(pid: string, to: string, strategy?: Strategy, timeoutMs = 120_000): Promise<MigrationRecord> {
-    const where = (await this.ps()).find((p) => p.pid === pid && p.state !== 'exited');
-    if (!where) throw new WispError(ErrorCode.ESRCH, `no running process ${pid}`);
-    return MigrationRecord.parse(await this.request(where.host, 'migrate', { pid, to, ...(strategy ? { strategy } : {}) }, timeoutMs));
+    return MigrationRecord.parse(await this.request(await this.whereIs(pid), 'migrate', { pid, to, ...(strategy ? { strategy } : {}) }, timeoutMs));
+  }
+
+  /**
+   * The host running `pid`, as the process directory says (the commit point of every move, so
+   * no scatter and no deadline: a slow host is found as well as a quick one). `ESRCH` when the
+   * process has no record (it ended, or never was).
+   */
+  async whereIs(pid: string): Promise<string> {
+    if (!isPid(pid)) throw new WispError(ErrorCode.EINVAL, `invalid pid '${pid}' (pids look like h1-7)`);
+    this.dir ??= ProcessDirectory.open(this.nc, this.subjects.cluster).catch((err: unknown) => {
+      this.dir = undefined;
+      throw err;
+    });
+    const r = await (await this.dir).get(pid);
+    if (!r.entry) throw new WispError(ErrorCode.ESRCH, `no running process ${pid}`);
+    return r.entry.host;
   }
 
   /**
@@ -150,9 +167,7 @@ export class WispClient {
    * memory, residual hosts, open fds — from the host running it (`host`, or found with `ps`).
    */
   async detail(pid: string, host?: string): Promise<ProcDetail> {
-    const where = host ?? (await this.ps()).find((p) => p.pid === pid && p.state !== 'exited')?.host;
-    if (!where) throw new WispError(ErrorCode.ESRCH, `no running process ${pid}`);
-    return ProcDetail.parse(await this.request(where, 'detail', { pid }));
+    return ProcDetail.parse(await this.request(host ?? (await this.whereIs(pid)), 'detail', { pid }));
   }
 
   /**

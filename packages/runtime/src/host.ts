@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Subject, type Observable } from 'rxjs';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import {
@@ -24,6 +25,7 @@ import type { ClusterEvent } from './clusterEvents.js';
 import { HostLease } from './hostLease.js';
 import { createLogger, type Logger } from './logger.js';
 import { PidBlocks } from './pidBlocks.js';
+import { ProcessDirectory } from './processDirectory.js';
 import { OwnerActivity, type OwnerActivityOptions } from './ownerActivity.js';
 import { ReplyInbox } from './replyInbox.js';
 
@@ -115,15 +117,17 @@ export class Host {
   readonly edge: NatsEdge;
   private readonly fs: HostFs | undefined;
   private readonly durable: Durable | null;
+  private readonly directory: ProcessDirectory;
   /** Booting, serving, evicting, disconnected, stopping, stopped (see `hostLifecycle` in `@wisp/kernel`). */
   private readonly life: HostLifecycle;
   private pumping = false;
   private pumpQueued = false;
   private stopped = false;
 
-  private constructor(opts: HostOptions & { fs?: HostFs }, durable: Durable | null) {
+  private constructor(opts: HostOptions & { fs?: HostFs }, durable: Durable | null, directory: ProcessDirectory) {
     this.id = assertHostId(opts.id);
     this.durable = durable;
+    this.directory = directory;
     this.nc = opts.nc;
     this.clock = opts.clock ?? systemClock(opts.clockSkewMs ?? 0);
     this.timers = opts.timers ?? systemTimers;
@@ -141,6 +145,8 @@ export class Host {
       startedAt: this.clock.now(),
       // (Without a file system there are no backing files to write to.)
       cleaner: opts.fs ? (opts.cleaner ?? {}) : false,
+      // The lease's boot id when there is one: the directory and the lease name the same run.
+      boot: durable?.lease.holder.boot ?? randomUUID(),
       ...(durable ? { allocatePid: () => durable.pids.allocate() } : {}),
     });
     this.events$ = this.events.asObservable();
@@ -176,13 +182,16 @@ export class Host {
       }
     }
     let fs: HostFs | undefined;
+    let directory: ProcessDirectory;
     try {
+      directory = await ProcessDirectory.open(opts.nc, opts.cluster ?? 'default');
       fs = typeof opts.fs === 'function' ? await opts.fs() : opts.fs;
     } catch (err) {
       await durable?.lease.release();
       throw err;
     }
-    host = new Host({ ...opts, fs }, durable);
+    host = new Host({ ...opts, fs }, durable, directory);
+    durable?.lease.watch((held) => host?.feed({ type: 'lease', held, now: host.clock.now() }));
     const s = host.kernel.subjects;
     const onHostMsg = host.edge.callback('host', (msg: Msg) => host.onMessage(msg));
     host.subs.push(host.nc.subscribe(s.hostAll(host.id), { callback: onHostMsg }));
@@ -264,6 +273,8 @@ export class Host {
   }
 
   private feed(event: KernelEvent): void {
+    // Woken from a pause past the lease, or cut off: the processes stop before anything else.
+    if (event.type !== 'lease') this.durable?.lease.check();
     try {
       this.kernel.handle(event);
     } catch (err) {
@@ -344,6 +355,9 @@ export class Host {
         case 'fs':
           this.fsOp(e.token, e.op, e.args);
           break;
+        case 'directory':
+          this.answerLater(e.token, () => this.directory.perform(e.op));
+          break;
       }
     }
   }
@@ -371,14 +385,19 @@ export class Host {
   /** Performs an `fs` effect with the file-system client; the answer is fed back as a `response`. */
   private fsOp(token: number, op: FsOp, args: unknown[]): void {
     const fs = this.fs;
+    this.answerLater(token, () => {
+      if (!fs) throw new WispError(ErrorCode.ENOSYS, `${op}: host ${this.id} has no file system`);
+      const method = fs[op];
+      if (typeof method !== 'function') throw new WispError(ErrorCode.ENOSYS, `${op}: not a file-system operation`);
+      return method.apply(fs, args);
+    });
+  }
+
+  /** Runs `work` and feeds its result back as the `response` to `token`. */
+  private answerLater(token: number, work: () => Promise<unknown>): void {
     // Always answered asynchronously: effects are being performed, the kernel is not to be re-entered.
     void Promise.resolve()
-      .then(() => {
-        if (!fs) throw new WispError(ErrorCode.ENOSYS, `${op}: host ${this.id} has no file system`);
-        const method = fs[op];
-        if (typeof method !== 'function') throw new WispError(ErrorCode.ENOSYS, `${op}: not a file-system operation`);
-        return method.apply(fs, args);
-      })
+      .then(work)
       .then(
         (value) => this.feed({ type: 'response', token, ok: true, value: value ?? null, now: this.clock.now() }),
         (err) => this.feed({ type: 'response', token, ok: false, error: toWireError(err), now: this.clock.now() }),

@@ -13,6 +13,12 @@ import type { Logger } from './logger.js';
 /** Default lease length, ms: a host killed hard is replaceable this long after its last renewal. */
 export const DEFAULT_HOST_LEASE_MS = 5000;
 
+/**
+ * The part of its length after which a lease not renewed counts as lapsed for its holder: it
+ * suspends its processes before any other host can see the lease expire.
+ */
+export const LAPSE_FRACTION = 0.7;
+
 /** What a lease says about its holder. */
 export interface LeaseHolder {
   /** Random id of this run of the host (a new one at every start). */
@@ -70,6 +76,11 @@ export class HostLease {
   private readonly kv: KV;
   private readonly o: HostLeaseOptions;
   private revision: number;
+  /** When the lease was last written (taken or renewed), ms since the epoch. */
+  private renewedAt = Date.now();
+  /** Whether the holder may run processes: false from the moment renewal is overdue until it succeeds again. */
+  private held = true;
+  private onChange: ((held: boolean) => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private renewing = false;
   private stopped = false;
@@ -92,7 +103,7 @@ export class HostLease {
     for (let logged = false; ; ) {
       try {
         const lease = new HostLease(o, kv, holder, await kv.create(o.host, encodeHolder(holder)), ttlMs);
-        lease.timer = setInterval(() => void lease.renew(), Math.max(50, Math.floor(ttlMs / 3)));
+        lease.timer = setInterval(() => void lease.renew(), Math.max(50, Math.floor(ttlMs / 4)));
         lease.timer.unref();
         return lease;
       } catch (err) {
@@ -110,6 +121,38 @@ export class HostLease {
     }
   }
 
+  /**
+   * Tells `onChange` when the lease lapses (renewal overdue: {@link LAPSE_FRACTION} of its length
+   * passed since it was last written — before other hosts can see it expire) and when it is
+   * held again. Only one watcher.
+   */
+  watch(onChange: (held: boolean) => void): void {
+    this.onChange = onChange;
+  }
+
+  /**
+   * Checks the clock against the last renewal, and reports a lapse at once. A host calls it
+   * before it acts on anything, so one that wakes from a pause past its lease stops its
+   * processes before they take a step. Cheap: one clock read.
+   */
+  check(): void {
+    if (this.held && !this.stopped && Date.now() - this.renewedAt > this.ttlMs * LAPSE_FRACTION) this.setHeld(false);
+  }
+
+  private setHeld(held: boolean): void {
+    if (this.held === held) return;
+    this.held = held;
+    if (held) this.o.log.warn({}, 'host lease held again');
+    else this.o.log.error({ sinceRenewalMs: Date.now() - this.renewedAt }, 'host lease lapsed: processes suspended until the directory confirms them');
+    this.onChange?.(held);
+  }
+
+  private renewed(revision: number): void {
+    this.revision = revision;
+    this.renewedAt = Date.now();
+    this.setHeld(true);
+  }
+
   /** Stops renewing and gives the lease up, so the id is free at once. */
   async release(): Promise<void> {
     if (this.stopped) return;
@@ -120,10 +163,12 @@ export class HostLease {
 
   /** Renews by compare-and-set at the revision last written; a lapsed lease is taken again if free. */
   private async renew(): Promise<void> {
-    if (this.stopped || this.renewing) return;
+    if (this.stopped) return;
+    this.check();
+    if (this.renewing) return;
     this.renewing = true;
     try {
-      this.revision = await this.kv.update(this.o.host, encodeHolder(this.holder), this.revision);
+      this.renewed(await this.kv.update(this.o.host, encodeHolder(this.holder), this.revision));
     } catch (err) {
       if (!isWrongSequence(err)) {
         // NATS unreachable or slow: try again at the next tick (the connection reconnects by itself).
@@ -139,7 +184,7 @@ export class HostLease {
   /** The lease lapsed (this host was cut off or paused past it): take it again unless another boot has. */
   private async retake(): Promise<void> {
     try {
-      this.revision = await this.kv.create(this.o.host, encodeHolder(this.holder));
+      this.renewed(await this.kv.create(this.o.host, encodeHolder(this.holder)));
       this.o.log.warn({}, `host lease had lapsed; taken again`);
     } catch (err) {
       const e = await this.kv.get(this.o.host).catch(() => null);
@@ -148,7 +193,7 @@ export class HostLease {
         this.o.log.error({ holder: other }, `host ${this.o.host} was taken by another boot while this one was cut off`);
         this.o.onLost?.(other);
       } else if (e && other?.boot === this.holder.boot) {
-        this.revision = e.revision;
+        this.renewed(e.revision);
       } else {
         this.o.log.debug({ err: (err as Error).message }, 'host lease retake failed; retrying');
       }

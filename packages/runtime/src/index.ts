@@ -10,3 +10,4 @@ export { OwnerActivity, type OwnerActivityOptions, type OwnerInput, type OwnerIn
 export { connectNats, reconnectWaitMs, type ConnectNatsOptions, type ConnectionLog } from './natsConnect.js';
 export { HostLease, leasedHosts, hostLeaseBucket, DEFAULT_HOST_LEASE_MS, type LeaseHolder } from './hostLease.js';
 export { PidBlocks, PID_BLOCK, pidBucket } from './pidBlocks.js';
+export { ProcessDirectory } from './processDirectory.js';

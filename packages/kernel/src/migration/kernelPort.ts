@@ -1,4 +1,4 @@
-import type { ProcessImage, Subjects, TimerImage, WireError } from '@wisp/protocol';
+import type { DirectoryOp, ProcessImage, Subjects, TimerImage, WireError } from '@wisp/protocol';
 import type { Answer, Caller, Continuation } from '../caller.js';
 import type { FsOp } from '../effects.js';
 import type { Pcb } from '../pcb.js';
@@ -19,7 +19,11 @@ export interface RequestOptions {
 export interface KernelPort {
   readonly hostId: string;
   readonly subjects: Subjects;
+  /** This run of the host (directory records name it). */
+  readonly boot: string;
   now(): number;
+  /** Asks the process directory; the answer comes back through `k`. Returns the token. */
+  directory(op: DirectoryOp, k: Continuation): number;
   /** Sends a request; the answer comes back through `k`. Returns the token. */
   request(subject: string, body: unknown, k: Continuation, opts?: RequestOptions): number;
   /** Asks the host's file-system client; the answer comes back through `k`. */
@@ -53,8 +57,11 @@ export interface KernelPort {
   rebuild(image: ProcessImage): Pcb;
   /** Starts an arrived process here: subscribe, timers, re-issued calls, schedule. */
   adopt(pcb: Pcb, image: ProcessImage): void;
-  /** Arms the timer that drops an arriving process if no commit comes; returns its id. */
-  armSessionTimer(pid: string, ms: number): string;
+  /**
+   * Arms a session's timer: a target's wait for the commit (it drops the arriving process), or
+   * either side's pause before it reads the directory again (`retry`). Returns its id.
+   */
+  armSessionTimer(pid: string, ms: number, side?: 'source' | 'target'): string;
   disarmSessionTimer(id: string): void;
   /** Pages a faulting process waited for are in: it runs again; or (`error`) they cannot be brought in: it ends, as with a bus error. */
   pagesIn(pcb: Pcb, error?: WireError): void;

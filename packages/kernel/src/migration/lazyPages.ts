@@ -110,9 +110,12 @@ export class LazyPages {
     if (k.step === 'fetch') a.fetching = Math.max(0, a.fetching - 1);
     else a.pulling = Math.max(0, a.pulling - 1);
     if (!answer.ok) {
-      this.k.log('error', `pages of ${k.pid} from ${pcb.lazyFrom}: ${answer.error.message}`, { pid: k.pid });
-      if (k.step === 'fetch') a.fetchError ??= answer.error;
-      else a.pullFailed = true;
+      // Timed out: the source may be slow or paused, and the pages are still owed — asked again
+      // (a fault by running the event again, the pull on its next pass). Anything else is final.
+      const again = answer.error.code === ErrorCode.ETIMEDOUT;
+      this.k.log(again ? 'warn' : 'error', `pages of ${k.pid} from ${pcb.lazyFrom}: ${answer.error.message}${again ? '; asking again' : ''}`, { pid: k.pid });
+      if (!again && k.step === 'fetch') a.fetchError ??= answer.error;
+      else if (!again) a.pullFailed = true;
     } else {
       const n = this.install(pcb, answer);
       a.pages += n;

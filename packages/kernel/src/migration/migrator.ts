@@ -1,4 +1,4 @@
-import { ErrorCode, type MigrateRequest, type MigrationRecord, type OfferRequest, type ProcessImage, type Strategy } from '@wisp/protocol';
+import { ErrorCode, type CommitRequest, type MigrateRequest, type MigrationRecord, type OfferRequest, type ProcessImage, type Strategy } from '@wisp/protocol';
 import type { AnyStateMachine } from 'xstate';
 import { failure, type Answer, type Caller, type Continuation } from '../caller.js';
 import type { Pcb } from '../pcb.js';
@@ -7,13 +7,13 @@ import { LazyPages, hundredths } from './lazyPages.js';
 import { MachineDriver, type MachineAction } from './machineDriver.js';
 import { sourceMachine, type SourceEvent, type SourceInput, type SourceStep } from './sourceMachine.js';
 import { backingFileOf, frozen, noteProgress, performSource, type SourceHost, type SourceSession } from './sourceSide.js';
-import { lateCommitRefusal, offerRefusal, targetMachine, type TargetEvent, type TargetInput } from './targetMachine.js';
+import { lateCommitRefusal, offerRefusal, targetMachine, type TargetEvent, type TargetInput, type TargetStep } from './targetMachine.js';
 import { performTarget, type PageBatch, type TargetHost, type TargetSession } from './targetSide.js';
 
 export { backingFileOf } from './sourceSide.js';
 
 /** The steps whose answers come back to the migrator: a source session's, and lazy paging's. */
-export type MigrationStep = SourceStep | 'fetch' | 'pull';
+export type MigrationStep = SourceStep | TargetStep | 'fetch' | 'pull';
 
 /** A plain-data view of the migrator's sessions, for a model checker. */
 export interface MigratorView {
@@ -155,8 +155,12 @@ export class Migrator implements SourceHost, TargetHost {
     if (req.to === this.k.hostId) return refuse(ErrorCode.EINVAL, `${req.pid} already runs on ${req.to}`);
     // (Also while an aborted move's flush of its frames is in flight: that answer is not this move's.)
     if (this.sources.has(req.pid) || pcb.faulting) return refuse(ErrorCode.EBUSY, `${req.pid} is busy moving or paging`);
+    // Its directory record is the commit point of every move: none can begin before it exists.
+    if (pcb.dir.revision === 0) return refuse(ErrorCode.EAGAIN, `${req.pid} is not in the process directory yet; try again`);
+    if (pcb.suspended) return refuse(ErrorCode.EAGAIN, `${req.pid} is suspended until ${this.k.hostId} holds its lease again`);
     const strategy = req.strategy ?? 'flush';
-    const input: SourceInput = { pid: req.pid, to: req.to, strategy, owesPages: pcb.lazyFrom !== undefined && pcb.memory.owedCount > 0, now: this.k.now() };
+    const k = this.k;
+    const input: SourceInput = { pid: req.pid, to: req.to, strategy, owesPages: pcb.lazyFrom !== undefined && pcb.memory.owedCount > 0, now: k.now(), host: k.hostId, boot: k.boot, ...pcb.dir };
     const s: SourceSession = { driver: new MachineDriver(this.machines.source, `migrate-${req.pid}`, input, `${strategy} ${input.owesPages}`), pid: req.pid, requester: caller, offer: null, image: null, precopied: new Set() };
     this.sources.set(req.pid, s);
     this.k.event('proc.migrating', { pid: req.pid, from: this.k.hostId, to: req.to, strategy });
@@ -185,9 +189,21 @@ export class Migrator implements SourceHost, TargetHost {
   /** The answer to one of a session's requests: one event for its machine. */
   answered(k: Extract<Continuation, { kind: 'migration' }>, answer: Answer): void {
     if (k.step === 'fetch' || k.step === 'pull') return this.lazy.fetched(k, answer);
+    if (k.step === 'claim' || k.step === 'recheck') {
+      const t = this.targets.get(k.pid);
+      return t ? this.feedTarget(t, { type: 'answer', step: k.step, result: answer }) : undefined;
+    }
     const s = this.sources.get(k.pid);
     if (s) noteProgress(this.k, s, k.step, answer);
     if (s) this.feedSource(s, { type: 'answer', step: k.step, ...(k.stream ? { stream: k.stream } : {}), result: answer });
+  }
+
+  /** A session's pause before it reads the directory again is over. */
+  retry(pid: string, side: 'source' | 'target'): void {
+    const session = side === 'source' ? this.sources.get(pid) : this.targets.get(pid);
+    if (!session) return;
+    if (side === 'source') this.feedSource(session as SourceSession, { type: 'retry' });
+    else this.feedTarget(session as TargetSession, { type: 'retry' });
   }
 
   private feedSource(s: SourceSession, event: SourceEvent): void {
@@ -222,7 +238,7 @@ export class Migrator implements SourceHost, TargetHost {
   private openSession(req: OfferRequest, accepting: boolean) {
     const refused = offerRefusal(req, { hostId: this.k.hostId, accepting, hasProgram: this.k.hasProgram(req.program, req.version), here: this.k.process(req.pid) !== undefined || this.targets.has(req.pid) });
     if (refused) return refused;
-    const input: TargetInput = { pid: req.pid, from: req.from, strategy: req.strategy };
+    const input: TargetInput = { pid: req.pid, from: req.from, strategy: req.strategy, host: this.k.hostId, boot: this.k.boot };
     const t: TargetSession = { driver: new MachineDriver(this.machines.target, `arrive-${req.pid}`, input, req.strategy), pid: req.pid, pages: new Map(), image: null, pcb: null, timer: '' };
     this.targets.set(req.pid, t);
     this.runTarget(t, t.driver.start());
@@ -250,10 +266,11 @@ export class Migrator implements SourceHost, TargetHost {
     this.feedTarget(t, { type: 'transfer', caller, image });
   }
 
-  /** `commit`: run it here. Answered again if the source asks twice. */
-  commit(pid: string, caller: Caller): void {
+  /** `commit`: claim it in the directory and run it here. Answered again if the source asks twice. */
+  commit(req: CommitRequest, caller: Caller): void {
+    const pid = req.pid;
     const t = this.targets.get(pid);
-    if (t) return this.feedTarget(t, { type: 'commit', caller });
+    if (t) return this.feedTarget(t, { type: 'commit', caller, epoch: req.epoch, revision: req.revision });
     const arrived = this.arrived.get(pid);
     const refused = lateCommitRefusal(pid, { runsHere: this.k.process(pid) !== undefined, leavingHere: this.sources.has(pid), arrivedRecently: arrived !== undefined && arrived >= this.k.now() });
     this.k.answer(caller, refused ? { ok: false, error: refused } : { ok: true, value: {} });

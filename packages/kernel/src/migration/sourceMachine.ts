@@ -1,12 +1,12 @@
 import { assign, setup } from 'xstate';
-import { ErrorCode, type Strategy, type WireError } from '@wisp/protocol';
+import { ErrorCode, type DirectoryAnswer, type Strategy, type WireError } from '@wisp/protocol';
 import type { Answer } from '../caller.js';
 
 /** The source's requests whose answers come back to its session. */
-export type SourceStep = 'offer' | 'pages' | 'flush' | 'owed' | 'move' | 'transfer' | 'commit';
+export type SourceStep = 'offer' | 'pages' | 'flush' | 'owed' | 'move' | 'transfer' | 'commit' | 'settle' | 'fence';
 
-/** How often the commit is sent when the target does not answer (it may have it already). */
-export const COMMIT_TRIES = 3;
+/** How long the source waits before reading the directory again after it did not answer, ms. */
+export const SETTLE_RETRY_MS = 500;
 
 /** What the migration record reports, gathered as the session goes. */
 export interface SourceRecord {
@@ -16,8 +16,6 @@ export interface SourceRecord {
   /** Page bytes and pages sent or written out. */
   bytes: number;
   pages: number;
-  /** Committed without a confirmation (see the commit rules). */
-  unconfirmed: boolean;
 }
 
 /**
@@ -42,14 +40,17 @@ export interface SourceContext {
   stepError: WireError | null;
   /** A `pageOut` of the process's own frames is in flight: it must not run until it ends. */
   flushInFlight: boolean;
-  /** Streams handed to the target (moved back on abort). */
+  /** Streams handed to the target, or perhaps handed (their move timed out): moved back on abort. */
   moved: string[];
   /** The target acknowledged the image: from then on it may have been told to run it. */
   transferred: boolean;
   /** Why the image (or the pipelined offer) was refused: a better reason than the commit's. */
   transferError: WireError | null;
-  /** Commit requests sent again after a try timed out. */
-  commitRetries: number;
+  /** This host and its run, and the process's directory record as this host holds it (epoch, revision). */
+  host: string;
+  boot: string;
+  epoch: number;
+  revision: number;
   /** Streams the frozen process holds (moved to the target in `transferring`). */
   streams: number;
   record: SourceRecord;
@@ -74,7 +75,9 @@ export type SourceEvent =
   /** The answer to one request: which step (and stream) it answers, ok or an error code. */
   | { type: 'answer'; step: SourceStep; stream?: string; result: Answer }
   /** Here, not from the target: the process ended, or a participant could not encapsulate. */
-  | { type: 'failed'; error: WireError };
+  | { type: 'failed'; error: WireError }
+  /** The pause after an unanswered directory read is over: read again. */
+  | { type: 'retry' };
 
 /** What a session starts from. */
 export interface SourceInput {
@@ -84,12 +87,17 @@ export interface SourceInput {
   maxRounds?: number;
   owesPages?: boolean;
   now?: number;
+  /** This host, its run, and the process's record as this host holds it (see `Pcb.dir`). */
+  host: string;
+  boot: string;
+  epoch: number;
+  revision: number;
 }
 
 /** The effects a source session names (performed by the migrator), and its bookkeeping. */
 type SourceAction =
   | 'offer' | 'sendRound' | 'measureRound' | 'freeze' | 'pullOwed' | 'installOwed' | 'releaseOwed' | 'writeOut' | 'moveStreams'
-  | 'sendAllPages' | 'sendImage' | 'sendCommit' | 'logUnconfirmed' | 'finish' | 'undo' | 'thaw' | 'report'
+  | 'sendAllPages' | 'sendImage' | 'sendCommit' | 'readDirectory' | 'fence' | 'keepFence' | 'settleLater' | 'finish' | 'undo' | 'thaw' | 'report'
   | 'countSent' | 'countAnswer' | 'noteError' | 'noteStepError' | 'acceptOffer' | 'nextRound' | 'noteFrozen' | 'noteOfferRefusal';
 type Answered = Extract<SourceEvent, { type: 'answer' }>;
 type Args = { context: SourceContext; event: SourceEvent };
@@ -102,6 +110,11 @@ const errorOf = (e: SourceEvent): WireError | null => {
 };
 const codeOf = (e: SourceEvent) => errorOf(e)?.code;
 const isStep = (step: SourceStep) => ({ event }: Args) => answer(event)?.step === step;
+/** The directory's answer an event carries (a read, or a fence's new record), if ok. */
+const recordOf = (e: SourceEvent): DirectoryAnswer | null => {
+  const a = answer(e);
+  return a?.result.ok && (a.step === 'settle' || a.step === 'fence') ? (a.result.value as DirectoryAnswer) : null;
+};
 
 /** Where a step goes once done: the first option whose guard holds (a `#id` target). */
 type Next = string | Array<{ guard?: (a: Args) => boolean; target: string }>;
@@ -136,6 +149,18 @@ function requests(steps: SourceStep | SourceStep[], effect: SourceAction | Sourc
     },
   } as never;
 }
+
+/** The record as this host last wrote it: the target's claim has not happened (and, once fenced, cannot). */
+const unchanged = ({ context, event }: Args) => recordOf(event)?.revision === context.revision;
+/** This host's own fence, whose answer was lost. */
+const fencedHere = ({ context, event }: Args) => {
+  const e = recordOf(event)?.entry;
+  return e != null && e.host === context.host && e.boot === context.boot && e.epoch === context.epoch + 1;
+};
+/** The directory answered (any other record: the target's, a later one's, or none once it ended there). */
+const answered = ({ event }: Args) => recordOf(event) !== null;
+/** A step's answer that passes `test` too. */
+const on = (step: SourceStep, test?: (a: Args) => boolean) => (a: Args) => isStep(step)(a) && (!test || test(a));
 
 /** Strategies that write in `flushing`: `flush` (dirty frames to the backing file), `precopy` (the last dirty pages). */
 const writes = ({ context }: Args) => context.strategy === 'flush' || context.strategy === 'precopy';
@@ -179,21 +204,23 @@ const offerLeftToCommit = {
  * undoes what reached the target and thaws the process here.
  *
  * negotiating → [precopying]* → freezing → flushing → transferring → committing → done | aborted
+ *                                                                     ↘ settling ⇄ fencing ↗
  *
  * The offer is pipelined (not for precopy, whose rounds would be wasted on a refusal): the
  * process freezes and flushes while it is answered, and for `flush` and `lazy` it rides with
  * the image. In `committing` the image and the commit leave together (the target takes a
- * source's requests in order, so it commits only an image it holds); the commit's answer
- * decides:
+ * source's requests in order, so it commits only an image it holds). The commit carries the
+ * process's epoch and directory revision: the target runs the process only once it has moved
+ * the directory record from (this host, e) to (itself, e+1) by compare-and-set at that revision.
+ * So the directory, not the commit's answer, is the commit point:
  * - ok: done.
- * - ETIMEDOUT: sent again ({@link COMMIT_TRIES} in all; the target answers a repeated commit ok);
- *   after the last try, unconfirmed: nobody can say whether it runs there, so it must not run
- *   here too (it is lost with its target).
- * - EHOSTUNREACH after a try timed out, the image acknowledged: the target may have run it and
- *   crashed since; unconfirmed, as a timeout (found by the model checker: the source resumed and
- *   repeated console output the target had produced).
- * - any other error (the target definitely did not take it): aborted, with the image's refusal
- *   as the reason if there was one.
+ * - any error (refused, timed out, no responders: the target may or may not have claimed it):
+ *   `settling` reads the record. Unchanged since this host wrote it: `fencing` moves it to
+ *   (this host, e+1) — a claim still on its way now fails — and the process runs here again
+ *   (aborted). Fenced by this host already (an earlier fence's answer was lost): aborted. Moved
+ *   on in any other way: only the target's claim could have done it, so done. A fence refused
+ *   (the claim got there first) reads again; a read or fence unanswered tries again after
+ *   {@link SETTLE_RETRY_MS}, the process frozen meanwhile: nobody guesses.
  */
 export const sourceMachine = setup({
   types: { context: {} as SourceContext, events: {} as SourceEvent, input: {} as SourceInput },
@@ -210,7 +237,10 @@ export const sourceMachine = setup({
     sendAllPages: noop,
     sendImage: noop,
     sendCommit: noop,
-    logUnconfirmed: noop,
+    readDirectory: noop,
+    fence: noop,
+    keepFence: noop,
+    settleLater: noop,
     finish: noop,
     undo: noop,
     thaw: noop,
@@ -231,7 +261,8 @@ export const sourceMachine = setup({
         waiting: context.waiting - 1,
         stepError: context.stepError ?? (a.result.ok ? null : a.result.error),
         flushInFlight: a.step === 'flush' ? false : context.flushInFlight,
-        moved: a.step === 'move' && a.result.ok && a.stream ? [...context.moved, a.stream] : context.moved,
+        // A move that timed out may yet happen at the file server: taken back on abort as well.
+        moved: a.step === 'move' && a.stream && (a.result.ok || a.result.error.code === ErrorCode.ETIMEDOUT) ? [...context.moved, a.stream] : context.moved,
       };
     }),
   },
@@ -244,9 +275,6 @@ export const sourceMachine = setup({
       context.rounds < context.maxRounds && event.type === 'measured' && event.dirtyPages > 16 && event.dirtyPages * 2 <= context.roundPages,
     flushInFlight: ({ context }) => context.flushInFlight,
     commitOk: ({ event }) => isStep('commit')({ event } as Args) && (event as Answered).result.ok,
-    commitRetry: ({ context, event }) => isStep('commit')({ event } as Args) && codeOf(event) === ErrorCode.ETIMEDOUT && context.commitRetries < COMMIT_TRIES - 1,
-    commitUnconfirmed: ({ context, event }) =>
-      isStep('commit')({ event } as Args) && (codeOf(event) === ErrorCode.ETIMEDOUT || (codeOf(event) === ErrorCode.EHOSTUNREACH && context.commitRetries > 0 && context.transferred)),
   },
 }).createMachine({
   id: 'migration.source',
@@ -264,9 +292,12 @@ export const sourceMachine = setup({
     moved: [],
     transferred: false,
     transferError: null,
-    commitRetries: 0,
+    host: input.host,
+    boot: input.boot,
+    epoch: input.epoch,
+    revision: input.revision,
     streams: 0,
-    record: { startedAt: input.now ?? 0, frozenAt: 0, bytes: 0, pages: 0, unconfirmed: false },
+    record: { startedAt: input.now ?? 0, frozenAt: 0, bytes: 0, pages: 0 },
     error: null,
   }),
   initial: 'negotiating',
@@ -338,11 +369,10 @@ export const sourceMachine = setup({
       on: {
         answer: [
           { guard: 'commitOk', target: 'done' },
-          { guard: 'commitRetry', actions: ['sendCommit', assign({ commitRetries: ({ context }) => context.commitRetries + 1 })] },
-          { guard: 'commitUnconfirmed', target: 'done', actions: [assign({ record: ({ context }) => ({ ...context.record, unconfirmed: true }) }), 'logUnconfirmed'] },
+          // Whatever the error, the directory says whether the target claimed it.
           {
             guard: isStep('commit'),
-            target: 'aborting',
+            target: 'settling',
             actions: assign({ error: ({ context, event }) => context.transferError ?? errorOf(event) }),
           },
           { guard: ({ event }) => isStep('transfer')({ event } as Args) && errorOf(event) === null, actions: assign({ transferred: true }) },
@@ -355,6 +385,36 @@ export const sourceMachine = setup({
         ],
         failed: abort,
       },
+    },
+    settling: {
+      id: 'settling',
+      tags: 'imageTaken',
+      entry: 'readDirectory',
+      on: {
+        answer: [
+          { guard: on('settle', unchanged), target: 'fencing' },
+          { guard: on('settle', fencedHere), target: 'aborting', actions: 'keepFence' },
+          { guard: on('settle', answered), target: 'done' },
+          { guard: on('settle'), target: 'settleLater' },
+        ],
+      } as never,
+    },
+    fencing: {
+      tags: 'imageTaken',
+      entry: 'fence',
+      on: {
+        answer: [
+          { guard: on('fence', answered), target: 'aborting', actions: 'keepFence' },
+          // The claim got there first: the read will say so.
+          { guard: on('fence', ({ event }) => codeOf(event) === ErrorCode.ESTALE), target: 'settling' },
+          { guard: on('fence'), target: 'settleLater' },
+        ],
+      } as never,
+    },
+    settleLater: {
+      tags: 'imageTaken',
+      entry: 'settleLater',
+      on: { retry: 'settling' },
     },
     done: { type: 'final', entry: 'finish' },
     aborting: {

@@ -1,11 +1,11 @@
-import { ErrorCode, PROTOCOL_VERSION, homeOf, toWireError, type MigrationRecord, type OfferRequest, type ProcessImage } from '@wisp/protocol';
+import { ErrorCode, PROTOCOL_VERSION, homeOf, toWireError, type DirectoryAnswer, type MigrationRecord, type OfferRequest, type ProcessImage } from '@wisp/protocol';
 import type { Answer, Caller, Continuation } from '../caller.js';
 import type { Pcb } from '../pcb.js';
 import type { KernelPort } from './kernelPort.js';
 import { hundredths, PAGES_PER_MESSAGE, type LazyPages } from './lazyPages.js';
 import type { MachineAction, MachineDriver } from './machineDriver.js';
 import { participants } from './participants.js';
-import type { SourceContext, SourceEvent, SourceStep } from './sourceMachine.js';
+import { SETTLE_RETRY_MS, type SourceContext, type SourceEvent, type SourceStep } from './sourceMachine.js';
 
 /** How long a source remembers where a process went, to tell stragglers to try again. */
 export const MOVED_MEMORY_MS = 60_000;
@@ -103,10 +103,23 @@ export function performSource(m: SourceHost, s: SourceSession, a: MachineAction)
     case 'sendImage':
       return sendImage(m, s, pcb!, c);
     case 'sendCommit':
-      k.request(k.subjects.host(c.to, 'commit'), { pid: s.pid }, step(s, 'commit'));
+      k.request(k.subjects.host(c.to, 'commit'), { pid: s.pid, epoch: c.epoch, revision: c.revision }, step(s, 'commit'));
       return;
-    case 'logUnconfirmed':
-      k.log('error', `commit of ${s.pid} on ${c.to} unconfirmed; the process stays with the target`, { pid: s.pid });
+    case 'readDirectory':
+      k.directory({ op: 'get', pid: s.pid }, step(s, 'settle'));
+      return;
+    case 'fence':
+      k.directory({ op: 'update', pid: s.pid, entry: { host: c.host, boot: c.boot, epoch: c.epoch + 1 }, revision: c.revision }, step(s, 'fence'));
+      return;
+    case 'keepFence': {
+      // The record is this host's again, one epoch on: a claim of the old one cannot win now.
+      const d = (a.event as { result: { value: DirectoryAnswer } }).result.value;
+      if (pcb) pcb.dir = { epoch: c.epoch + 1, revision: d.revision };
+      k.log('warn', `migration of ${s.pid} to ${c.to} not confirmed; the directory still gave it to ${k.hostId}, fenced at epoch ${c.epoch + 1}`, { pid: s.pid });
+      return;
+    }
+    case 'settleLater':
+      k.armSessionTimer(s.pid, SETTLE_RETRY_MS, 'source');
       return;
     case 'finish':
       return finish(m, s, pcb!, c);

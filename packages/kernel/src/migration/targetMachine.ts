@@ -1,6 +1,6 @@
-import { setup } from 'xstate';
-import { ErrorCode, PROTOCOL_VERSION, type OfferRequest, type ProcessImage, type Strategy, type WireError } from '@wisp/protocol';
-import type { Caller } from '../caller.js';
+import { assign, setup } from 'xstate';
+import { ErrorCode, PROTOCOL_VERSION, names, type DirectoryAnswer, type OfferRequest, type ProcessImage, type Strategy, type WireError } from '@wisp/protocol';
+import type { Answer, Caller } from '../caller.js';
 
 /**
  * What a target session is told. Requests carry their `caller`: the machine names the answer
@@ -11,54 +11,110 @@ export type TargetEvent =
   | { type: 'pages'; caller: Caller; batch?: { pages: number[]; pageSize: number; bytes: Uint8Array } }
   /** The image (the offer that rode with it was checked already). */
   | { type: 'transfer'; caller: Caller; image?: ProcessImage }
-  | { type: 'commit'; caller: Caller }
+  /** Run it: the directory record gives it to the source at `epoch`, `revision`. */
+  | { type: 'commit'; caller: Caller; epoch: number; revision: number }
+  /** The directory's answer to the claim or to a read after an unanswered one. */
+  | { type: 'answer'; step: TargetStep; result: Answer }
+  /** The pause after an unanswered directory read is over: read again. */
+  | { type: 'retry' }
   | { type: 'abort'; caller: Caller }
   /** No commit came in time (the session timer, armed on entry). */
   | { type: 'timeout' }
   /** The image could not be rebuilt here (`install` failed). */
   | { type: 'failed'; error: WireError; caller: Caller };
 
+/** The target's requests to the directory whose answers come back to its session. */
+export type TargetStep = 'claim' | 'recheck';
+
 /** What a target session starts from. */
 export interface TargetInput {
   pid: string;
   from: string;
   strategy: Strategy;
+  /** This host and its run (the record it claims names them). */
+  host: string;
+  boot: string;
 }
+
+/** What a target session knows: its input, and the commit being claimed (epoch and revision it names, who asked). */
+export interface TargetContext extends TargetInput {
+  epoch: number;
+  revision: number;
+  committer: Caller | null;
+}
+
+type Args = { context: TargetContext; event: TargetEvent };
+const recordOf = (e: TargetEvent): DirectoryAnswer | null => (e.type === 'answer' && e.result.ok ? (e.result.value as DirectoryAnswer) : null);
+const isStep = (step: TargetStep, test?: (a: Args) => boolean) => (a: Args) => a.event.type === 'answer' && a.event.step === step && (!test || test(a));
+/** The record names this host and run at the epoch it claimed: the process is this host's. */
+const claimedHere = ({ context, event }: Args) => names(recordOf(event)?.entry ?? null, context.host, context.boot, context.epoch + 1);
+/** The record as the source last wrote it: the claim has not happened, and may be tried again. */
+const unchanged = ({ context, event }: Args) => recordOf(event)?.revision === context.revision;
+const claimed = ({ event }: Args) => recordOf(event) !== null;
 
 const noop = () => undefined;
 const refuse = (code: WireError['code'], why: string) => ({ type: 'refuse' as const, params: { code, why } });
 const noImageYet = { actions: refuse(ErrorCode.ESRCH, 'has no image here yet') };
 const imageHere = { actions: refuse(ErrorCode.ESRCH, 'has its image here already') };
 const dropped = { target: 'aborted', actions: 'ack' } as const;
+/** While the claim is open: a repeated commit waits its turn, an abort is answered but changes nothing. */
+const busy = {
+  commit: { actions: refuse(ErrorCode.EAGAIN, 'is being claimed in the directory') },
+  abort: { actions: 'ack' },
+  pages: imageHere,
+  transfer: imageHere,
+} as const;
+const commit = { target: 'claiming', actions: 'noteCommit' } as const;
+/** The claim succeeded (`when`: or a read shows it did): keep the record, run it, answer the commit (and pull, if lazy). */
+const run = (when: (a: Args) => boolean) => [
+  { guard: (a: Args) => when(a) && a.context.strategy === 'lazy', target: 'committed', actions: ['keepRecord', 'resume', 'ackCommit', 'pull'] },
+  { guard: when, target: 'committed', actions: ['keepRecord', 'resume', 'ackCommit'] },
+];
+const lost = { target: 'aborted', actions: refuseCommit(ErrorCode.ESTALE, 'was fenced by its source: the directory moved on') } as const;
+function refuseCommit(code: WireError['code'], why: string) {
+  return { type: 'refuseCommit' as const, params: { code, why } };
+}
 
 /**
  * The target side of a migration (DESIGN §5), pure. It accepted an offer (see
  * {@link offerRefusal}) and armed its timer; pages may arrive (`receiving`), then the image
- * (`resuming`: the PCB is built and held frozen); `commit` runs the process here: resumed
- * (subscribed to its subject) before the answer, so no message finds nobody once the source
- * lets go, and a lazy pull starts after it, so the source reads the answer that ends its
- * freeze before it serves the pull. `abort`, or no commit in time, drops everything received.
+ * (`resuming`: the PCB is built and held frozen). `commit` names the epoch and revision of the
+ * process's directory record: the target claims it (`claiming`: compare-and-set from the
+ * source's record to its own, one epoch on) and runs the process only once the directory says
+ * it is its own — resumed (subscribed to its subject) before the commit is answered, so no
+ * message finds nobody once the source lets go, and a lazy pull starts after it. A claim
+ * refused (`ESTALE`: the source fenced it, or a duplicate of the claim got there first) or
+ * unanswered reads the record (`rechecking`): its own → run; unchanged → claim again;
+ * anything else (fenced) → drop, refusing the commit with `ESTALE`. While
+ * the claim is open neither the session's timeout nor an `abort` drops it: only the directory
+ * decides. `abort`, or no commit in time, before that drops everything received.
  *
- * offered → receiving → resuming → committed | aborted
+ * offered → receiving → resuming → claiming ⇄ rechecking → committed | aborted
  */
 export const targetMachine = setup({
-  types: { context: {} as TargetInput, events: {} as TargetEvent, input: {} as TargetInput },
+  types: { context: {} as TargetContext, events: {} as TargetEvent, input: {} as TargetInput },
   actions: {
     armTimer: noop,
     announce: noop,
     keepPages: noop,
     install: noop,
+    claim: noop,
+    recheck: noop,
+    recheckLater: noop,
+    keepRecord: noop,
     resume: noop,
     pull: noop,
     drop: noop,
     ack: noop,
+    ackCommit: noop,
     refuse: (_, _params: { code: WireError['code']; why: string }) => undefined,
+    refuseCommit: (_, _params: { code: WireError['code']; why: string }) => undefined,
     refuseImage: noop,
+    noteCommit: assign(({ event }) => (event.type === 'commit' ? { epoch: event.epoch, revision: event.revision, committer: event.caller } : {})),
   },
-  guards: { lazy: ({ context }) => context.strategy === 'lazy' },
 }).createMachine({
   id: 'migration.target',
-  context: ({ input }) => ({ ...input }),
+  context: ({ input }) => ({ ...input, epoch: 0, revision: 0, committer: null }),
   initial: 'offered',
   entry: 'armTimer',
   states: {
@@ -86,15 +142,39 @@ export const targetMachine = setup({
       on: {
         pages: imageHere,
         transfer: imageHere,
-        commit: [
-          { guard: 'lazy', target: 'committed', actions: ['resume', 'ack', 'pull'] },
-          { target: 'committed', actions: ['resume', 'ack'] },
-        ],
+        commit,
         abort: dropped,
         timeout: 'aborted',
         // The image was refused as it was installed: the transfer gets the reason.
         failed: { target: 'aborted', actions: 'refuseImage' },
       },
+    },
+    claiming: {
+      entry: 'claim',
+      on: {
+        answer: [
+          ...run(isStep('claim', claimed)),
+          // Refused or unanswered, read: a refusal may answer a duplicate of a claim that won.
+          { guard: isStep('claim'), target: 'rechecking' },
+        ],
+        ...busy,
+      } as never,
+    },
+    rechecking: {
+      entry: 'recheck',
+      on: {
+        answer: [
+          ...run(isStep('recheck', claimedHere)),
+          { guard: isStep('recheck', unchanged), target: 'claiming' },
+          { guard: isStep('recheck', claimed), ...lost },
+          { guard: isStep('recheck'), target: 'waitingToRecheck' },
+        ],
+        ...busy,
+      } as never,
+    },
+    waitingToRecheck: {
+      entry: 'recheckLater',
+      on: { retry: 'rechecking', ...busy } as never,
     },
     committed: { type: 'final' },
     aborted: { type: 'final', entry: 'drop' },

@@ -1,11 +1,12 @@
-import { ErrorCode, homeOf, toWireError, type ProcessImage, type WireError } from '@wisp/protocol';
-import { failure, type Caller } from '../caller.js';
+import { ErrorCode, homeOf, toWireError, type DirectoryAnswer, type ProcessImage, type WireError } from '@wisp/protocol';
+import { failure, type Caller, type Continuation } from '../caller.js';
 import type { Pcb } from '../pcb.js';
 import type { KernelPort } from './kernelPort.js';
 import type { LazyPages } from './lazyPages.js';
 import type { MachineAction, MachineDriver } from './machineDriver.js';
 import { MOVED_MEMORY_MS } from './sourceSide.js';
-import type { TargetEvent, TargetInput } from './targetMachine.js';
+import type { TargetContext, TargetEvent, TargetStep } from './targetMachine.js';
+import { SETTLE_RETRY_MS } from './sourceMachine.js';
 
 /** A target drops what it received when no commit comes in this time. */
 export const TARGET_TIMEOUT_MS = 30_000;
@@ -30,6 +31,8 @@ export interface TargetSession {
   timer: string;
 }
 
+const step = (t: TargetSession, step: TargetStep): Continuation => ({ kind: 'migration', pid: t.pid, step });
+
 /** What the target effects need of the migrator. */
 export interface TargetHost {
   k: KernelPort;
@@ -45,7 +48,7 @@ export interface TargetHost {
  */
 export function performTarget(m: TargetHost, t: TargetSession, a: MachineAction): TargetEvent | void {
   const k = m.k;
-  const c = a.context as TargetInput;
+  const c = a.context as TargetContext;
   const event = a.event as TargetEvent & { caller?: Caller; batch?: PageBatch; image?: ProcessImage; error?: WireError };
   switch (a.type) {
     case 'armTimer':
@@ -73,6 +76,24 @@ export function performTarget(m: TargetHost, t: TargetSession, a: MachineAction)
       t.pages.clear();
       if (c.strategy === 'lazy') t.pcb.lazyFrom = c.from;
       return;
+    case 'claim':
+      k.directory({ op: 'update', pid: t.pid, entry: { host: k.hostId, boot: k.boot, epoch: c.epoch + 1 }, revision: c.revision }, step(t, 'claim'));
+      return;
+    case 'recheck':
+      k.directory({ op: 'get', pid: t.pid }, step(t, 'recheck'));
+      return;
+    case 'recheckLater':
+      k.armSessionTimer(t.pid, SETTLE_RETRY_MS, 'target');
+      return;
+    case 'keepRecord':
+      t.pcb!.dir = { epoch: c.epoch + 1, revision: ((event as { result: { value: DirectoryAnswer } }).result.value).revision };
+      return;
+    case 'ackCommit':
+      return k.answer(c.committer!, { ok: true, value: {} });
+    case 'refuseCommit': {
+      const p = a.params as { code: WireError['code']; why: string };
+      return k.answer(c.committer!, failure(p.code, `${t.pid} ${p.why}`));
+    }
     case 'resume':
       m.arrived.set(t.pid, k.now() + MOVED_MEMORY_MS);
       k.disarmSessionTimer(t.timer);

@@ -3,3 +3,4 @@
  * part of the kernel's main entry point; the runtime uses NATS).
  */
 export { route, noResponders, timedOut, toWire, checkReply, requestEvent, responseEvent, wire, concat, type Answer, type NetOutput, type Route, type Reachable } from './network.js';
+export { applyDirectory, type DirectoryRegister } from './directory.js';

@@ -1,4 +1,4 @@
-import { ErrorCode, hostCommands, isHostVerb, isPid, parseHostSubject, parseProcSubject, type Subjects, type WireError } from '@wisp/protocol';
+import { ErrorCode, hostCommands, type DirectoryOp, isHostVerb, isPid, parseHostSubject, parseProcSubject, type Subjects, type WireError } from '@wisp/protocol';
 import type { Effect, FsOp, KernelEvent } from '../effects.js';
 
 /**
@@ -17,6 +17,7 @@ export type NetOutput =
   | { type: 'reply'; to: string; answer: Answer }
   | { type: 'request'; token: number; subject: string; body: unknown; timeoutMs: number; bytes?: Uint8Array }
   | { type: 'fs'; token: number; op: FsOp; args: unknown[] }
+  | { type: 'directory'; token: number; op: DirectoryOp }
   | { type: 'publish'; subject: string; body: unknown }
   | { type: 'console'; pid: string; fd: number; data: string }
   | { type: 'event'; kind: string; data: Record<string, unknown> }
@@ -85,6 +86,8 @@ export function toWire(host: string, e: Effect): NetOutput {
       return { type: 'fs', token: e.token, op: e.op, args: e.args.map(copyArg) };
     case 'publish':
       return { type: 'publish', subject: e.subject, body: wire(e.body) };
+    case 'directory':
+      return { type: 'directory', token: e.token, op: wire(e.op) as DirectoryOp };
     case 'event':
       return { type: 'event', kind: e.kind, data: wire(e.data) as Record<string, unknown> };
     case 'setTimer':
