@@ -64,6 +64,7 @@ export async function evictionBench(): Promise<EvictionFigure[]> {
                 const isReady = new Promise<void>((r) => (ready = r));
                 const run = await c.client.run('dirtier', [String(SIZE_MIB), '0.1'], { home: i % 2 === 0 ? 'h1' : 'h2', on: 'h3', onOutput: (m) => m.data.includes('ready') && ready() });
                 await isReady;
+                await inDirectory(c.client, run.pid);
                 return run;
               }),
             )),
@@ -86,6 +87,23 @@ export async function evictionBench(): Promise<EvictionFigure[]> {
     await c.stop();
   }
   return figures;
+}
+
+/**
+ * Waits until `pid` has its record in the process directory: a host refuses to move a process
+ * before that (EAGAIN), and on a loaded machine the record can lag the process's first output.
+ */
+async function inDirectory(client: WispClient, pid: string): Promise<void> {
+  const deadline = performance.now() + 30_000;
+  for (;;) {
+    try {
+      await client.whereIs(pid);
+      return;
+    } catch (err) {
+      if (performance.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
 }
 
 /** h3's cleaner counts (`dirty`: its processes' dirty pages now). */
