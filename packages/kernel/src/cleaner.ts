@@ -13,7 +13,7 @@ export interface CleanerConfig {
   /** Most writes in flight on this host at once, over all processes (default 2). */
   maxInFlight?: number;
   /**
-   * How long a page must have gone unwritten to be written back, ms (default 1000; Sprite's
+   * How long a page must have gone unwritten to be written back, ms (default 3000; Sprite's
    * cleaner waited 30 s). A page written more often is hot: writing it back would be wasted,
    * and a process that rewrites its whole space often would keep the file server busy for nothing.
    */
@@ -38,7 +38,7 @@ export interface CleanerStats {
 const DEFAULT_INTERVAL_MS = 25;
 const DEFAULT_PAGES_PER_WRITE = 256;
 const DEFAULT_MAX_IN_FLIGHT = 2;
-const DEFAULT_MIN_AGE_MS = 1000;
+const DEFAULT_MIN_AGE_MS = 3000;
 
 /** A reading of a space's write clock, and when it was taken. */
 interface Reading {
