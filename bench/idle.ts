@@ -78,6 +78,7 @@ export async function idleBench(): Promise<Record<string, unknown>> {
     selectReleaseMs: round(selectReleaseMs, 3),
     selectReleaseP99Ms: round(percentile(samples, 99), 3),
     evict10Ms: e10.ms,
+    evict10ColdMs: e10.coldMs,
     evictions,
   };
 }

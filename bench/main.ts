@@ -5,6 +5,7 @@ import { forwardBench } from './forward.js';
 import { migrateBench } from './migrate.js';
 import { fsBench } from './fs.js';
 import { idleBench } from './idle.js';
+import { evictBench } from './evict.js';
 import { uiBench } from './ui.js';
 
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   fs: fsBench,
   migrate: migrateBench,
   idle: idleBench,
+  evict: evictBench,
   ui: uiBench,
 };
 

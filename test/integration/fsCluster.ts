@@ -1,5 +1,6 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { FileServerProcess, FsClient, MemoryStorage, PrefixTable, type FsLogger } from '@wisp/fs';
+import type { CleanerConfig } from '@wisp/kernel';
 import { ProgramRegistry, type Program } from '@wisp/proc';
 import { Host, WispClient, createLogger, startNatsServer, type NatsServerHandle } from '@wisp/runtime';
 
@@ -13,8 +14,8 @@ export interface FsCluster {
   stop(): Promise<void>;
 }
 
-/** Starts an {@link FsCluster} with hosts `ids` running `programs`. */
-export async function startFsCluster(cluster: string, ids: string[], programs: Program[]): Promise<FsCluster> {
+/** Starts an {@link FsCluster} with hosts `ids` running `programs`; `opts.cleaner` configures every host's cleaner, `opts.storage` is fs1's. */
+export async function startFsCluster(cluster: string, ids: string[], programs: Program[], opts: { cleaner?: CleanerConfig | false; storage?: MemoryStorage } = {}): Promise<FsCluster> {
   // (JetStream: hosts keep the process directory in it.)
   const nats: NatsServerHandle = await startNatsServer();
   const conns: NatsConnection[] = [];
@@ -25,13 +26,13 @@ export async function startFsCluster(cluster: string, ids: string[], programs: P
     conns.push(nc);
     return nc;
   };
-  const fsp = await FileServerProcess.start({ nc: await conn(), id: 'fs1', storage: new MemoryStorage(), cluster, logger: quietFs });
+  const fsp = await FileServerProcess.start({ nc: await conn(), id: 'fs1', storage: opts.storage ?? new MemoryStorage(), cluster, logger: quietFs });
   for (const id of ids) {
     const nc = await conn();
     const client = await FsClient.start({ nc, host: id, prefixes: PrefixTable.single('fs1'), cluster, logger: quietFs });
     fs.push(client);
     const registry = new ProgramRegistry(programs);
-    hosts.push(await Host.start({ id, nc, cluster, registry, fs: client, console: () => undefined, logger: createLogger('wisp', 'warn') }));
+    hosts.push(await Host.start({ id, nc, cluster, registry, fs: client, console: () => undefined, logger: createLogger('wisp', 'warn'), ...(opts.cleaner !== undefined ? { cleaner: opts.cleaner } : {}) }));
   }
   return {
     client: WispClient.over(await conn(), cluster),

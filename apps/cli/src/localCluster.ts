@@ -94,9 +94,9 @@ function startWispProcess(id: string, command: string[], o: WispProcessOptions):
   const env: NodeJS.ProcessEnv = { ...process.env, WISP_LOG_LEVEL: o.logLevel ?? process.env.WISP_LOG_LEVEL ?? 'warn' };
   if (o.reconnectWaitMs) env.WISP_NATS_RECONNECT_MS = String(o.reconnectWaitMs);
   if (o.hostLeaseMs) env.WISP_HOST_LEASE_MS = String(o.hostLeaseMs);
-  // `WISP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p"`: Node flags for every process started here
-  // (profiling the hosts of a bench; Node refuses --cpu-prof in NODE_OPTIONS).
-  const nodeArgs = process.env.WISP_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  // `WISP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p"` (or `WISP_CHILD_NODE_ARGS`): Node flags for
+  // every process started here (profiling the hosts of a bench; Node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeArgs = (process.env.WISP_NODE_ARGS ?? process.env.WISP_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const output: string[] = [];
   const log: string[] = [];

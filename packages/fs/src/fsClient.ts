@@ -19,6 +19,7 @@ import {
 import { BlockCache, type BlockCacheStats } from './blockCache.js';
 import { FileData } from './clientData.js';
 import { pageIn, pageOut } from './clientPaging.js';
+import { FileLanes } from './fileLanes.js';
 import { FsRequests } from './clientRequests.js';
 import { StreamTable } from './clientStreams.js';
 import type { FileProgress, FsClientOptions, FsStat, OpenFlags, OpenResult, StreamHandle } from './clientTypes.js';
@@ -63,6 +64,8 @@ export class FsClient {
   private readonly streams: StreamTable;
   /** Reads, writes, caching and write-back (clientData.ts). */
   private readonly data: FileData;
+  /** Writes and drops of backing files, one lane per file. */
+  private readonly lanes = new FileLanes();
   private sub: Subscription | null = null;
   /** The safe edge of the callback subscription (present when serving callbacks). */
   private edge: NatsEdge | null = null;
@@ -317,7 +320,9 @@ export class FsClient {
 
   /** Stores pages of a backing file (all one size), as raw bytes, a few messages in flight (see clientPaging.ts). */
   async pageOut(file: string, pages: ReadonlyMap<number, Uint8Array>): Promise<void> {
-    await pageOut(this.requests, { host: this.host, ...this.prefixes.resolve(file) }, pages);
+    // In its file's lane: a later write of a page is never overtaken by an earlier one.
+    const f = { host: this.host, ...this.prefixes.resolve(file) };
+    await this.lanes.run(file, () => pageOut(this.requests, f, pages));
   }
 
   /** Loads pages of a backing file; pages never written are absent (the caller zero-fills). */
@@ -328,7 +333,8 @@ export class FsClient {
   /** Forgets every page of a backing file. */
   async dropPages(file: string): Promise<void> {
     const { server, path } = this.prefixes.resolve(file);
-    await this.requests.call(server, 'dropPages', { host: this.host, file: path });
+    // After the writes asked for before it (e.g. a cleaner's, when the process exits meanwhile).
+    await this.lanes.run(file, () => this.requests.call(server, 'dropPages', { host: this.host, file: path }));
   }
 
   // ---- callbacks, flushing, lifecycle ----------------------------------------------------

@@ -34,3 +34,4 @@ export type { Storage, StorageImage, StoredFile } from './storage/storage.js';
 export { MemoryStorage } from './storage/memoryStorage.js';
 export { DirStorage, type DirStorageOptions } from './storage/dirStorage.js';
 export { JetStreamStorage } from './storage/jetstreamStorage.js';
+export { FileLanes } from './fileLanes.js';

@@ -54,6 +54,8 @@ export type Continuation =
   | { kind: 'lease'; pid: string }
   /** Pages a faulting process waits for, from its backing file. */
   | { kind: 'pagein'; pid: string; pages: number[] }
+  /** A background cleaner's write of `pid`'s `pages` (marked clean when taken) to its backing file. */
+  | { kind: 'clean'; pid: string; pages: number[] }
   /**
    * The answer to the directory operation that opens (`create`) or closes (`delete`) `pid`'s
    * record, or reads it (`verify`) to know whether a process suspended by a lapsed lease is still this host's.

@@ -3,6 +3,7 @@ import type { ProgramRegistry } from '@wisp/proc';
 import { notState, type HasNonState } from '@wisp/vm';
 import type { AnyStateMachine } from 'xstate';
 import type { Answer, Caller, Continuation } from './caller.js';
+import { Cleaner, type CleanerConfig } from './cleaner.js';
 import type { Effect, FsOp } from './effects.js';
 import { Delivery } from './delivery.js';
 import { DirectoryRecords } from './directoryRecords.js';
@@ -57,6 +58,12 @@ export interface KernelConfig {
    * (a planted copy, see `@wisp/kernel/sim`'s `LeaseRule`), to show the checker finds its bug.
    */
   leaseRule?: new (ctx: KernelContext) => LeaseRule;
+  /**
+   * The background cleaner, which writes dirty pages of the processes running here to their
+   * backing files while they run, so a flush (eviction) has fewer to write. Off unless given
+   * (the runtime's `Host` turns it on by default; checker and unit kernels stay without it).
+   */
+  cleaner?: CleanerConfig | false;
 }
 
 /**
@@ -111,6 +118,8 @@ export class KernelContext implements HasNonState {
   readonly port: MigrationPort;
   /** Migration sessions, both sides. */
   readonly migrator: Migrator;
+  /** Background write-back of dirty pages to backing files. */
+  readonly cleaner: Cleaner;
 
   /** This host's clock as of the event being handled, ms. */
   get now(): number {
@@ -145,6 +154,7 @@ export class KernelContext implements HasNonState {
     this.lease = new (config.leaseRule ?? LeaseRule)(this);
     this.port = new MigrationPort(this);
     this.migrator = new Migrator(this.port);
+    this.cleaner = new Cleaner(this, config.cleaner ? config.cleaner : null);
     if (config.machines) {
       const m = this.migrator.machines;
       this.migrator.machines = { source: config.machines.source ?? m.source, target: config.machines.target ?? m.target };

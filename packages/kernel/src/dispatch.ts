@@ -1,5 +1,6 @@
 import { ErrorCode } from '@wisp/protocol';
 import type { Answer, Continuation } from './caller.js';
+import { cleanerAnswers, cleanerTimers } from './cleaner.js';
 import type { KernelContext } from './context.js';
 import { deliveryAnswers, deliveryTimers } from './delivery.js';
 import { directoryAnswers, directoryTimers } from './directoryRecords.js';
@@ -41,10 +42,10 @@ const plumbingAnswers: AnswerHandlers<'relay' | 'ignore'> = {
  * What happens when an answer comes back, by the kind of its continuation: every room's
  * handlers in one table, so a newcomer finds who handles `fs` by its room, not in a switch.
  */
-const ANSWERS: AnswerHandlers<Continuation['kind']> = { ...plumbingAnswers, ...schedulerAnswers, ...fileCallAnswers, ...deliveryAnswers, ...killAnswers, ...placementAnswers, ...homeAnswers, ...migrationAnswers, ...directoryAnswers };
+const ANSWERS: AnswerHandlers<Continuation['kind']> = { ...plumbingAnswers, ...schedulerAnswers, ...fileCallAnswers, ...deliveryAnswers, ...killAnswers, ...placementAnswers, ...homeAnswers, ...migrationAnswers, ...directoryAnswers, ...cleanerAnswers };
 
 /** What happens when a kernel timer fires, by its kind. */
-const TIMERS: TimerHandlers<ProcTimer['kind']> = { ...schedulerTimers, ...deliveryTimers, ...placementTimers, ...migrationTimers, ...directoryTimers };
+const TIMERS: TimerHandlers<ProcTimer['kind']> = { ...schedulerTimers, ...deliveryTimers, ...placementTimers, ...migrationTimers, ...directoryTimers, ...cleanerTimers };
 
 /** The answer to the request sent with `token` arrived: its continuation's handler takes it. */
 export function onResponse(ctx: KernelContext, token: number, answer: Answer): void {

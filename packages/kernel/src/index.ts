@@ -8,3 +8,4 @@ export { sourceMachine, SETTLE_RETRY_MS, type SourceContext, type SourceEvent, t
 export { targetMachine, offerRefusal, lateCommitRefusal, type TargetEvent } from './migration/targetMachine.js';
 export { statePath } from './migration/machineDriver.js';
 export { hostLifecycle, startHostLifecycle, type HostLifecycle, type HostLifecycleEvent } from './hostLifecycle.js';
+export { Cleaner, type CleanerConfig, type CleanerStats } from './cleaner.js';

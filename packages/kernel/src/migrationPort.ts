@@ -92,6 +92,8 @@ export class MigrationPort implements KernelPort {
   }
 
   quiesced(pcb: Pcb): boolean {
+    // A background write of its pages first: they are clean but maybe not yet in the backing file.
+    if (this.ctx.cleaner.writing(pcb.pid)) return false;
     for (const c of pcb.calls.values()) if (!isBlockingHomeCall(c) && c.call !== 'sleep') return false;
     return true;
   }
@@ -126,6 +128,7 @@ export class MigrationPort implements KernelPort {
   /** An arrived process starts here: it receives its messages, its timers run, its blocking calls go out again. */
   adopt(pcb: Pcb, image: ProcessImage): void {
     this.ctx.procs.set(pcb.pid, pcb);
+    this.ctx.cleaner.wake();
     this.ctx.emit({ type: 'subscribe', pid: pcb.pid });
     for (const t of image.timers) {
       if (t.kind === 'raise') {

@@ -36,6 +36,8 @@ export type ProcTimer =
   | { kind: 'session'; pid: string; due: number; retry?: 'source' | 'target' }
   /** The home's next renewal of the migd grant its child `pid` runs on; not part of any PCB. */
   | { kind: 'lease'; pid: string; due: number }
+  /** The background cleaner's next look (`pid` is empty: it is the host's); not part of any PCB. */
+  | { kind: 'clean'; pid: string; due: number }
   /**
    * The next try to open `pid`'s directory record (or, `verify`, to read it after the lease
    * lapsed) after the directory did not answer; not part of any PCB.

@@ -32,6 +32,7 @@ export class Processes {
     this.ctx.procs.set(pid, pcb);
     // Started while the lease is lapsed: it waits, as the others do, for the directory.
     pcb.suspended = !this.ctx.lease.held;
+    this.ctx.cleaner.wake();
     this.ctx.emit({ type: 'subscribe', pid });
     this.ctx.records.open(pcb);
     this.ctx.event('proc.start', { pid, program: program.name, home, host: this.ctx.hostId, parent });

@@ -107,6 +107,7 @@ function info(ctx: KernelContext) {
     clockSkewMs: ctx.config.clockSkewMs ?? 0,
     osPid: ctx.config.osPid ?? 0,
     startedAt: ctx.config.startedAt ?? 0,
+    cleaner: ctx.cleaner.stats(),
   };
 }
 

@@ -27,6 +27,18 @@ export const HostInfo = z.object({
   clockSkewMs: z.number(),
   osPid: z.number().int(),
   startedAt: z.number(),
+  /** The background cleaner (absent from hosts that predate it). */
+  cleaner: z
+    .object({
+      enabled: z.boolean(),
+      writes: z.number().int(),
+      pages: z.number().int(),
+      failed: z.number().int(),
+      redirtied: z.number().int(),
+      inFlight: z.number().int(),
+      dirty: z.number().int(),
+    })
+    .optional(),
 });
 
 /** One row of `ps`. */

@@ -20,7 +20,7 @@ import {
   unwrapReply,
 } from '@wisp/protocol';
 import type { ProgramRegistry } from '@wisp/proc';
-import { Kernel, startHostLifecycle, type Effect, type FsOp, type HostLifecycle, type KernelEvent } from '@wisp/kernel';
+import { Kernel, startHostLifecycle, type CleanerConfig, type Effect, type FsOp, type HostLifecycle, type KernelEvent } from '@wisp/kernel';
 import { systemClock, systemTimers, type Clock, type Timers } from './clock.js';
 import type { ClusterEvent } from './clusterEvents.js';
 import { HostLease } from './hostLease.js';
@@ -66,6 +66,13 @@ export interface HostOptions {
    * need JetStream. Off when absent (in-process hosts of tests and benches).
    */
   lease?: { ttlMs?: number };
+  /**
+   * The background cleaner: dirty pages of the processes running here go to their backing files
+   * while they run (paced, a few writes in flight, only when no process waits to run), so a
+   * flush — an eviction — writes only what was dirtied since. On by default; `false` turns it off.
+   * Its counts are in `info` (`cleaner`).
+   */
+  cleaner?: CleanerConfig | false;
 }
 
 /** What a host holds in the cluster's KV store when {@link HostOptions.lease} is on. */
@@ -137,6 +144,8 @@ export class Host {
       clockSkewMs: opts.clockSkewMs ?? 0,
       osPid: process.pid,
       startedAt: this.clock.now(),
+      // (Without a file system there are no backing files to write to.)
+      cleaner: opts.fs ? (opts.cleaner ?? {}) : false,
       // The lease's boot id when there is one: the directory and the lease name the same run.
       boot: durable?.lease.holder.boot ?? randomUUID(),
       ...(durable ? { allocatePid: () => durable.pids.allocate() } : {}),

@@ -92,6 +92,12 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
    */
   private writeEpoch = new Uint32Array(16);
   private epoch = 1;
+  /**
+   * Page number → the epoch of its last write (every write that takes the slow path stamps it;
+   * one on the fast path has `writeEpoch === epoch`, stamped by the write that opened it): how a
+   * background cleaner tells a page written since its last look ({@link takeColdDirty}).
+   */
+  private touched = new Uint32Array(16);
   private tx: { size: number; undo: UndoLog } | null = null;
   /** What {@link tx} points at while a transaction is open: one record reused by every transaction (its undo log empty between them). */
   private readonly txRecord = { size: 0, undo: new UndoLog() };
@@ -194,8 +200,11 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
       states.set(this.states.subarray(0, this.nPages));
       const epochs = new Uint32Array(cap);
       epochs.set(this.writeEpoch.subarray(0, this.nPages));
+      const touched = new Uint32Array(cap);
+      touched.set(this.touched.subarray(0, this.nPages));
       this.states = states;
       this.writeEpoch = epochs;
+      this.touched = touched;
     }
     if (pages > this.nPages) {
       // Slots past nPages may hold stale values from a rolled-back grow.
@@ -203,6 +212,7 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
       this.frames.fill(this.zeroFrame, this.nPages, pages);
       this.states.fill(ZERO, this.nPages, pages);
       this.writeEpoch.fill(0, this.nPages, pages);
+      this.touched.fill(0, this.nPages, pages);
       this.counts[ZERO]! += pages - this.nPages;
     }
     this.nPages = pages;
@@ -524,6 +534,58 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
     return out;
   }
 
+  /**
+   * A reading of the write clock: every page written after it is stamped with this reading or a
+   * later one (its write fast paths go, so the next write of each page is seen). A background
+   * cleaner takes one at each look at this space and passes the previous one to
+   * {@link takeColdDirty}. Not inside a transaction.
+   */
+  markWrites(): number {
+    this.outsideTx('markWrites');
+    this.bumpEpoch();
+    return this.epoch;
+  }
+
+  /**
+   * Up to `max` resident dirty pages not written since the reading `since` ({@link markWrites}),
+   * ascending; they become clean, as with {@link takeDirty}, and any later write makes them
+   * dirty again. For a background cleaner: it copies their bytes at once (the process runs on)
+   * and writes the copy to the backing file; pages written since its last look are hot, and
+   * writing them would be wasted. `since` = Infinity takes any dirty page.
+   */
+  takeColdDirty(since: number, max: number): number[] {
+    this.outsideTx('takeColdDirty');
+    const out: number[] = [];
+    const dirty = this.counts[DIRTY] as number;
+    for (let p = 0, seen = 0; p < this.nPages && seen < dirty && out.length < max; p++) {
+      if (this.states[p] !== DIRTY) continue;
+      seen++;
+      if ((this.touched[p] as number) < since) out.push(p);
+    }
+    if (out.length === 0) return out;
+    for (const p of out) this.setState(p, CLEAN);
+    // Their write fast paths go: the next write to any of them marks it dirty again.
+    this.bumpEpoch();
+    return out;
+  }
+
+  /**
+   * Pages of `pages` that are still clean become dirty again (a cleaner's write of them failed,
+   * so the backing file may not hold them); pages written since are dirty already. Returns how
+   * many changed.
+   */
+  redirty(pages: Iterable<number>): number {
+    this.outsideTx('redirty');
+    let n = 0;
+    for (const p of pages) {
+      this.checkPage(p);
+      if (this.states[p] !== CLEAN) continue;
+      this.setState(p, DIRTY);
+      n++;
+    }
+    return n;
+  }
+
   /** A copy of page `page`'s bytes, to send or flush; zeros for a zero page. An absent page is an error. */
   pageBytes(page: number): Uint8Array {
     this.checkPage(page);
@@ -687,6 +749,7 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
   private prepareWrite(p: number, addr: number, len: number): void {
     const state = this.states[p] as number;
     if (state === ABSENT || state === ABSENT_DIRTY) throw this.fault(addr, len, [p]);
+    this.touched[p] = this.epoch;
     const f = this.frames[p] as Uint8Array;
     if (this.tx && !this.saveForWrite(p, state, f, addr, len)) return;
     if (state === ZERO) this.frames[p] = this.newFrame();
@@ -848,6 +911,8 @@ export class PagedAddressSpace implements AddressSpace, HasNonState {
   private bumpEpoch(): void {
     if (++this.epoch >= 0xffffffff) {
       this.writeEpoch.fill(0);
+      // Every page then looks written long ago to a cleaner: at worst it writes a hot page once more.
+      this.touched.fill(0);
       this.epoch = 1;
     }
   }

@@ -13,7 +13,9 @@ export async function hostCommand(o: { id: string; url: string; cluster: string;
   let fs: FsClient | null = null;
   const startFs = async () => (fs = await FsClient.start({ nc, host: o.id, prefixes: o.fs, cluster: o.cluster }));
   const leaseMs = Number(process.env.WISP_HOST_LEASE_MS) || undefined;
-  const host = await Host.start({ id: o.id, nc, registry, cluster: o.cluster, clockSkewMs: o.skewMs, logger, fs: startFs, owner: { reportMs: o.reportMs }, lease: { ttlMs: leaseMs } });
+  // WISP_CLEANER=off: no background write-back of dirty pages (to measure a flush without it).
+  const cleaner = process.env.WISP_CLEANER === 'off' ? false : {};
+  const host = await Host.start({ id: o.id, nc, registry, cluster: o.cluster, clockSkewMs: o.skewMs, logger, fs: startFs, owner: { reportMs: o.reportMs }, lease: { ttlMs: leaseMs }, cleaner });
   // Published once the host holds its id: a refused duplicate's lines stay on its stderr.
   publisher.connect(nc, o.cluster, o.id);
   await new Promise<void>((resolve) => {

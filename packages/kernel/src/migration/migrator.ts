@@ -117,6 +117,11 @@ export class Migrator implements SourceHost, TargetHost {
     return !s || !s.driver.hasTag('imageTaken');
   }
 
+  /** Whether a move of `pid` away from here is under way, an aborted one's flush included: hands off its pages. */
+  hasSession(pid: string): boolean {
+    return this.sources.has(pid);
+  }
+
   /** Whether `pid` is moving away (a session that has not ended). */
   private leaving(pid: string): boolean {
     const s = this.sources.get(pid);

@@ -66,8 +66,12 @@ export function performSource(m: SourceHost, s: SourceSession, a: MachineAction)
       // Copy and precopy push pages before the image, which need the session: the offer goes alone.
       if (c.offer === 'sent') k.request(k.subjects.host(c.to, 'offer'), s.offer, step(s, 'offer'));
       return;
-    case 'sendRound':
-      return sendPages(m, s, pcb!, pcb!.memory.takeDirty(), true);
+    case 'sendRound': {
+      const dirty = pcb!.memory.takeDirty();
+      // The first round sends every resident page, clean ones too (the background cleaner may
+      // have written them to the backing file): the target has them all, and faults none in.
+      return sendPages(m, s, pcb!, s.precopied.size === 0 ? pcb!.memory.residentPages() : dirty, true);
+    }
     case 'measureRound':
       return { type: 'measured', dirtyPages: pcb ? pcb.memory.dirtyCount : 0 };
     case 'freeze':
