@@ -40,8 +40,10 @@ export class DirectoryRecords {
       this.ctx.log('error', `directory record of ${pid} is not this host's: ${JSON.stringify(a.entry)}`, { pid });
       return;
     }
-    if (pcb?.alive && pcb.dir.revision === 0) pcb.dir.revision = a.revision;
-    else if (!pcb) this.remove(pid, a.revision);
+    if (pcb?.alive && pcb.dir.revision === 0) {
+      pcb.dir.revision = a.revision;
+      this.ctx.migrator.recordOpened(pid);
+    } else if (!pcb) this.remove(pid, a.revision);
   }
 }
 

@@ -102,3 +102,16 @@ describe('fencing: effects carry (pid, epoch)', () => {
     expect(!again.answer!.ok && again.answer!.error.code).toBe('ESTALE');
   });
 });
+
+test('an eviction of a process whose record is not written yet waits for it, then sends it home', () => {
+  const s = sim();
+  s.directoryDown = true;
+  const p = s.spawn('h1', 'pager', [String(PAGES), '3', '1000'], { on: 'h2' });
+  const evict = s.request(s.subject('h2', 'evict'), {});
+  s.run();
+  expect(evict.answer).toBeUndefined();
+  s.directoryDown = false;
+  s.advance(1000);
+  expect(evict.answer?.ok && evict.answer.value).toMatchObject({ moved: [p.pid], stayed: [] });
+  expect(s.directory[p.pid]?.entry.host).toBe('h1');
+});

@@ -148,8 +148,9 @@ export class WispClient {
 
   /**
    * The host running `pid`, as the process directory says (the commit point of every move, so
-   * no scatter and no deadline: a slow host is found as well as a quick one). `ESRCH` when the
-   * process has no record (it ended, or never was).
+   * no scatter and no deadline: a slow host is found as well as a quick one). A process whose
+   * record is not there yet (it is starting) is looked for with `ps`; `ESRCH` when it is not
+   * running (it ended, or never was).
    */
   async whereIs(pid: string): Promise<string> {
     if (!isPid(pid)) throw new WispError(ErrorCode.EINVAL, `invalid pid '${pid}' (pids look like h1-7)`);
@@ -158,8 +159,11 @@ export class WispClient {
       throw err;
     });
     const r = await (await this.dir).get(pid);
-    if (!r.entry) throw new WispError(ErrorCode.ESRCH, `no running process ${pid}`);
-    return r.entry.host;
+    if (r.entry) return r.entry.host;
+    // No record yet: a process just started (its host opens the record as it starts) is found by `ps`.
+    const where = (await this.ps()).find((p) => p.pid === pid && p.state !== 'exited');
+    if (!where) throw new WispError(ErrorCode.ESRCH, `no running process ${pid}`);
+    return where.host;
   }
 
   /**

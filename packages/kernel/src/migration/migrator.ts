@@ -49,6 +49,18 @@ export class Migrator implements SourceHost, TargetHost {
     this.lazy = new LazyPages(this);
   }
 
+  /** Evictions of processes waiting for their directory record (see {@link recordOpened}), by pid. */
+  private readonly awaitingRecord = new Map<string, Strategy>();
+
+  /** `pid`'s directory record is written: an eviction waiting for it goes on. */
+  recordOpened(pid: string): void {
+    const strategy = this.awaitingRecord.get(pid);
+    if (strategy === undefined) return;
+    this.awaitingRecord.delete(pid);
+    const p = this.k.process(pid);
+    if (!p || !this.begin({ pid, to: p.home, strategy }, { kind: 'remote', replyTo: null })) this.sessionEnded(pid, 'aborted');
+  }
+
   /** The sessions as plain data (see {@link MigratorView}). */
   view(): MigratorView {
     const sources = [...this.sources.values()];
@@ -80,6 +92,11 @@ export class Migrator implements SourceHost, TargetHost {
     if (e.left.size === 0) return this.evicted(e);
     this.evictions.push(e);
     for (const p of foreign) {
+      // Just started, its directory record not yet written: it goes once the record is there.
+      if (p.dir.revision === 0) {
+        this.awaitingRecord.set(p.pid, strategy);
+        continue;
+      }
       // Refused before a session began (busy paging, or an aborted move's flush in flight): it stays.
       if (!this.begin({ pid: p.pid, to: p.home, strategy }, { kind: 'remote', replyTo: null }) && e.left.delete(p.pid)) e.stayed.push(p.pid);
     }
@@ -182,6 +199,7 @@ export class Migrator implements SourceHost, TargetHost {
   /** A process ended (exit, kill) while leaving: the migration aborts with it. */
   ended(pid: string): void {
     this.lazy.arrivals.delete(pid);
+    if (this.awaitingRecord.delete(pid)) this.sessionEnded(pid, 'aborted');
     const s = this.sources.get(pid);
     if (s) this.feedSource(s, { type: 'failed', error: { code: ErrorCode.ESRCH, message: `${pid} exited while migrating` } });
   }
