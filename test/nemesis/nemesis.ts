@@ -10,6 +10,8 @@ const PROGRAMS = fileURLToPath(new URL('./programs.ts', import.meta.url));
 const LEASE_MS = 1500;
 /** A scribe's pace: a step (console, file, message) every this many ms. */
 const STEP_MS = 20;
+/** How long a move may take before the client gives up on its answer (a NATS restart can lose it). */
+const MOVE_TIMEOUT_MS = 10_000;
 const STRATEGIES: readonly Strategy[] = ['flush', 'copy', 'precopy', 'lazy'];
 
 /** The faults the nemesis picks from, at a random point of a migration. */
@@ -20,6 +22,8 @@ export type Fault = (typeof FAULTS)[number];
 export interface NemesisOptions {
   durationMs: number;
   seed: number;
+  /** Rounds to play even past `durationMs` (a loaded machine plays fewer per second). */
+  minRounds?: number;
   log?: (line: string) => void;
 }
 
@@ -90,7 +94,7 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
     };
     let current = await startScribe();
     const deadline = Date.now() + o.durationMs;
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline || report.rounds < (o.minRounds ?? 0)) {
       report.rounds++;
       // (A scribe just started may not have its record yet: its host creates it as it starts.)
       const from = await poll(() => cl.client.whereIs(current.pid), 5000);
@@ -106,7 +110,7 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
       if ((fault.endsWith('Source') && from === 'h1') || (fault.endsWith('Target') && to === 'h1')) fault = 'none';
       report.faults[fault]++;
       log(`round ${report.rounds}: ${current.pid} ${from} → ${to} (${strategy}), fault ${fault}`);
-      const move = cl.client.migrate(current.pid, to, strategy, 30_000).then(
+      const move = cl.client.migrate(current.pid, to, strategy, MOVE_TIMEOUT_MS).then(
         (r) => r.outcome,
         (err: Error) => `failed: ${err.message}`,
       );
@@ -141,6 +145,7 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
         current = await startScribe();
       } else if (verdict !== 'ok') {
         report.problems.push(verdict);
+        for (const h of cl.hosts) for (const l of h.log.filter((l) => l.includes(current.pid) || l.includes("lease")).slice(-20)) log(`  ${h.id}: ${l}`);
         current = await startScribe();
       }
     }
@@ -193,7 +198,9 @@ async function restartHost(c: LocalCluster, id: string): Promise<void> {
  * was killed holding it (`lost`); anything else is a broken guarantee, described.
  */
 async function settle(c: LocalCluster, pid: string, killed: string | null): Promise<'ok' | 'lost' | string> {
-  const deadline = Date.now() + 15_000;
+  // A freeze waits for the process's open file call, which the file client gives up on after
+  // 30 s (a file server whose storage is still coming back after a NATS restart may take that).
+  const deadline = Date.now() + 35_000;
   let last = '';
   for (;;) {
     const where = await c.client.whereIs(pid).catch((err: Error) => `none (${err.message})`);
