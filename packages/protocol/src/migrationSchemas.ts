@@ -94,11 +94,6 @@ export const ProcessImage = z
 export const TransferRequest = z.object({ image: ProcessImage, offer: OfferRequest.optional() }).strict();
 /** `abort` of the migration of `pid` (sent by the source to the target). */
 export const PidOnly = z.object({ pid: PidSchema }).strict();
-/**
- * `commit`: run `pid` here if the process directory still gives it to the source at `epoch`, at
- * `revision` — the target claims it by compare-and-set of that record (DESIGN §5).
- */
-export const CommitRequest = z.object({ pid: PidSchema, epoch: z.number().int().min(1), revision: z.number().int().min(1) }).strict();
 /** `located`: the home learns where its process runs now. */
 export const LocatedRequest = z.object({ pid: PidSchema, host: HostIdSchema }).strict();
 /** `fetch`: pages of a process that left this host lazily (binary reply). */
@@ -126,6 +121,17 @@ export const MigrationRecord = z.object({
   /** Hosts other than home the process still depends on (the source, after `lazy`). */
   residual: z.array(HostIdSchema),
 });
+
+/**
+ * `commit`: run `pid` here if the process directory still gives it to the source at `epoch`, at
+ * `revision` — the target claims it by compare-and-set of that record (DESIGN §5). With
+ * `report` (a reply subject), the target answers the client that asked for the move itself, as soon as its claim in the directory succeeds — the record
+ * as the source had it when it sent the commit, its times stretched by the target's part. The
+ * source then answers only if the commit's own answer did not come back ok.
+ */
+export const CommitRequest = z
+  .object({ pid: PidSchema, epoch: z.number().int().min(1), revision: z.number().int().min(1), report: z.object({ to: z.string().min(1).max(256), record: MigrationRecord }).strict().optional() })
+  .strict();
 
 export type MigrateRequest = z.infer<typeof MigrateRequest>;
 export type OfferRequest = z.infer<typeof OfferRequest>;

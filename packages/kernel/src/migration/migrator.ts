@@ -288,7 +288,7 @@ export class Migrator implements SourceHost, TargetHost {
   commit(req: CommitRequest, caller: Caller): void {
     const pid = req.pid;
     const t = this.targets.get(pid);
-    if (t) return this.feedTarget(t, { type: 'commit', caller, epoch: req.epoch, revision: req.revision });
+    if (t) return this.feedTarget(t, req.report ? { type: 'commit', caller, epoch: req.epoch, revision: req.revision, report: req.report, at: this.k.now() } : { type: 'commit', caller, epoch: req.epoch, revision: req.revision });
     const arrived = this.arrived.get(pid);
     const refused = lateCommitRefusal(pid, { runsHere: this.k.process(pid) !== undefined, leavingHere: this.sources.has(pid), arrivedRecently: arrived !== undefined && arrived >= this.k.now() });
     this.k.answer(caller, refused ? { ok: false, error: refused } : { ok: true, value: {} });

@@ -1,4 +1,4 @@
-import { ErrorCode, PROTOCOL_VERSION, homeOf, toWireError, type DirectoryAnswer, type MigrationRecord, type OfferRequest, type ProcessImage } from '@wisp/protocol';
+import { ErrorCode, PROTOCOL_VERSION, homeOf, toWireError, type CommitRequest, type DirectoryAnswer, type MigrationRecord, type OfferRequest, type ProcessImage } from '@wisp/protocol';
 import type { Answer, Caller, Continuation } from '../caller.js';
 import type { Pcb } from '../pcb.js';
 import type { KernelPort } from './kernelPort.js';
@@ -102,9 +102,13 @@ export function performSource(m: SourceHost, s: SourceSession, a: MachineAction)
       return sendPages(m, s, pcb!, pcb!.memory.residentPages(), false);
     case 'sendImage':
       return sendImage(m, s, pcb!, c);
-    case 'sendCommit':
-      k.request(k.subjects.host(c.to, 'commit'), { pid: s.pid, epoch: c.epoch, revision: c.revision }, step(s, 'commit'));
+    case 'sendCommit': {
+      const commit: CommitRequest = { pid: s.pid, epoch: c.epoch, revision: c.revision };
+      // A client waiting for the move is answered by the target once it claims the process.
+      if (s.requester.kind === 'remote' && s.requester.replyTo) commit.report = { to: s.requester.replyTo, record: recordOf(k, s, c, 'committed') };
+      k.request(k.subjects.host(c.to, 'commit'), commit, step(s, 'commit'));
       return;
+    }
     case 'readDirectory':
       k.directory({ op: 'get', pid: s.pid }, step(s, 'settle'));
       return;
@@ -122,7 +126,8 @@ export function performSource(m: SourceHost, s: SourceSession, a: MachineAction)
       k.armSessionTimer(s.pid, SETTLE_RETRY_MS, 'source');
       return;
     case 'finish':
-      return finish(m, s, pcb!, c);
+      // The commit's answer came back ok: the target answered the client already (see sendCommit).
+      return finish(m, s, pcb!, c, isCommitOk(a.event));
     case 'undo':
       return undo(m, s, pcb, c);
     case 'thaw':
@@ -206,7 +211,7 @@ function sendImage(m: SourceHost, s: SourceSession, pcb: Pcb, c: SourceContext):
   m.k.request(m.k.subjects.host(c.to, 'transfer'), body, step(s, 'transfer'));
 }
 
-function finish(m: SourceHost, s: SourceSession, pcb: Pcb, c: SourceContext): void {
+function finish(m: SourceHost, s: SourceSession, pcb: Pcb, c: SourceContext, answered: boolean): void {
   const k = m.k;
   m.departed.set(s.pid, { to: c.to, until: k.now() + MOVED_MEMORY_MS });
   k.release(pcb);
@@ -215,7 +220,7 @@ function finish(m: SourceHost, s: SourceSession, pcb: Pcb, c: SourceContext): vo
   const home = homeOf(s.pid);
   if (home === k.hostId) m.located(s.pid, c.to);
   else if (home !== c.to) k.request(k.subjects.host(home, 'located'), { pid: s.pid, host: c.to }, { kind: 'ignore', what: `telling ${home} that ${s.pid} is on ${c.to}` });
-  report(m, s, c, 'committed');
+  report(m, s, c, 'committed', answered);
 }
 
 /** Undoes what reached the target: its streams come back, its session is dropped; precopied pages are written back. */
@@ -233,13 +238,17 @@ function undo(m: SourceHost, s: SourceSession, pcb: Pcb | undefined, c: SourceCo
   k.fs('pageOut', [backingFileOf(pcb.pid), pages], { kind: 'ignore', what: `write-back of ${pcb.pid}'s precopied pages` });
 }
 
-/** The move ended: messages held for the process go on, the record goes out, the requester is answered. */
-function report(m: SourceHost, s: SourceSession, c: SourceContext, outcome: MigrationRecord['outcome']): void {
-  const k = m.k;
+/** The event is the commit's ok answer. */
+function isCommitOk(e: unknown): boolean {
+  const a = e as SourceEvent;
+  return a.type === 'answer' && a.step === 'commit' && a.result.ok;
+}
+
+/** The move's record as it stands now. */
+function recordOf(k: KernelPort, s: SourceSession, c: SourceContext, outcome: MigrationRecord['outcome']): MigrationRecord {
   const error = outcome === 'aborted' ? (c.error ?? { code: ErrorCode.EIO, message: 'aborted' }) : null;
-  k.moveEnded(s.pid);
   const now = k.now();
-  const record: MigrationRecord = {
+  return {
     pid: s.pid,
     from: k.hostId,
     to: c.to,
@@ -254,10 +263,20 @@ function report(m: SourceHost, s: SourceSession, c: SourceContext, outcome: Migr
     streams: c.moved.length,
     residual: outcome === 'committed' && c.strategy === 'lazy' ? [k.hostId] : [],
   };
+}
+
+/**
+ * The move ended: messages held for the process go on, the record goes out, the requester is
+ * answered (unless the target did: `answered`; a second answer would be harmless, but costs).
+ */
+function report(m: SourceHost, s: SourceSession, c: SourceContext, outcome: MigrationRecord['outcome'], answered = false): void {
+  const k = m.k;
+  k.moveEnded(s.pid);
+  const record = recordOf(k, s, c, outcome);
   k.event('proc.migrated', record);
   m.sessionEnded(s.pid, outcome);
-  k.log(outcome === 'committed' ? 'info' : 'warn', `migration of ${s.pid} to ${c.to} ${outcome}${error ? `: ${error.message}` : ''}`, { pid: s.pid });
-  k.answer(s.requester, { ok: true, value: record });
+  k.log(outcome === 'committed' ? 'info' : 'warn', `migration of ${s.pid} to ${c.to} ${outcome}${record.error ? `: ${record.error.message}` : ''}`, { pid: s.pid });
+  if (!answered) k.answer(s.requester, { ok: true, value: record });
 }
 
 /** The backing file of a process's address space (Sprite's swap file), on the file servers. */

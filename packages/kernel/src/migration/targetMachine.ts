@@ -1,5 +1,5 @@
 import { assign, setup } from 'xstate';
-import { ErrorCode, PROTOCOL_VERSION, names, type DirectoryAnswer, type OfferRequest, type ProcessImage, type Strategy, type WireError } from '@wisp/protocol';
+import { ErrorCode, PROTOCOL_VERSION, names, type CommitRequest, type DirectoryAnswer, type OfferRequest, type ProcessImage, type Strategy, type WireError } from '@wisp/protocol';
 import type { Answer, Caller } from '../caller.js';
 
 /**
@@ -12,7 +12,7 @@ export type TargetEvent =
   /** The image (the offer that rode with it was checked already). */
   | { type: 'transfer'; caller: Caller; image?: ProcessImage }
   /** Run it: the directory record gives it to the source at `epoch`, `revision`. */
-  | { type: 'commit'; caller: Caller; epoch: number; revision: number }
+  | { type: 'commit'; caller: Caller; epoch: number; revision: number; report?: CommitReport; at?: number }
   /** The directory's answer to the claim or to a read after an unanswered one. */
   | { type: 'answer'; step: TargetStep; result: Answer }
   /** The pause after an unanswered directory read is over: read again. */
@@ -25,6 +25,9 @@ export type TargetEvent =
 
 /** The target's requests to the directory whose answers come back to its session. */
 export type TargetStep = 'claim' | 'recheck';
+
+/** Whom the target answers itself once its claim succeeds, and with what (see `CommitRequest`). */
+export type CommitReport = NonNullable<CommitRequest['report']>;
 
 /** What a target session starts from. */
 export interface TargetInput {
@@ -41,6 +44,8 @@ export interface TargetContext extends TargetInput {
   epoch: number;
   revision: number;
   committer: Caller | null;
+  /** The client to answer on a successful claim, if the source handed that over, and when the commit came. */
+  report: (CommitReport & { arrivedAt: number }) | null;
 }
 
 type Args = { context: TargetContext; event: TargetEvent };
@@ -110,11 +115,11 @@ export const targetMachine = setup({
     refuse: (_, _params: { code: WireError['code']; why: string }) => undefined,
     refuseCommit: (_, _params: { code: WireError['code']; why: string }) => undefined,
     refuseImage: noop,
-    noteCommit: assign(({ event }) => (event.type === 'commit' ? { epoch: event.epoch, revision: event.revision, committer: event.caller } : {})),
+    noteCommit: assign(({ event }) => (event.type === 'commit' ? { epoch: event.epoch, revision: event.revision, committer: event.caller, report: event.report ? { ...event.report, arrivedAt: event.at ?? 0 } : null } : {})),
   },
 }).createMachine({
   id: 'migration.target',
-  context: ({ input }) => ({ ...input, epoch: 0, revision: 0, committer: null }),
+  context: ({ input }) => ({ ...input, epoch: 0, revision: 0, committer: null, report: null }),
   initial: 'offered',
   entry: 'armTimer',
   states: {

@@ -2,7 +2,7 @@ import { ErrorCode, homeOf, toWireError, type DirectoryAnswer, type ProcessImage
 import { failure, type Caller, type Continuation } from '../caller.js';
 import type { Pcb } from '../pcb.js';
 import type { KernelPort } from './kernelPort.js';
-import type { LazyPages } from './lazyPages.js';
+import { hundredths, type LazyPages } from './lazyPages.js';
 import type { MachineAction, MachineDriver } from './machineDriver.js';
 import { MOVED_MEMORY_MS } from './sourceSide.js';
 import type { TargetContext, TargetEvent, TargetStep } from './targetMachine.js';
@@ -104,6 +104,7 @@ export function performTarget(m: TargetHost, t: TargetSession, a: MachineAction)
     // A request's answer; the commit's (`…Commit`) goes to who sent it, once the directory has spoken.
     case 'ack':
     case 'ackCommit':
+      if (a.type === 'ackCommit' && c.report) answerClient(k, c.report);
       return k.answer(a.type === 'ack' ? event.caller! : c.committer!, { ok: true, value: {} });
     case 'refuse':
     case 'refuseCommit': {
@@ -113,4 +114,14 @@ export function performTarget(m: TargetHost, t: TargetSession, a: MachineAction)
     case 'refuseImage':
       return k.answer(event.caller!, { ok: false, error: event.error! });
   }
+}
+
+/**
+ * The move's client, answered here as soon as the claim succeeded (one hop sooner than through
+ * the source): the source's record, its times stretched by the target's part since the commit came.
+ */
+function answerClient(k: KernelPort, r: NonNullable<TargetContext['report']>): void {
+  const more = Math.max(0, k.now() - r.arrivedAt);
+  const record = { ...r.record, freezeMs: hundredths(r.record.freezeMs + more), totalMs: hundredths(r.record.totalMs + more) };
+  k.answer({ kind: 'remote', replyTo: r.to }, { ok: true, value: record });
 }
