@@ -10,12 +10,13 @@ export const DEFAULT_MAX_FENCED_PIDS = 65_536;
  * arrived late — and is refused with `ESTALE` before it changes anything; equal or newer passes
  * and becomes the newest. One map lookup per request.
  *
- * **Bounded.** A pid is forgotten when its process's end reaches the server (the fenced drop of
- * its backing file, which a host sends when a process that paged ends: its streams are closed
- * by then, and pids are never reused), and otherwise the least recently used pid goes once more
- * than `max` are remembered (a process that ended without a backing file, or whose end was lost
- * with its host). A forgotten pid is fenced again from its next request on; what a forgotten
- * pid's stale copy could still do is bounded by the lease rule, which stops it first.
+ * **Bounded.** Once more than `max` pids are remembered, the least recently used one is
+ * forgotten: a process that ended stops using the server and is the first to go, while a live
+ * one is refreshed by each request it makes. A pid is not forgotten at its process's end (the
+ * drop of its backing file, its last close): a request of an older copy may still be on its way
+ * then — the checker finds a late page-out landing after the drop — and would be taken as the
+ * first of a new pid. A pid forgotten all the same (`max` others used since) is fenced again from
+ * its next request on; a stale copy of it is left to the lease rule, which stops it first.
  */
 export class EpochFence {
   /** Pid → newest epoch, least recently used first. */
@@ -34,11 +35,6 @@ export class EpochFence {
       this.newest.delete(this.newest.keys().next().value!);
     }
     this.newest.set(f.pid, Math.max(f.epoch, seen ?? 0));
-  }
-
-  /** The process ended: nothing of it is left here to protect. */
-  forget(pid: string): void {
-    this.newest.delete(pid);
   }
 
   /** The newest epoch seen for `pid`, if it is remembered. */

@@ -301,8 +301,6 @@ export class FileServer {
       }
       case 'dropPages':
         fx.push(persist({ op: 'removePages', file: normalizePath(c.file) }));
-        // Dropped for a process only when it ended (see EpochFence): its entry goes too.
-        if (c.fence) this.fences.forget(c.fence.pid);
         return { value: {} };
     }
   }

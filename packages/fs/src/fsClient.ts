@@ -340,10 +340,7 @@ export class FsClient {
     return pageIn(this.requests, { host: this.host, fence, ...this.prefixes.resolve(file) }, pageNos, pageSize);
   }
 
-  /**
-   * Forgets every page of a backing file. With a fence (a process that ended), the file server
-   * forgets the pid's newest epoch too.
-   */
+  /** Forgets every page of a backing file. */
   async dropPages(file: string, fence?: FsFence): Promise<void> {
     const { server, path } = this.prefixes.resolve(file);
     // After the writes asked for before it (e.g. a cleaner's, when the process exits meanwhile).

@@ -192,7 +192,7 @@ export class Migrator implements SourceHost, TargetHost {
     if (s && s.driver.state === 'freezing' && this.k.quiesced(pcb)) this.feedSource(s, frozen(this.k, pcb));
   }
 
-  /** Forgets the backing file of a process that exited (fenced: the file server then forgets the pid's epoch too). */
+  /** Forgets the backing file of a process that exited (fenced: a stale copy's late drop is refused). */
   dropBacking(pcb: Pcb): void {
     this.k.fs('dropPages', [backingFileOf(pcb.pid)], { kind: 'ignore', what: `removing the backing file of ${pcb.pid}` }, fenceOf(pcb));
   }
