@@ -42,6 +42,8 @@ export interface CheckOptions {
   machines?: { source?: AnyStateMachine; target?: AnyStateMachine };
   /** A planted lease rule (see `KernelConfig.leaseRule`; checker tests only). */
   leaseRule?: ModelConfig['leaseRule'];
+  /** A planted file server class (checker tests only). */
+  fileServer?: ModelConfig['fileServer'];
   callTimeoutMs?: number;
 }
 
@@ -75,7 +77,7 @@ export function prepare(opts: CheckOptions): Prepared {
     faults[kind] = (faults[kind] ?? 0) + (typeof f === 'string' ? 1 : (f.max ?? 1));
   }
   const base = { hosts: opts.hosts, programs: opts.programs, spawn, callTimeoutMs: opts.callTimeoutMs };
-  const model = new Model({ ...base, client: opts.client ?? [], faults, faultScope: opts.faultScope ?? 'migration', ...(opts.machines ? { machines: opts.machines } : {}), ...(opts.leaseRule ? { leaseRule: opts.leaseRule } : {}) });
+  const model = new Model({ ...base, client: opts.client ?? [], faults, faultScope: opts.faultScope ?? 'migration', ...(opts.machines ? { machines: opts.machines } : {}), ...(opts.leaseRule ? { leaseRule: opts.leaseRule } : {}), ...(opts.fileServer ? { fileServer: opts.fileServer } : {}) });
   const start = model.initial();
   const invariants = [...(opts.builtin === false ? [] : builtinInvariants), ...(opts.invariants ?? [])];
   return { model, start, invariants, ctx: { model, reference: reference(new Model(base)), migrationBoundMs: opts.migrationBoundMs ?? 120_000 } };

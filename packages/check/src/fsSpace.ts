@@ -1,6 +1,6 @@
-import { FileServer, type FsEffect } from '@wisp/fs';
+import { FileServer, type FileServerOptions, type FsEffect } from '@wisp/fs';
 import type { FsOp } from '@wisp/kernel';
-import { ErrorCode, WispError, toWireError } from '@wisp/protocol';
+import { ErrorCode, WispError, toWireError, type FsFence } from '@wisp/protocol';
 import { Fingerprinter } from './fingerprint.js';
 import { HostFsClient, type ServerCall } from './hostFsClient.js';
 import type { Answer } from './message.js';
@@ -19,14 +19,33 @@ export interface FsNode {
   readonly pages: ReadonlyMap<string, ReadonlyMap<number, Uint8Array>>;
   /** Hosts' clients, by host id (absent: a host that has made no call since it booted). */
   readonly clients: ReadonlyMap<string, HostFsClient>;
+  /**
+   * Per pid, the newest epoch of a fenced request the server accepted (answered ok): what the
+   * fencing invariant compares each accepted request with, whatever the server itself remembers.
+   */
+  readonly accepted: ReadonlyMap<string, number>;
   readonly next: Map<string, FsStep>;
+}
+
+/** A fenced request the server accepted though it had accepted a newer epoch of its pid before. */
+export interface StaleAccept {
+  verb: string;
+  host: string;
+  fence: FsFence;
+  /** The newest epoch accepted for the pid before it. */
+  newest: number;
 }
 
 /** The result of one file-system transition: the new state and the answer, to a reply address. */
 export interface FsStep {
   node: FsNode;
   replies: Array<{ to: string; answer: Answer }>;
+  /** Requests of this transition accepted with an older epoch than one accepted before (none with a fencing server). */
+  stale: StaleAccept[];
 }
+
+/** How to make the file server (a checker's test may plant a subclass). */
+export type FileServerClass = new (opts: FileServerOptions) => FileServer;
 
 /**
  * Every state of the file system met so far, and transitions between them. A host's `fs` effect
@@ -34,6 +53,8 @@ export interface FsStep {
  * {@link HostFsClient}: cached reads and writes, block fetches and write-backs, each a real
  * file-server request; a `cache.disable` callback the server sends while serving one is
  * performed by the called host's client (its dirty blocks written back) before the server goes on.
+ * Each fenced request the server accepts is compared with the newest epoch accepted for its pid
+ * ({@link FsNode.accepted}); an older one is reported in {@link FsStep.stale}.
  */
 export class FsSpace {
   private readonly byPrint = new Map<string, FsNode>();
@@ -45,13 +66,15 @@ export class FsSpace {
   /** `cache.disable` callbacks performed (in transitions computed). */
   cacheDisables = 0;
 
+  constructor(private readonly Server: FileServerClass = FileServer) {}
+
   get size(): number {
     return this.byPrint.size;
   }
 
   /** An empty file server (with `/` and the directories for backing files); no host has cached anything. */
   boot(): FsNode {
-    return this.intern(new FileServer({ image: { dirs: ['/'], files: new Map() } }), new Map(), new Map(), new Map());
+    return this.intern(new this.Server({ image: { dirs: ['/'], files: new Map() } }), new Map(), new Map(), new Map(), new Map());
   }
 
   /** `host` crashed: its client and block cache (dirty blocks included) are gone. */
@@ -59,11 +82,11 @@ export class FsSpace {
     if (!node.clients.has(host)) return node;
     const clients = new Map(node.clients);
     clients.delete(host);
-    return this.intern(node.server, node.files, node.pages, clients);
+    return this.intern(node.server, node.files, node.pages, clients, node.accepted);
   }
 
-  /** `host`'s client performs `op`; its answer goes to `replyTo`. `key` caches the result. */
-  step(node: FsNode, host: string, op: FsOp, args: unknown[], replyTo: string, key: string): FsStep {
+  /** `host`'s client performs `op` (for the process `fence` names); its answer goes to `replyTo`. `key` caches the result. */
+  step(node: FsNode, host: string, op: FsOp, args: unknown[], replyTo: string, key: string, fence?: FsFence): FsStep {
     const cacheKey = `${host}|${key}`;
     const hit = node.next.get(cacheKey);
     if (hit) {
@@ -75,6 +98,8 @@ export class FsSpace {
     const files = new Map(node.files);
     const pages = new Map(node.pages);
     const clients = new Map(node.clients);
+    const accepted = new Map(node.accepted);
+    const stale: StaleAccept[] = [];
     /** A host's client, copied once per step before it changes. */
     const copied = new Set<string>();
     const client = (h: string): HostFsClient => {
@@ -97,17 +122,23 @@ export class FsSpace {
         const a = answers.get(to);
         if (!a) throw new WispError(ErrorCode.EIO, `the file server did not answer ${verb}`);
         if (!a.ok) throw new WispError(a.error.code, a.error.message);
+        const f = body.fence as FsFence | undefined;
+        if (f) {
+          const newest = accepted.get(f.pid) ?? 0;
+          if (f.epoch < newest) stale.push({ verb, host: h, fence: f, newest });
+          else accepted.set(f.pid, f.epoch);
+        }
         return { value: (a.value ?? {}) as Record<string, unknown>, ...(a.bytes ? { bytes: a.bytes } : {}) };
       };
     let answer: Answer;
     try {
-      answer = { ok: true, value: client(host).run(op, args, call(host)) };
+      answer = { ok: true, value: client(host).run(op, args, call(host), fence) };
     } catch (err) {
       // What the client or server refuses is an answer; anything else is a bug of the model.
       if (!(err instanceof WispError)) throw err;
       answer = { ok: false, error: toWireError(err) };
     }
-    const result = { node: this.intern(server, files, pages, clients), replies: [{ to: replyTo, answer }] };
+    const result = { node: this.intern(server, files, pages, clients, accepted), replies: [{ to: replyTo, answer }], stale };
     node.next.set(cacheKey, result);
     return result;
   }
@@ -159,16 +190,16 @@ export class FsSpace {
     }
   }
 
-  private intern(server: FileServer, files: ReadonlyMap<string, Uint8Array>, pages: ReadonlyMap<string, ReadonlyMap<number, Uint8Array>>, clients: ReadonlyMap<string, HostFsClient>): FsNode {
+  private intern(server: FileServer, files: ReadonlyMap<string, Uint8Array>, pages: ReadonlyMap<string, ReadonlyMap<number, Uint8Array>>, clients: ReadonlyMap<string, HostFsClient>, accepted: ReadonlyMap<string, number>): FsNode {
     const v = server.view();
     // Files' consistency contexts are shared between snapshots (and so between files), which
     // a fingerprint would count as aliasing: they go in as text, by value.
     const served = v.files.map((f) => [f.id, f.path, f.size, f.version, f.data, JSON.stringify(f.consistency)]);
     const cached = [...clients].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([h, c]) => [h, c.state()]);
-    const print = this.fp.of([v.lastId, v.lastToken, v.dirs, served, v.streams, v.callbacks, files, pages, cached]);
+    const print = this.fp.of([v.lastId, v.lastToken, v.dirs, served, v.streams, v.callbacks, v.fences, files, pages, cached, accepted]);
     const known = this.byPrint.get(print);
     if (known) return known;
-    const node: FsNode = { id: ++this.seq, server, files, pages, clients, next: new Map() };
+    const node: FsNode = { id: ++this.seq, server, files, pages, clients, accepted, next: new Map() };
     this.byPrint.set(print, node);
     return node;
   }

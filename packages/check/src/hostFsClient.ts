@@ -1,6 +1,6 @@
 import { BlockCache } from '@wisp/fs';
 import type { FsOp } from '@wisp/kernel';
-import { ErrorCode, WispError, type FsVerb } from '@wisp/protocol';
+import { ErrorCode, WispError, type FsFence, type FsVerb } from '@wisp/protocol';
 
 /** The model's one file server. */
 export const FS_ID = 'fs';
@@ -32,8 +32,15 @@ interface StreamRec {
  * one step of the model. Files the server calls cacheable are cached; writes stay dirty in the
  * cache until a close, move, dup, stat, reopen or the server's `cache.disable` callback writes
  * them back (the runtime's write-back timer, which only writes back earlier, is not modelled).
+ *
+ * Fencing as `FsClient` does it: every request an operation makes carries the operation's
+ * fence; dirty blocks remember the fence of the process that wrote them and are written back
+ * with it (another process's write first writes them back), and dropped if refused as stale.
  */
 export class HostFsClient {
+  /** The fence of the operation being run (not state: set by each {@link run}). */
+  private fence: FsFence | undefined;
+
   constructor(
     readonly host: string,
     private readonly cache = new BlockCache({ blockSize: BLOCK_SIZE }),
@@ -41,11 +48,13 @@ export class HostFsClient {
     private readonly pathKeys = new Map<string, string>(),
     private readonly writers = new Map<string, string>(),
     private disables = 0,
+    /** File key → the fence of the process whose writes its dirty blocks hold. */
+    private readonly dirtiedBy = new Map<string, FsFence>(),
   ) {}
 
   /** A copy that goes on independently. */
   clone(): HostFsClient {
-    return new HostFsClient(this.host, this.cache.clone(), new Map([...this.streams].map(([h, r]) => [h, { ...r }])), new Map(this.pathKeys), new Map(this.writers), this.disables);
+    return new HostFsClient(this.host, this.cache.clone(), new Map([...this.streams].map(([h, r]) => [h, { ...r }])), new Map(this.pathKeys), new Map(this.writers), this.disables, new Map(this.dirtiedBy));
   }
 
   /**
@@ -53,7 +62,7 @@ export class HostFsClient {
    * which file, who wrote last. (The count of callbacks seen only matters within one open.)
    */
   state(): unknown {
-    return [this.cache.view(), [...this.streams], [...this.pathKeys], [...this.writers]];
+    return [this.cache.view(), [...this.streams], [...this.pathKeys], [...this.writers], [...this.dirtiedBy]];
   }
 
   /** Files this host caches: the file id, the version its blocks belong to, and whether some are dirty. */
@@ -61,8 +70,14 @@ export class HostFsClient {
     return this.cache.view().files.map((f) => ({ file: Number(f.key.slice(FS_ID.length + 1)), version: f.version, dirty: f.blocks.some((b) => b.hi > b.lo) }));
   }
 
-  /** Performs the kernel's `op` with `args`; returns what `FsClient` returns to the kernel. */
-  run(op: FsOp, args: unknown[], call: ServerCall): unknown {
+  /**
+   * Performs the kernel's `op` with `args` for the process `fence` names (none: the host's
+   * own); returns what `FsClient` returns to the kernel.
+   */
+  run(op: FsOp, args: unknown[], server: ServerCall, fence?: FsFence): unknown {
+    // Every request of the operation carries its fence, except a write-back, which names its own.
+    const call: ServerCall = (verb, body, bytes) => server(verb, fence && !('fence' in body) ? { ...body, fence } : body, bytes);
+    this.fence = fence;
     switch (op) {
       case 'open':
         return this.open(args[0] as string, args[1] as string, call);
@@ -118,6 +133,7 @@ export class HostFsClient {
       this.flushFile(key, call);
     } finally {
       this.cache.drop(key);
+      this.dirtiedBy.delete(key);
     }
   }
 
@@ -166,12 +182,14 @@ export class HostFsClient {
     if (!rec.writable) throw new WispError(ErrorCode.EACCES, `stream ${rec.id} is not writable`);
     if (bytes.length === 0) return 0;
     if (rec.local && this.cache.has(rec.key)) {
+      if (this.cache.hasDirty(rec.key) && this.dirtiedBy.get(rec.key)?.pid !== this.fence?.pid) this.flushFile(rec.key, call);
       const at = rec.append ? this.cache.size(rec.key) : rec.offset;
       if (at + bytes.length > rec.maxFileSize) throw new WispError(ErrorCode.EFBIG, `write to ${at + bytes.length} bytes exceeds the ${rec.maxFileSize}-byte file size limit`);
       this.fetch(rec, this.cache.missingForWrite(rec.key, at, bytes.length), call);
       this.cache.write(rec.key, at, bytes);
       rec.offset = at + bytes.length;
       this.writers.set(rec.key, handleOf(rec));
+      if (this.fence) this.dirtiedBy.set(rec.key, this.fence);
       return bytes.length;
     }
     this.flushFile(rec.key, call);
@@ -239,17 +257,29 @@ export class HostFsClient {
     }
   }
 
-  /** Writes the file's dirty blocks back through a writable stream of this host. */
+  /** Writes the file's dirty blocks back through a writable stream of this host, with the fence of the process that wrote them. */
   private flushFile(key: string, call: ServerCall): void {
     if (!this.cache.hasDirty(key)) return;
     const w = this.writers.get(key);
     const writer = (w !== undefined ? this.streams.get(w) : undefined) ?? [...this.streams.values()].find((s) => s.key === key && s.writable);
+    const fence = this.dirtiedBy.get(key);
+    this.dirtiedBy.delete(key);
     if (!writer) {
       this.cache.drop(key);
       return;
     }
     let version = 0;
-    for (const run of this.cache.dirtyRuns(key)) version = (call('write', { host: this.host, stream: writer.id, at: run.at }, run.bytes).value as { version: number }).version;
+    try {
+      for (const run of this.cache.dirtyRuns(key)) version = (call('write', { host: this.host, fence, stream: writer.id, at: run.at }, run.bytes).value as { version: number }).version;
+    } catch (err) {
+      // Refused as stale: that process moved on elsewhere; these blocks can never be accepted.
+      if (!(err instanceof WispError && err.code === ErrorCode.ESTALE)) {
+        if (fence) this.dirtiedBy.set(key, fence);
+        throw err;
+      }
+      this.cache.drop(key);
+      return;
+    }
     this.cache.cleaned(key, version);
   }
 

@@ -13,7 +13,7 @@ export * from './invariants.js';
 export type { World, Step, Budget, Channel, Inflight, Link, Observations, Note } from './world.js';
 export { describeMessage, MIGRATION_VERBS, type Message, type Answer } from './message.js';
 export { HostSpace, type HostNode, type HostStep, type HostInput, type HostOutput, type HostSetup, type ArmedTimer } from './hostSpace.js';
-export { FsSpace, type FsNode, type FsStep } from './fsSpace.js';
+export { FsSpace, type FsNode, type FsStep, type StaleAccept, type FileServerClass } from './fsSpace.js';
 export { HostFsClient } from './hostFsClient.js';
 export { graphCopy } from './graphCopy.js';
 export { Fingerprinter } from './fingerprint.js';

@@ -269,10 +269,25 @@ export const noDeadlock: Invariant = {
   },
 };
 
+/**
+ * Fencing: no effect with an older epoch of its pid is accepted after one with a newer epoch —
+ * here, no file-server request made for a process (its streams, its backing file) is answered
+ * ok with an older epoch than one accepted for that pid before. (Forwarded calls and messages
+ * are fenced by the kernel itself, at the home and at the receiver.)
+ */
+export const epochsFenced: Invariant = {
+  name: 'no effect with an older epoch accepted after a newer one (fencing)',
+  kind: 'state',
+  check(w) {
+    for (const n of w.notes) if (n.kind === 'stale') return n.what;
+    return null;
+  },
+};
+
 /** A state with nothing in flight and nothing runnable: files may be compared with their final contents only then if no timer is armed either. */
 function isTerminalHint(w: World): boolean {
   return w.net.length === 0 && w.inflight.length === 0 && w.hosts.every((n) => !n || (!n.hasWork && n.timers.length === 0));
 }
 
-/** Invariants 1–6 (1 also against the directory), no console line twice, deadlock freedom and bounded migration. */
-export const builtinInvariants: Invariant[] = [oneHost, directoryHolds, consoleOnce, exactlyOnceInOrder, acknowledgedDelivered, memoryCoherent, filesAsIfUnmoved, transparent, migrationEnds, noSessionLeft, noDeadlock];
+/** Invariants 1–6 (1 also against the directory), no console line twice, fencing, deadlock freedom and bounded migration. */
+export const builtinInvariants: Invariant[] = [oneHost, directoryHolds, consoleOnce, epochsFenced, exactlyOnceInOrder, acknowledgedDelivered, memoryCoherent, filesAsIfUnmoved, transparent, migrationEnds, noSessionLeft, noDeadlock];

@@ -1,5 +1,5 @@
 import type { FsOp } from '@wisp/kernel';
-import type { DirectoryOp } from '@wisp/protocol';
+import type { DirectoryOp, FsFence } from '@wisp/protocol';
 import type { Answer } from '@wisp/kernel/sim';
 
 export type { Answer } from '@wisp/kernel/sim';
@@ -16,8 +16,8 @@ export type Message =
   | { kind: 'request'; from: string; to: string; verb: string; body: unknown; replyTo: string; bytes?: Uint8Array; about: string }
   /** The answer to a host's request `token`, for incarnation `inc` of host `to`. */
   | { kind: 'response'; from: string; to: string; inc: number; token: number; replyTo: string; answer: Answer; about: string }
-  /** A host's file-system operation, to the file server. */
-  | { kind: 'fs'; from: string; to: 'fs'; inc: number; token: number; op: FsOp; args: unknown[]; about: string }
+  /** A host's file-system operation, to the file server (with the fence of the process it is made for). */
+  | { kind: 'fs'; from: string; to: 'fs'; inc: number; token: number; op: FsOp; args: unknown[]; fence?: FsFence; about: string }
   /** A host's operation on the process directory (its answer comes back as a `response` from `dir`). */
   | { kind: 'dir'; from: string; to: 'dir'; inc: number; token: number; op: DirectoryOp; about: string }
   /** The answer to client request `index`. */
@@ -34,7 +34,7 @@ export function describeMessage(m: Message): string {
     case 'response':
       return `${m.from} → ${m.to}: answer to ${m.about} ${answerText(m.answer)}`;
     case 'fs':
-      return `${m.from} → fs: ${m.op} ${brief(m.args.map((a) => (a instanceof Uint8Array ? `<${a.length} bytes>` : a instanceof Map ? `<${a.size} pages>` : a)))}`;
+      return `${m.from} → fs: ${m.op} ${brief(m.args.map((a) => (a instanceof Uint8Array ? `<${a.length} bytes>` : a instanceof Map ? `<${a.size} pages>` : a)))}${m.fence ? ` for ${m.fence.pid} at epoch ${m.fence.epoch}` : ''}`;
     case 'dir':
       return `${m.from} → directory: ${m.op.op} ${brief(m.op)}`;
     case 'client':

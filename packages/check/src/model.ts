@@ -3,7 +3,7 @@ import { parseHostSubject, subjects, type Subjects } from '@wisp/protocol';
 import { ProgramRegistry, type Program } from '@wisp/proc';
 import type { AnyStateMachine } from 'xstate';
 import { Fingerprinter } from './fingerprint.js';
-import { FsSpace } from './fsSpace.js';
+import { FsSpace, type FileServerClass } from './fsSpace.js';
 import { HostSpace, type HostNode, type HostOutput, type HostSetup } from './hostSpace.js';
 import { MIGRATION_VERBS, describeMessage, type Answer, type Message } from './message.js';
 import type { Budget, Channel, Inflight, Link, Note, Observations, Step, World } from './world.js';
@@ -41,6 +41,8 @@ export interface ModelConfig {
   machines?: { source?: AnyStateMachine; target?: AnyStateMachine };
   /** A planted lease rule (to show the checker finds its bug; see `KernelConfig.leaseRule`). */
   leaseRule?: HostSetup['leaseRule'];
+  /** A planted file server class (to show the checker finds its bug; default the real `FileServer`). */
+  fileServer?: FileServerClass;
   /** Timeout of forwarded calls and control requests, ms (default 5000). */
   callTimeoutMs?: number;
   cluster?: string;
@@ -84,7 +86,7 @@ const MIGRATION_DIRECTORY_OPS = new Set(['dir.update', 'dir.get']);
 export class Model {
   readonly hostIds: string[];
   readonly hosts: HostSpace;
-  readonly fs = new FsSpace();
+  readonly fs: FsSpace;
   readonly cluster: string;
   /** Pids of the spawned processes, in spawn order. */
   pids: string[] = [];
@@ -105,6 +107,7 @@ export class Model {
     this.cluster = config.cluster ?? 'check';
     this.subjects = subjects(this.cluster);
     this.scope = config.faultScope ?? 'migration';
+    this.fs = new FsSpace(config.fileServer);
     this.hosts = new HostSpace({ registry: new ProgramRegistry(config.programs), cluster: this.cluster, callTimeoutMs: config.callTimeoutMs, ...(config.machines ? { machines: config.machines } : {}), ...(config.leaseRule ? { leaseRule: config.leaseRule } : {}) });
   }
 
@@ -504,8 +507,9 @@ export class Model {
       }
       case 'fs': {
         const replyTo = `${m.from}#${m.inc}.${m.token}`;
-        const r = this.fs.step(d.fs, m.from, m.op, m.args, replyTo, this.messagePrint(m));
+        const r = this.fs.step(d.fs, m.from, m.op, m.args, replyTo, this.messagePrint(m), m.fence);
         d.fs = r.node;
+        for (const s of r.stale) d.notes.push({ kind: 'stale', what: `the file server accepted ${s.verb} from ${s.host} for ${s.fence.pid} at epoch ${s.fence.epoch} after epoch ${s.newest}` });
         for (const x of r.replies) {
           const f = d.inflight.find((y) => y.replyTo === x.to);
           if (f) this.answer(d, f, x.answer, 'fs', false);
@@ -565,7 +569,7 @@ export class Model {
         const replyTo = `${host}#${inc}.${o.token}`;
         d.addInflight({ replyTo, deadline: d.clock + FS_TIMEOUT_MS, requester: { host, inc, token: o.token }, about: `fs.${o.op}` });
         if (cut) return;
-        d.put(`${host}>fs`, { kind: 'fs', from: host, to: 'fs', inc, token: o.token, op: o.op, args: o.args, about: o.op });
+        d.put(`${host}>fs`, { kind: 'fs', from: host, to: 'fs', inc, token: o.token, op: o.op, args: o.args, ...(o.fence ? { fence: o.fence } : {}), about: o.op });
         return;
       }
       case 'directory': {

@@ -65,7 +65,9 @@ export interface Observations {
 /** Something the last step did that an invariant looks at (not part of the state). */
 export type Note =
   | { kind: 'migrated'; host: string; pid: string; outcome: string; totalMs: number; to: string }
-  | { kind: 'fault'; what: string };
+  | { kind: 'fault'; what: string }
+  /** An effect accepted with an older epoch of its pid than one accepted before (fencing failed). */
+  | { kind: 'stale'; what: string };
 
 /**
  * One state of the whole cluster: each host's interned state (null while crashed) and

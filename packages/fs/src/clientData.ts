@@ -1,4 +1,4 @@
-import { ErrorCode, FRAME_HEADER_BYTES, WispError, encode } from '@wisp/protocol';
+import { ErrorCode, FRAME_HEADER_BYTES, WispError, encode, type FsFence } from '@wisp/protocol';
 import type { BlockCache } from './blockCache.js';
 import { concat } from './bytes.js';
 import type { FsRequests } from './clientRequests.js';
@@ -20,6 +20,9 @@ export interface FileDataOptions {
  * through the {@link BlockCache} (a file the server says is cacheable) or straight to the
  * server, delayed write-back, flushes, and the per-file lane every data operation on one file
  * runs in, one at a time.
+ *
+ * Each file's dirty blocks are one process's (see `dirtiedBy`): their write-back carries that
+ * process's fence, whoever triggers it, and is dropped if the file server refuses it as stale.
  */
 export class FileData {
   readonly cache: BlockCache | null;
@@ -31,6 +34,12 @@ export class FileData {
   readonly pathKeys = new Map<string, string>();
   /** Last local stream that dirtied each file: write-back goes through it. */
   readonly writers = new Map<string, StreamRec>();
+  /**
+   * The fence of the process whose writes the file's dirty blocks hold (absent: unfenced
+   * writes). Another process's write to the file first writes those back, so a write-back
+   * carries exactly one process's fence.
+   */
+  private readonly dirtiedBy = new Map<string, FsFence>();
   private readonly lanes = new Map<string, Promise<void>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private stopped = false;
@@ -76,38 +85,40 @@ export class FileData {
     return true;
   }
 
-  async cachedRead(rec: StreamRec, at: number, length: number): Promise<Uint8Array> {
+  async cachedRead(rec: StreamRec, at: number, length: number, fence: FsFence | undefined): Promise<Uint8Array> {
     const cache = this.cache!;
     const end = at + length;
     // Blocks fetched now may be evicted by another file's lane while we wait for the next
     // fetch; loop until all are present at once, then read synchronously.
     for (let missing = cache.missing(rec.key, at, end); missing.length > 0; missing = cache.missing(rec.key, at, end)) {
-      await this.fetchBlocks(rec, missing);
+      await this.fetchBlocks(rec, missing, fence);
     }
     const out = cache.read(rec.key, at, end);
     cache.trim();
     return out;
   }
 
-  async cachedWrite(rec: StreamRec, bytes: Uint8Array): Promise<void> {
+  async cachedWrite(rec: StreamRec, bytes: Uint8Array, fence: FsFence | undefined): Promise<void> {
     const cache = this.cache!;
+    if (cache.hasDirty(rec.key) && this.dirtiedBy.get(rec.key)?.pid !== fence?.pid) await this.flushFile(rec.key);
     const at = rec.append ? cache.size(rec.key) : rec.offset;
     if (at + bytes.length > rec.maxFileSize) {
       throw new WispError(ErrorCode.EFBIG, `write to ${at + bytes.length} bytes exceeds the ${rec.maxFileSize}-byte file size limit`);
     }
     for (let missing = cache.missingForWrite(rec.key, at, bytes.length); missing.length > 0; missing = cache.missingForWrite(rec.key, at, bytes.length)) {
-      await this.fetchBlocks(rec, missing);
+      await this.fetchBlocks(rec, missing, fence);
     }
     cache.write(rec.key, at, bytes);
     rec.offset = at + bytes.length;
     this.writers.set(rec.key, rec);
+    if (fence) this.dirtiedBy.set(rec.key, fence);
     if (cache.dirtyBytes > this.maxDirtyBytes) await this.flushFile(rec.key);
     else this.armWriteBack(rec.key);
     cache.trim();
   }
 
   /** Fetches whole blocks with positional reads, runs of adjacent blocks per message. */
-  private async fetchBlocks(rec: StreamRec, blocks: number[]): Promise<void> {
+  private async fetchBlocks(rec: StreamRec, blocks: number[], fence: FsFence | undefined): Promise<void> {
     const cache = this.cache!;
     const bs = cache.blockSize;
     const perMsg = Math.max(1, Math.floor(maxReadBytes(this.requests.maxPayload) / bs));
@@ -118,7 +129,7 @@ export class FileData {
       while (j < blocks.length && blocks[j] === blocks[j - 1]! + 1 && j - i < perMsg) j++;
       const first = blocks[i]!;
       const count = j - i;
-      const r = await this.requests.callBytes(rec.server, 'read', { host: this.host, stream: rec.id, length: count * bs, at: first * bs, fill: true });
+      const r = await this.requests.callBytes(rec.server, 'read', { host: this.host, fence, stream: rec.id, length: count * bs, at: first * bs, fill: true });
       // Only this host writes a file it caches, so the server is still at our version; if not,
       // the consistency protocol failed somewhere: say so loudly rather than hide it.
       if (r.value.version !== version) this.log.warn({ key: rec.key, ours: version, server: r.value.version }, 'cached file changed on the server');
@@ -127,13 +138,13 @@ export class FileData {
     }
   }
 
-  async directRead(rec: StreamRec, length: number): Promise<Uint8Array> {
+  async directRead(rec: StreamRec, length: number, fence: FsFence | undefined): Promise<Uint8Array> {
     const chunk = maxReadBytes(this.requests.maxPayload) - 64;
     const parts: Uint8Array[] = [];
     let total = 0;
     while (total < length) {
       const want = Math.min(chunk, length - total);
-      const r = await this.requests.callBytes(rec.server, 'read', { host: this.host, stream: rec.id, length: want, ...(rec.local ? { at: rec.offset } : {}) });
+      const r = await this.requests.callBytes(rec.server, 'read', { host: this.host, fence, stream: rec.id, length: want, ...(rec.local ? { at: rec.offset } : {}) });
       if (rec.local) rec.offset = r.value.at + r.bytes.length;
       parts.push(r.bytes);
       total += r.bytes.length;
@@ -142,21 +153,26 @@ export class FileData {
     return parts.length === 1 ? parts[0]! : concat(parts, total);
   }
 
-  async directWrite(rec: StreamRec, bytes: Uint8Array): Promise<void> {
-    const base = FRAME_HEADER_BYTES + encode({ host: this.host, stream: rec.id, at: Number.MAX_SAFE_INTEGER }).length;
+  async directWrite(rec: StreamRec, bytes: Uint8Array, fence: FsFence | undefined): Promise<void> {
+    const base = FRAME_HEADER_BYTES + encode({ host: this.host, fence, stream: rec.id, at: Number.MAX_SAFE_INTEGER }).length;
     const chunk = this.requests.maxPayload - base;
     for (let done = 0; done < bytes.length; ) {
       const part = bytes.subarray(done, done + chunk);
       // Local append streams let the server pick the end: another host may be appending too.
       const at = rec.local && !rec.append ? { at: rec.offset } : {};
-      const r = await this.requests.call(rec.server, 'write', { host: this.host, stream: rec.id, ...at }, part);
+      const r = await this.requests.call(rec.server, 'write', { host: this.host, fence, stream: rec.id, ...at }, part);
       if (rec.local) rec.offset = r.at + r.count;
       this.cache?.writeThrough(rec.key, r.at, part, r.version, r.size);
       done += part.length;
     }
   }
 
-  /** Writes back the file's dirty blocks through a local writable stream. Runs in the file's lane. */
+  /**
+   * Writes back the file's dirty blocks through a local writable stream, with the fence of the
+   * process that wrote them. Runs in the file's lane. Refused as stale (`ESTALE`: that process
+   * has moved on elsewhere), the blocks are dropped, not retried: they can never be accepted,
+   * and whoever asked for the flush (another process's operation, a callback) goes on.
+   */
   async flushFile(key: string): Promise<void> {
     const cache = this.cache;
     const t = this.timers.get(key);
@@ -169,18 +185,29 @@ export class FileData {
     if (!writer) {
       this.log.error({ key }, 'dirty blocks but no writable stream left; dropping them');
       cache.drop(key);
+      this.dirtiedBy.delete(key);
       return;
     }
-    const base = FRAME_HEADER_BYTES + encode({ host: this.host, stream: writer.id, at: Number.MAX_SAFE_INTEGER }).length;
+    const fence = this.dirtiedBy.get(key);
+    const base = FRAME_HEADER_BYTES + encode({ host: this.host, fence, stream: writer.id, at: Number.MAX_SAFE_INTEGER }).length;
     const chunk = this.requests.maxPayload - base;
     let version = 0;
-    for (const run of cache.dirtyRuns(key)) {
-      for (let done = 0; done < run.bytes.length; done += chunk) {
-        const r = await this.requests.call(writer.server, 'write', { host: this.host, stream: writer.id, at: run.at + done }, run.bytes.subarray(done, done + chunk));
-        version = r.version;
+    try {
+      for (const run of cache.dirtyRuns(key)) {
+        for (let done = 0; done < run.bytes.length; done += chunk) {
+          const r = await this.requests.call(writer.server, 'write', { host: this.host, fence, stream: writer.id, at: run.at + done }, run.bytes.subarray(done, done + chunk));
+          version = r.version;
+        }
       }
+    } catch (err) {
+      if (!(err instanceof WispError && err.code === ErrorCode.ESTALE)) throw err;
+      this.log.warn({ key, pid: fence?.pid, epoch: fence?.epoch }, `write-back refused as stale, dropping it: ${err.message}`);
+      cache.drop(key);
+      this.dirtiedBy.delete(key);
+      return;
     }
     cache.cleaned(key, version);
+    this.dirtiedBy.delete(key);
   }
 
   /** Writes back the dirty blocks of the file last opened at `path` here. */
@@ -202,6 +229,7 @@ export class FileData {
         await this.flushFile(key);
       } finally {
         this.cache?.drop(key);
+        this.dirtiedBy.delete(key);
       }
     });
   }

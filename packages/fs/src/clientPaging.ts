@@ -1,10 +1,12 @@
-import { ErrorCode, FRAME_HEADER_BYTES, WispError, encode } from '@wisp/protocol';
+import { ErrorCode, FRAME_HEADER_BYTES, WispError, encode, type FsFence } from '@wisp/protocol';
 import type { FsRequests } from './clientRequests.js';
 import { pagesPerReply, pagesPerRequest } from './limits.js';
 
 /** Where a backing file is: its server and path there, and the host asking. */
 export interface BackingFile {
   host: string;
+  /** The process the pages are its, when fenced (see `FsClient`). */
+  fence: FsFence | undefined;
   server: string;
   path: string;
 }
@@ -18,13 +20,13 @@ export async function pageOut(requests: FsRequests, f: BackingFile, pages: Reado
   if (all.length === 0) return;
   const pageSize = all[0]![1].length;
   for (const [n, p] of all) if (p.length !== pageSize) throw new WispError(ErrorCode.EINVAL, `page ${n} is ${p.length} bytes, not ${pageSize}`);
-  const base = FRAME_HEADER_BYTES + encode({ host: f.host, file: f.path, pageSize, pages: [] }).length;
+  const base = FRAME_HEADER_BYTES + encode({ host: f.host, fence: f.fence, file: f.path, pageSize, pages: [] }).length;
   const per = pagesPerRequest(requests.maxPayload, pageSize, base);
   if (per < 1) throw new WispError(ErrorCode.EINVAL, `a page of ${pageSize} bytes does not fit max_payload ${requests.maxPayload}`);
   const batches: Array<Array<[number, Uint8Array]>> = [];
   for (let i = 0; i < all.length; i += per) batches.push(all.slice(i, i + per));
   await requests.pipelined(batches, (b) =>
-    requests.call(f.server, 'pageOut', { host: f.host, file: f.path, pageSize, pages: b.map(([n]) => n) }, b.map(([, p]) => p)),
+    requests.call(f.server, 'pageOut', { host: f.host, fence: f.fence, file: f.path, pageSize, pages: b.map(([n]) => n) }, b.map(([, p]) => p)),
   );
 }
 
@@ -39,7 +41,7 @@ export async function pageIn(requests: FsRequests, f: BackingFile, pageNos: read
   for (let i = 0; i < pageNos.length; i += per) batches.push(pageNos.slice(i, i + per));
   const out = new Map<number, Uint8Array>();
   await requests.pipelined(batches, async (b) => {
-    const r = await requests.callBytes(f.server, 'pageIn', { host: f.host, file: f.path, pageSize, pages: b });
+    const r = await requests.callBytes(f.server, 'pageIn', { host: f.host, fence: f.fence, file: f.path, pageSize, pages: b });
     if (r.bytes.length !== r.value.pages.length * pageSize) throw new WispError(ErrorCode.EPROTO, `pageIn reply carries ${r.bytes.length} bytes for ${r.value.pages.length} pages`);
     r.value.pages.forEach((n, i) => out.set(n, r.bytes.subarray(i * pageSize, (i + 1) * pageSize)));
   });

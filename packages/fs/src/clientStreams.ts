@@ -1,4 +1,4 @@
-import { ErrorCode, WispError, isFsId, type OpenMode } from '@wisp/protocol';
+import { ErrorCode, WispError, isFsId, type FsFence, type OpenMode } from '@wisp/protocol';
 import type { FsRequests } from './clientRequests.js';
 import type { StreamHandle } from './clientTypes.js';
 
@@ -46,15 +46,15 @@ export class StreamTable {
     return rec;
   }
 
-  /** This host's record of a stream; a stream inherited from another host is looked up once (`fstat`). */
-  async record(handle: StreamHandle): Promise<StreamRec> {
+  /** This host's record of a stream; a stream inherited from another host is looked up once (`fstat`, with the caller's fence). */
+  async record(handle: StreamHandle, fence: FsFence | undefined): Promise<StreamRec> {
     const rec = this.recs.get(handle);
     if (rec) return rec;
     const i = handle.lastIndexOf(':');
     const server = handle.slice(0, i);
     const id = Number(handle.slice(i + 1));
     if (i <= 0 || !isFsId(server) || !Number.isSafeInteger(id) || id <= 0) throw new WispError(ErrorCode.EBADF, `bad stream handle '${handle}'`);
-    const r = await this.requests.call(server, 'fstat', { host: this.host, stream: id });
+    const r = await this.requests.call(server, 'fstat', { host: this.host, fence, stream: id });
     const made: StreamRec = { handle, server, id, key: `${server}:${r.file}`, ...modeRights(r.mode), local: false, offset: r.offset, refs: 1, maxFileSize: r.maxFileSize };
     return this.recs.get(handle) ?? (this.recs.set(handle, made), made);
   }

@@ -1,5 +1,6 @@
-import { ErrorCode, WispError, toWireError } from '@wisp/protocol';
+import { ErrorCode, WispError, toWireError, type FsFence } from '@wisp/protocol';
 import type { FsCall, FsCallOf, FsEffect, FsInput } from './effects.js';
+import { EpochFence } from './epochFence.js';
 import { consistencyView, sharingOf, stepFile, type AnswerParams, type FileConsistencyView, type FileEvent } from './fileConsistency.js';
 import { pagesPerReply } from './limits.js';
 import { Ids, Namespace, persist, type DirNode, type FileNode } from './namespace.js';
@@ -26,6 +27,8 @@ export interface FileServerOptions {
    * a host cache keyed on (file, version) then never mistakes a new file for an old one.
    */
   idFloor?: number;
+  /** Pids whose newest epoch is remembered at once (fencing; default 65 536, see {@link EpochFence}). */
+  maxFencedPids?: number;
 }
 
 /** Caching state of one file, for tests and diagnostics. */
@@ -73,6 +76,8 @@ export interface FileServerView {
   streams: Array<StreamRow & { file: number }>;
   /** Callbacks awaited: the token sent, the file, and the callback's number in that file's machine. */
   callbacks: Array<{ token: number; file: number; callback: number }>;
+  /** Fencing: each remembered pid with the newest epoch seen, least recently used first. */
+  fences: Array<[string, number]>;
 }
 
 /**
@@ -87,6 +92,13 @@ export interface FileServerView {
  * a `cache.disable` callback effect (token from one counter), `truncate` cuts the file,
  * `answer` replies to an open with the file's size and version at that moment. Versions (from
  * one counter with ids, never reused) bump on every change, so a host finds stale blocks at open.
+ *
+ * **Fencing.** A request made on behalf of a process carries its `fence` (pid, directory
+ * epoch); one older than the newest epoch seen for that pid is refused with `ESTALE` before
+ * anything changes ({@link EpochFence}), so a copy of a process another host has moved past —
+ * or a late message of one — cannot write through. Requests without a fence (a host's own
+ * path operations, a tool's, a close of an orphaned stream) are not fenced: they act for no
+ * process, and there is no epoch to compare.
  */
 export class FileServer {
   private readonly ids: Ids;
@@ -97,16 +109,29 @@ export class FileServer {
   private readonly maxFileSize: number;
   private readonly maxReplyBytes: number;
   private lastToken = 0;
+  /** Newest epoch per pid (see the class comment). */
+  private fences: EpochFence;
 
   constructor(opts: FileServerOptions = {}) {
     this.maxFileSize = opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
     this.maxReplyBytes = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+    this.fences = new EpochFence(opts.maxFencedPids);
     let last = Math.max(0, Math.floor(opts.idFloor ?? 0));
     for (const f of opts.image?.files.values() ?? []) last = Math.max(last, f.version);
     this.ids = new Ids(last);
     this.ns = new Namespace(this.ids);
     this.streams = new Streams(this.ids, { maxFileSize: this.maxFileSize, maxReplyBytes: this.maxReplyBytes }, (f) => this.ns.pathOf(f));
     if (opts.image) this.ns.load(opts.image, normalizePath);
+  }
+
+  /** The newest epoch seen for `pid` (fencing), if it is remembered. */
+  fencedEpoch(pid: string): number | undefined {
+    return this.fences.epochOf(pid);
+  }
+
+  /** Pids whose newest epoch is remembered. */
+  get fencedPids(): number {
+    return this.fences.size;
   }
 
   /** Feeds one input; returns what the world must do, in order. Never throws for bad requests (they become error replies). */
@@ -158,7 +183,7 @@ export class FileServer {
     }
     const streams = this.streams.table().map((row, i) => ({ ...row, file: open[i]!.file.id }));
     const callbacks = [...this.callbacks].map(([token, c]) => ({ token, file: c.file.id, callback: c.callback }));
-    return { lastId: this.ids.last, lastToken: this.lastToken, dirs, files, streams, callbacks };
+    return { lastId: this.ids.last, lastToken: this.lastToken, dirs, files, streams, callbacks, fences: this.fences.entries() };
   }
 
   /**
@@ -167,8 +192,11 @@ export class FileServer {
    * write reallocates) and their consistency snapshots (never changed in place).
    */
   clone(): FileServer {
-    const copy = new FileServer({ maxFileSize: this.maxFileSize, maxReplyBytes: this.maxReplyBytes, idFloor: this.ids.last });
+    // The same class: a subclass (a checker's planted server) stays itself in its copies.
+    const Self = this.constructor as new (opts: FileServerOptions) => FileServer;
+    const copy = new Self({ maxFileSize: this.maxFileSize, maxReplyBytes: this.maxReplyBytes, idFloor: this.ids.last });
     copy.lastToken = this.lastToken;
+    copy.fences = this.fences.clone();
     const files = new Map<FileNode, FileNode>();
     const fileCopy = (f: FileNode, parent: DirNode | null): FileNode => {
       let c = files.get(f);
@@ -186,6 +214,7 @@ export class FileServer {
   private request(to: string, call: FsCall): FsEffect[] {
     const effects: FsEffect[] = [];
     try {
+      if (call.fence) this.fence(call.fence);
       const out = this.dispatch(to, call, effects);
       if (out !== undefined) effects.push({ type: 'reply', to, ok: true, value: out.value, ...(out.bytes ? { bytes: out.bytes } : {}) });
       return effects;
@@ -193,7 +222,8 @@ export class FileServer {
       // An op throws before it changes anything, so its effects so far are dropped with it.
       const error = toWireError(err);
       const out: FsEffect[] = [{ type: 'reply', to, ok: false, error }];
-      if (!(err instanceof WispError)) out.unshift({ type: 'log', level: 'error', msg: `file server failed on ${call.verb}: ${error.message}`, fields: { verb: call.verb } });
+      if (error.code === ErrorCode.ESTALE) out.unshift({ type: 'log', level: 'warn', msg: `refused ${call.verb} from host ${call.host}: ${error.message}`, fields: { verb: call.verb, host: call.host, pid: call.fence?.pid } });
+      else if (!(err instanceof WispError)) out.unshift({ type: 'log', level: 'error', msg: `file server failed on ${call.verb}: ${error.message}`, fields: { verb: call.verb } });
       return out;
     }
   }
@@ -273,6 +303,14 @@ export class FileServer {
         fx.push(persist({ op: 'removePages', file: normalizePath(c.file) }));
         return { value: {} };
     }
+  }
+
+  /**
+   * Fencing: refuses (`ESTALE`) a request whose epoch is older than the newest seen for its
+   * pid, before anything changes. Protected so a checker can plant a server that ignores epochs.
+   */
+  protected fence(f: FsFence): void {
+    this.fences.admit(f);
   }
 
   private open(to: string, c: FsCallOf<'open'>, fx: FsEffect[]): undefined {

@@ -12,6 +12,7 @@ import {
   toWireError,
   type CacheDisableRequest,
   type FsDirEntry,
+  type FsFence,
   type OpenMode,
   type Subjects,
   type Whence,
@@ -50,6 +51,15 @@ export type { FileProgress, FileSharing, FsClientOptions, FsStat, OpenFlags, Ope
  * operations on one file run one at a time here (a per-file lane); opens and dups wait for their
  * replies outside the lane, because the server may hold them until this very host has answered
  * a callback that needs the lane.
+ *
+ * **Fencing.** Every operation takes an optional last argument, the `fence` (pid, directory
+ * epoch) of the process it is made for; every request it makes carries it, and the file server
+ * refuses one older than the newest it has seen for the pid (`ESTALE`). Dirty blocks remember
+ * the fence of the process that wrote them, and their write-back — whenever it happens: a timer,
+ * a flush for another operation, a server's callback — carries that fence, never another's: a
+ * host whose process moved on cannot write its stale blocks back. A write-back refused so is
+ * dropped (it can never be accepted). Operations without a fence (the host's or a tool's own,
+ * e.g. the CLI's path operations) are not fenced.
  */
 export class FsClient {
   readonly host: string;
@@ -114,7 +124,7 @@ export class FsClient {
 
   /** True while this host caches the file of `stream`. */
   async isCached(stream: StreamHandle): Promise<boolean> {
-    const rec = await this.streams.record(stream);
+    const rec = await this.streams.record(stream, undefined);
     return this.cache?.has(rec.key) ?? false;
   }
 
@@ -126,12 +136,12 @@ export class FsClient {
   // ---- streams --------------------------------------------------------------------------
 
   /** Opens `path` (mode as in `fopen`; default `r`). Any dirty data of the file here is written back first. */
-  async open(path: string, mode: OpenMode = 'r', flags: OpenFlags = {}): Promise<OpenResult> {
+  async open(path: string, mode: OpenMode = 'r', flags: OpenFlags = {}, fence?: FsFence): Promise<OpenResult> {
     const { server, path: p } = this.prefixes.resolve(path);
     const known = this.data.pathKeys.get(`${server}:${p}`);
     if (known) await this.data.lane(known, () => this.data.flushFile(known));
     const seen = this.disables;
-    const r = await this.requests.call(server, 'open', { host: this.host, path: p, mode, ...flags });
+    const r = await this.requests.call(server, 'open', { host: this.host, fence, path: p, mode, ...flags });
     this.data.pathKeys.set(`${server}:${p}`, `${server}:${r.file}`);
     const rec = this.streams.opened(server, r.stream, r.file, mode, r.maxFileSize);
     const cacheable = await this.data.lane(rec.key, () => this.data.admit(rec.key, r.cacheable && seen === this.disables, r.version, r.size));
@@ -139,40 +149,40 @@ export class FsClient {
   }
 
   /** Reads up to `length` bytes at the stream's offset and advances it; an empty result is end of file. */
-  async read(stream: StreamHandle, length: number): Promise<Uint8Array> {
+  async read(stream: StreamHandle, length: number, fence?: FsFence): Promise<Uint8Array> {
     if (!Number.isSafeInteger(length) || length < 0) throw new WispError(ErrorCode.EINVAL, `bad read length ${length}`);
-    const rec = await this.streams.record(stream);
+    const rec = await this.streams.record(stream, fence);
     if (!rec.readable) throw new WispError(ErrorCode.EACCES, `stream ${stream} is not readable`);
     if (length === 0) return new Uint8Array(0);
     return this.data.lane(rec.key, async () => {
       if (rec.local && this.cache?.has(rec.key)) {
-        const out = await this.data.cachedRead(rec, rec.offset, length);
+        const out = await this.data.cachedRead(rec, rec.offset, length, fence);
         rec.offset += out.length;
         return out;
       }
       await this.data.flushFile(rec.key);
-      return this.data.directRead(rec, length);
+      return this.data.directRead(rec, length, fence);
     });
   }
 
   /** Writes `bytes` at the stream's offset (append streams: at the end) and advances it; returns the count. */
-  async write(stream: StreamHandle, bytes: Uint8Array): Promise<number> {
-    const rec = await this.streams.record(stream);
+  async write(stream: StreamHandle, bytes: Uint8Array, fence?: FsFence): Promise<number> {
+    const rec = await this.streams.record(stream, fence);
     if (!rec.writable) throw new WispError(ErrorCode.EACCES, `stream ${stream} is not writable`);
     if (bytes.length === 0) return 0;
     return this.data.lane(rec.key, async () => {
-      if (rec.local && this.cache?.has(rec.key)) await this.data.cachedWrite(rec, bytes);
+      if (rec.local && this.cache?.has(rec.key)) await this.data.cachedWrite(rec, bytes, fence);
       else {
         await this.data.flushFile(rec.key);
-        await this.data.directWrite(rec, bytes);
+        await this.data.directWrite(rec, bytes, fence);
       }
       return bytes.length;
     });
   }
 
   /** Moves the stream's offset; returns the new offset. */
-  async seek(stream: StreamHandle, offset: number, whence: Whence = 'set'): Promise<number> {
-    const rec = await this.streams.record(stream);
+  async seek(stream: StreamHandle, offset: number, whence: Whence = 'set', fence?: FsFence): Promise<number> {
+    const rec = await this.streams.record(stream, fence);
     return this.data.lane(rec.key, async () => {
       if (rec.local && (whence !== 'end' || this.cache?.has(rec.key))) {
         const base = whence === 'set' ? 0 : whence === 'cur' ? rec.offset : this.cache!.size(rec.key);
@@ -182,17 +192,17 @@ export class FsClient {
         return next;
       }
       await this.data.flushFile(rec.key);
-      const r = await this.requests.call(rec.server, 'seek', { host: this.host, stream: rec.id, offset, whence });
+      const r = await this.requests.call(rec.server, 'seek', { host: this.host, fence, stream: rec.id, offset, whence });
       if (rec.local) rec.offset = r.offset;
       return r.offset;
     });
   }
 
   /** Drops one reference to the stream, writing back the file's dirty blocks first. */
-  async close(stream: StreamHandle): Promise<void> {
-    const rec = await this.streams.record(stream);
+  async close(stream: StreamHandle, fence?: FsFence): Promise<void> {
+    const rec = await this.streams.record(stream, fence);
     await this.data.lane(rec.key, () => this.data.flushFile(rec.key));
-    await this.requests.call(rec.server, 'close', { host: this.host, stream: rec.id });
+    await this.requests.call(rec.server, 'close', { host: this.host, fence, stream: rec.id });
     if (this.streams.unref(rec)) this.data.forget(rec);
   }
 
@@ -201,11 +211,11 @@ export class FsClient {
    * To another host, the local offset goes to the server first and the stream switches to the
    * server's offset here. (A migrating process's streams go with {@link move} instead.)
    */
-  async dup(stream: StreamHandle, host: string): Promise<void> {
-    const rec = await this.streams.record(stream);
+  async dup(stream: StreamHandle, host: string, fence?: FsFence): Promise<void> {
+    const rec = await this.streams.record(stream, fence);
     await this.data.lane(rec.key, () => this.data.flushFile(rec.key));
     if (host === this.host) {
-      await this.requests.call(rec.server, 'dup', { host: this.host, stream: rec.id, to: host });
+      await this.requests.call(rec.server, 'dup', { host: this.host, fence, stream: rec.id, to: host });
       rec.refs++;
       return;
     }
@@ -213,10 +223,10 @@ export class FsClient {
     // last local move and the switch; the dup itself must wait outside the lane (see class doc).
     await this.data.lane(rec.key, async () => {
       if (!rec.local) return;
-      await this.requests.call(rec.server, 'seek', { host: this.host, stream: rec.id, offset: rec.offset, whence: 'set' });
+      await this.requests.call(rec.server, 'seek', { host: this.host, fence, stream: rec.id, offset: rec.offset, whence: 'set' });
       rec.local = false;
     });
-    await this.requests.call(rec.server, 'dup', { host: this.host, stream: rec.id, to: host });
+    await this.requests.call(rec.server, 'dup', { host: this.host, fence, stream: rec.id, to: host });
   }
 
   /**
@@ -225,63 +235,63 @@ export class FsClient {
    * host forgets the stream. With `from`, moves that host's reference instead (taking back a
    * stream handed to a target that then did not take the process).
    */
-  async move(stream: StreamHandle, to: string, from: string = this.host): Promise<void> {
+  async move(stream: StreamHandle, to: string, from: string = this.host, fence?: FsFence): Promise<void> {
     if (from !== this.host) {
       const i = stream.lastIndexOf(':');
-      await this.requests.call(stream.slice(0, i), 'move', { host: from, stream: Number(stream.slice(i + 1)), to });
+      await this.requests.call(stream.slice(0, i), 'move', { host: from, fence, stream: Number(stream.slice(i + 1)), to });
       return;
     }
-    const rec = await this.streams.record(stream);
+    const rec = await this.streams.record(stream, fence);
     await this.data.lane(rec.key, async () => {
       await this.data.flushFile(rec.key);
-      if (rec.local) await this.requests.call(rec.server, 'seek', { host: this.host, stream: rec.id, offset: rec.offset, whence: 'set' });
+      if (rec.local) await this.requests.call(rec.server, 'seek', { host: this.host, fence, stream: rec.id, offset: rec.offset, whence: 'set' });
       rec.local = false;
     });
-    await this.requests.call(rec.server, 'move', { host: this.host, stream: rec.id, to });
+    await this.requests.call(rec.server, 'move', { host: this.host, fence, stream: rec.id, to });
     if (this.streams.unref(rec)) this.data.forget(rec);
   }
 
   // ---- paths ----------------------------------------------------------------------------
 
   /** What `path` is; this host's dirty data of the file is written back first, so the size is current. */
-  async stat(path: string): Promise<FsStat> {
+  async stat(path: string, fence?: FsFence): Promise<FsStat> {
     const { server, path: p } = this.prefixes.resolve(path);
     await this.data.flushPath(server, p);
-    return this.requests.call(server, 'stat', { host: this.host, path: p });
+    return this.requests.call(server, 'stat', { host: this.host, fence, path: p });
   }
 
   /** Removes a file; streams open on it keep working until closed. */
-  async unlink(path: string): Promise<void> {
+  async unlink(path: string, fence?: FsFence): Promise<void> {
     const { server, path: p } = this.prefixes.resolve(path);
-    await this.requests.call(server, 'unlink', { host: this.host, path: p });
+    await this.requests.call(server, 'unlink', { host: this.host, fence, path: p });
     this.data.pathKeys.delete(`${server}:${p}`);
   }
 
   /** Creates a directory (`parents`: also missing ancestors, and an existing one is fine). */
-  async mkdir(path: string, opts: { parents?: boolean } = {}): Promise<void> {
+  async mkdir(path: string, opts: { parents?: boolean } = {}, fence?: FsFence): Promise<void> {
     const { server, path: p } = this.prefixes.resolve(path);
-    await this.requests.call(server, 'mkdir', { host: this.host, path: p, ...(opts.parents ? { parents: true } : {}) });
+    await this.requests.call(server, 'mkdir', { host: this.host, fence, path: p, ...(opts.parents ? { parents: true } : {}) });
   }
 
   /** Removes an empty directory. */
-  async rmdir(path: string): Promise<void> {
+  async rmdir(path: string, fence?: FsFence): Promise<void> {
     const { server, path: p } = this.prefixes.resolve(path);
-    await this.requests.call(server, 'rmdir', { host: this.host, path: p });
+    await this.requests.call(server, 'rmdir', { host: this.host, fence, path: p });
   }
 
   /** Lists a directory, sorted by name. */
-  async readdir(path: string): Promise<FsDirEntry[]> {
+  async readdir(path: string, fence?: FsFence): Promise<FsDirEntry[]> {
     const { server, path: p } = this.prefixes.resolve(path);
-    return (await this.requests.call(server, 'readdir', { host: this.host, path: p })).entries;
+    return (await this.requests.call(server, 'readdir', { host: this.host, fence, path: p })).entries;
   }
 
   /** Renames a file or directory within one file server (`EXDEV` across servers). */
-  async rename(from: string, to: string): Promise<void> {
+  async rename(from: string, to: string, fence?: FsFence): Promise<void> {
     const a = this.prefixes.resolve(from);
     const b = this.prefixes.resolve(to);
     if (a.server !== b.server) throw new WispError(ErrorCode.EXDEV, `'${a.path}' and '${b.path}' are on different file servers`);
     await this.data.flushPath(a.server, a.path);
-    await this.requests.call(a.server, 'rename', { host: this.host, from: a.path, to: b.path });
+    await this.requests.call(a.server, 'rename', { host: this.host, fence, from: a.path, to: b.path });
     for (const k of [...this.data.pathKeys.keys()]) if (k.startsWith(`${a.server}:${a.path}`) || k === `${a.server}:${b.path}`) this.data.pathKeys.delete(k);
   }
 
@@ -319,22 +329,22 @@ export class FsClient {
   // ---- backing files --------------------------------------------------------------------
 
   /** Stores pages of a backing file (all one size), as raw bytes, a few messages in flight (see clientPaging.ts). */
-  async pageOut(file: string, pages: ReadonlyMap<number, Uint8Array>): Promise<void> {
+  async pageOut(file: string, pages: ReadonlyMap<number, Uint8Array>, fence?: FsFence): Promise<void> {
     // In its file's lane: a later write of a page is never overtaken by an earlier one.
-    const f = { host: this.host, ...this.prefixes.resolve(file) };
+    const f = { host: this.host, fence, ...this.prefixes.resolve(file) };
     await this.lanes.run(file, () => pageOut(this.requests, f, pages));
   }
 
   /** Loads pages of a backing file; pages never written are absent (the caller zero-fills). */
-  async pageIn(file: string, pageNos: readonly number[], pageSize = 4096): Promise<Map<number, Uint8Array>> {
-    return pageIn(this.requests, { host: this.host, ...this.prefixes.resolve(file) }, pageNos, pageSize);
+  async pageIn(file: string, pageNos: readonly number[], pageSize = 4096, fence?: FsFence): Promise<Map<number, Uint8Array>> {
+    return pageIn(this.requests, { host: this.host, fence, ...this.prefixes.resolve(file) }, pageNos, pageSize);
   }
 
   /** Forgets every page of a backing file. */
-  async dropPages(file: string): Promise<void> {
+  async dropPages(file: string, fence?: FsFence): Promise<void> {
     const { server, path } = this.prefixes.resolve(file);
     // After the writes asked for before it (e.g. a cleaner's, when the process exits meanwhile).
-    await this.lanes.run(file, () => this.requests.call(server, 'dropPages', { host: this.host, file: path }));
+    await this.lanes.run(file, () => this.requests.call(server, 'dropPages', { host: this.host, fence, file: path }));
   }
 
   // ---- callbacks, flushing, lifecycle ----------------------------------------------------

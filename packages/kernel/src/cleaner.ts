@@ -1,6 +1,7 @@
 import type { Answer } from './caller.js';
 import type { KernelContext } from './context.js';
 import type { AnswerHandlers, TimerHandlers } from './dispatch.js';
+import { fenceOf } from './fileFence.js';
 import { backingFileOf } from './migration/migrator.js';
 import { halted, type Pcb } from './pcb.js';
 
@@ -181,7 +182,9 @@ export class Cleaner {
     // From now on the backing file may hold pages: it is dropped when the process ends.
     pcb.backed = true;
     this.inFlight.set(pcb.pid, pages);
-    this.ctx.fs('pageOut', [backingFileOf(pcb.pid), out], { kind: 'clean', pid: pcb.pid, pages });
+    // Fenced with the epoch it runs at here: if its lease lapses and another host moves on, a
+    // write still on its way is refused rather than overwrite that host's pages.
+    this.ctx.fs('pageOut', [backingFileOf(pcb.pid), out], { kind: 'clean', pid: pcb.pid, pages }, fenceOf(pcb));
   }
 
   /** A write ended: count it, or re-dirty its pages; a migration waiting for it may go on. */

@@ -1,4 +1,4 @@
-import { subjects, type DirectoryOp, type Subjects } from '@wisp/protocol';
+import { subjects, type DirectoryOp, type FsFence, type Subjects } from '@wisp/protocol';
 import type { ProgramRegistry } from '@wisp/proc';
 import { notState, type HasNonState } from '@wisp/vm';
 import type { AnyStateMachine } from 'xstate';
@@ -244,11 +244,14 @@ export class KernelContext implements HasNonState {
     return token;
   }
 
-  /** Asks the host's file-system client; its answer is handled by `k`'s kind. Returns the token. */
-  fs(op: FsOp, args: unknown[], k: Continuation): number {
+  /**
+   * Asks the host's file-system client; its answer is handled by `k`'s kind. Returns the token.
+   * `fence` (see `fenceOf`) for an operation made for a process; none for the host's own.
+   */
+  fs(op: FsOp, args: unknown[], k: Continuation, fence?: FsFence): number {
     const token = ++this.tokenSeq;
     this.pending.set(token, k);
-    this.emit({ type: 'fs', token, op, args });
+    this.emit(fence ? { type: 'fs', token, op, args, fence } : { type: 'fs', token, op, args });
     return token;
   }
 

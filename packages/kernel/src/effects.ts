@@ -1,4 +1,4 @@
-import type { DirectoryOp, WireError } from '@wisp/protocol';
+import type { DirectoryOp, FsFence, WireError } from '@wisp/protocol';
 
 /** The file-system client operations the kernel asks for in `fs` effects. */
 export type FsOp = 'open' | 'read' | 'write' | 'seek' | 'close' | 'stat' | 'unlink' | 'mkdir' | 'readdir' | 'dup' | 'move' | 'pageOut' | 'pageIn' | 'dropPages';
@@ -22,8 +22,11 @@ export type Effect =
    * `readdir`, `dup` — `[stream, host]`, for a spawned child's inherited fds) and `args` its
    * arguments, streams already resolved from fds (`write` carries the
    * bytes as a `Uint8Array`). The answer comes back as a `response` event with the same token.
+   * `fence`, on an operation made for a process (its streams, its backing file, a dup for its
+   * child), is its pid and directory epoch: every request the client makes for it carries them,
+   * and the file server refuses an older epoch than it has seen (`ESTALE`); see `fsMethodArgs`.
    */
-  | { type: 'fs'; token: number; op: FsOp; args: unknown[] }
+  | { type: 'fs'; token: number; op: FsOp; args: unknown[]; fence?: FsFence }
   /**
    * An operation on the process directory (DESIGN §5), the commit point of migrations. The
    * answer comes back as a `response` event with the same token: ok with a `DirectoryAnswer`

@@ -1,9 +1,10 @@
-import { ErrorCode } from '@wisp/protocol';
+import { ErrorCode, type FsFence } from '@wisp/protocol';
 import { CONSOLE_FDS, type SyscallName } from '@wisp/proc';
 import type { Answer, Caller, Continuation, SpawnDups } from './caller.js';
 import type { KernelContext } from './context.js';
 import type { AnswerHandlers } from './dispatch.js';
 import type { FsOp } from './effects.js';
+import { fenceOf } from './fileFence.js';
 import type { Pcb } from './pcb.js';
 
 /**
@@ -25,12 +26,12 @@ export class FileCalls {
   fsCall(pcb: Pcb, call: SyscallName, args: unknown[], caller: Caller & { kind: 'proc' }): void {
     switch (call) {
       case 'open':
-        return this.fsRequest(caller, 'open', [args[0], args[1]], null);
+        return this.fsRequest(pcb, caller, 'open', [args[0], args[1]], null);
       case 'stat':
       case 'unlink':
       case 'mkdir':
       case 'readdir':
-        return this.fsRequest(caller, call, [args[0]], null);
+        return this.fsRequest(pcb, caller, call, [args[0]], null);
       case 'read':
       case 'write':
       case 'seek':
@@ -41,21 +42,25 @@ export class FileCalls {
           return this.ctx.scheduler.complete(pcb, caller.callId, call, { ok: false, error: { code: ErrorCode.EBADF, message: `${call}: fd ${fd} is not open` } });
         }
         const rest = call === 'write' ? [utf8.encode(args[1] as string)] : args.slice(1);
-        return this.fsRequest(caller, call, [stream, ...rest], fd);
+        return this.fsRequest(pcb, caller, call, [stream, ...rest], fd);
       }
       default:
         return this.ctx.scheduler.complete(pcb, caller.callId, call, { ok: false, error: { code: ErrorCode.ENOSYS, message: `${call} is not a file call` } });
     }
   }
 
-  /** A file call's `fs` effect; its answer comes back to {@link fsAnswered}. */
-  private fsRequest(caller: Caller & { kind: 'proc' }, op: FsOp, args: unknown[], fd: number | null): void {
-    this.ctx.fs(op, args, { kind: 'fs', caller, op, fd });
+  /** A file call's `fs` effect, fenced with the process's epoch; its answer comes back to {@link fsAnswered}. */
+  private fsRequest(pcb: Pcb, caller: Caller & { kind: 'proc' }, op: FsOp, args: unknown[], fd: number | null): void {
+    this.ctx.fs(op, args, { kind: 'fs', caller, op, fd }, fenceOf(pcb));
   }
 
-  /** Closes a stream nobody will use again; a failure is only logged. */
-  fsCloseStream(stream: string, what: string): void {
-    this.ctx.fs('close', [stream], { kind: 'ignore', what });
+  /**
+   * Closes a stream nobody will use again; a failure is only logged. Fenced when it is a
+   * process's (at its exit); a stream whose process is gone already (an open answered after its
+   * exit) is closed unfenced: it belongs to no process any more.
+   */
+  fsCloseStream(stream: string, what: string, fence?: FsFence): void {
+    this.ctx.fs('close', [stream], { kind: 'ignore', what }, fence);
   }
 
   /** The answer to an `fs` effect: updates the caller's fd table and delivers the result. */
@@ -101,7 +106,7 @@ export class FileCalls {
     for (const [fd, stream] of pcb.fds) fds[String(fd)] = stream;
     this.spawnDups.set(group, { caller, program, args: spawnArgs, on: opts.on, ...(opts.grant ? { grant: opts.grant } : {}), fds, left: pcb.fds.size, dupped: [], error: null });
     for (const stream of pcb.fds.values()) {
-      this.ctx.fs('dup', [stream, childHost], { kind: 'dup', group, stream });
+      this.ctx.fs('dup', [stream, childHost], { kind: 'dup', group, stream }, fenceOf(pcb));
     }
   }
 

@@ -1,5 +1,6 @@
 export { Kernel, CRASH_EXIT_CODE, type KernelConfig } from './kernel.js';
 export type { Effect, FsOp, KernelEvent } from './effects.js';
+export { fenceOf, fsMethodArgs, FS_OP_ARITY } from './fileFence.js';
 export type { Continuation, Caller, Answer } from './caller.js';
 export { HomeTable, type HomeRecord, type Reaped } from './homeTable.js';
 export { Fifo } from './fifo.js';

@@ -1,4 +1,4 @@
-import { ErrorCode, WispError, type DirectoryOp, type ProcessImage, type Subjects, type TimerImage, type WireError } from '@wisp/protocol';
+import { ErrorCode, WispError, type DirectoryOp, type FsFence, type ProcessImage, type Subjects, type TimerImage, type WireError } from '@wisp/protocol';
 import type { Answer, Caller, Continuation } from './caller.js';
 import type { KernelContext } from './context.js';
 import type { AnswerHandlers, TimerHandlers } from './dispatch.js';
@@ -59,8 +59,8 @@ export class MigrationPort implements KernelPort {
     return this.ctx.request(subject, body, k, opts);
   }
 
-  fs(op: FsOp, args: unknown[], k: Continuation): number {
-    return this.ctx.fs(op, args, k);
+  fs(op: FsOp, args: unknown[], k: Continuation, fence?: FsFence): number {
+    return this.ctx.fs(op, args, k, fence);
   }
 
   answer(caller: Caller, answer: Answer): void {

@@ -1,6 +1,7 @@
 import { ErrorCode, WispError, signalNumbers, type Signal } from '@wisp/protocol';
 import type { ProcInput } from '@wisp/proc';
 import type { KernelContext } from './context.js';
+import { fenceOf } from './fileFence.js';
 import { createPcb, logicOf, type Pcb } from './pcb.js';
 
 /** Exit code of a program that threw (EX_SOFTWARE). */
@@ -94,9 +95,9 @@ export class Processes {
   terminate(pcb: Pcb, code: number): void {
     if (!pcb.alive) return;
     this.leave(pcb);
-    for (const [fd, stream] of pcb.fds) this.ctx.files.fsCloseStream(stream, `close of fd ${fd} of exited ${pcb.pid}`);
+    for (const [fd, stream] of pcb.fds) this.ctx.files.fsCloseStream(stream, `close of fd ${fd} of exited ${pcb.pid}`, fenceOf(pcb));
     pcb.fds.clear();
-    if (pcb.backed) this.ctx.migrator.dropBacking(pcb.pid);
+    if (pcb.backed) this.ctx.migrator.dropBacking(pcb);
     this.ctx.records.close(pcb);
     this.ctx.migrator.ended(pcb.pid);
     this.ctx.emit({ type: 'unsubscribe', pid: pcb.pid });

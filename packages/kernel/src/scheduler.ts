@@ -4,6 +4,7 @@ import type { Answer, Continuation } from './caller.js';
 import type { KernelContext } from './context.js';
 import type { AnswerHandlers, TimerHandlers } from './dispatch.js';
 import { Fifo } from './fifo.js';
+import { fenceOf } from './fileFence.js';
 import { backingFileOf } from './migration/migrator.js';
 import { halted, logicOf, type ExecutableAction, type Pcb, type ProcTimer } from './pcb.js';
 
@@ -132,7 +133,7 @@ export class Scheduler {
       const fromSource = wanted.filter((p) => pcb.memory.isOwed(p));
       if (fromSource.length > 0) return this.ctx.migrator.fetchFromSource(pcb, fromSource);
     }
-    this.ctx.fs('pageIn', [backingFileOf(pcb.pid), wanted, pcb.memory.pageSize], { kind: 'pagein', pid: pcb.pid, pages: wanted });
+    this.ctx.fs('pageIn', [backingFileOf(pcb.pid), wanted, pcb.memory.pageSize], { kind: 'pagein', pid: pcb.pid, pages: wanted }, fenceOf(pcb));
   }
 
   /** Pages from the backing file arrived (pages never written there read as zeros). */

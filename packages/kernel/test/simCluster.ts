@@ -462,7 +462,7 @@ export class SimCluster {
         return;
       }
       case 'fs': {
-        this.fsOps.push({ at: this.time, host, op: o.op, args: o.args });
+        this.fsOps.push({ at: this.time, host, op: o.op, args: o.args, ...(o.fence ? { fence: o.fence } : {}) });
         let answer: Answer;
         try {
           answer = this.fs ? { ok: true, value: this.fs(host, o.op, o.args) } : { ok: false, error: { code: ErrorCode.ENOSYS, message: 'no file system' } };
@@ -542,6 +542,8 @@ export interface FsOpRecord {
   host: string;
   op: string;
   args: unknown[];
+  /** The process it was made for and its epoch (absent: the host's own). */
+  fence?: { pid: string; epoch: number };
 }
 export interface SentRequest {
   at: number;

@@ -11,6 +11,7 @@ import {
   encodeFrame,
   framedPart,
   type DirectoryOp,
+  type FsFence,
   type HostVerb,
   errorReply,
   isHostVerb,
@@ -20,7 +21,7 @@ import {
   unwrapReply,
 } from '@wisp/protocol';
 import type { ProgramRegistry } from '@wisp/proc';
-import { Kernel, startHostLifecycle, type CleanerConfig, type Effect, type FsOp, type HostLifecycle, type KernelEvent } from '@wisp/kernel';
+import { Kernel, fsMethodArgs, startHostLifecycle, type CleanerConfig, type Effect, type FsOp, type HostLifecycle, type KernelEvent } from '@wisp/kernel';
 import { systemClock, systemTimers, type Clock, type Timers } from './clock.js';
 import type { ClusterEvent } from './clusterEvents.js';
 import { HostLease } from './hostLease.js';
@@ -84,6 +85,7 @@ interface Durable {
 /**
  * What a host needs of a file-system client: the `FsClient` methods named by `fs` effects.
  * Structural, so the runtime does not depend on `@wisp/fs` (which uses the runtime in its tests).
+ * Each method takes the fence of a fenced effect as its last argument (`FS_OP_ARITY`).
  */
 export type HostFs = Record<FsOp, (...args: any[]) => Promise<unknown>>;
 
@@ -365,7 +367,7 @@ export class Host {
           if (e.kind === 'host.evicted') this.life.send({ type: 'evicted' });
           break;
         case 'fs':
-          this.fsOp(e.token, e.op, e.args);
+          this.fsOp(e.token, e.op, e.args, e.fence);
           break;
         case 'directory':
           if (e.op.op === 'update') this.directoryUpdate(e.token, e.op);
@@ -416,14 +418,14 @@ export class Host {
     }, r.headers);
   }
 
-  /** Performs an `fs` effect with the file-system client; the answer is fed back as a `response`. */
-  private fsOp(token: number, op: FsOp, args: unknown[]): void {
+  /** Performs an `fs` effect with the file-system client (its fence as the method's last argument); the answer is fed back as a `response`. */
+  private fsOp(token: number, op: FsOp, args: unknown[], fence: FsFence | undefined): void {
     const fs = this.fs;
     this.answerLater(token, () => {
       if (!fs) throw new WispError(ErrorCode.ENOSYS, `${op}: host ${this.id} has no file system`);
       const method = fs[op];
       if (typeof method !== 'function') throw new WispError(ErrorCode.ENOSYS, `${op}: not a file-system operation`);
-      return method.apply(fs, args);
+      return method.apply(fs, fsMethodArgs(op, args, fence));
     });
   }
 

@@ -1,4 +1,4 @@
-import type { DirectoryOp, ProcessImage, Subjects, TimerImage, WireError } from '@wisp/protocol';
+import type { DirectoryOp, FsFence, ProcessImage, Subjects, TimerImage, WireError } from '@wisp/protocol';
 import type { Answer, Caller, Continuation } from '../caller.js';
 import type { FsOp } from '../effects.js';
 import type { Pcb } from '../pcb.js';
@@ -26,8 +26,8 @@ export interface KernelPort {
   directory(op: DirectoryOp, k: Continuation): number;
   /** Sends a request; the answer comes back through `k`. Returns the token. */
   request(subject: string, body: unknown, k: Continuation, opts?: RequestOptions): number;
-  /** Asks the host's file-system client; the answer comes back through `k`. */
-  fs(op: FsOp, args: unknown[], k: Continuation): number;
+  /** Asks the host's file-system client, for the process `fence` names (see `fenceOf`); the answer comes back through `k`. */
+  fs(op: FsOp, args: unknown[], k: Continuation, fence?: FsFence): number;
   answer(caller: Caller, answer: Answer): void;
   log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
   event(kind: string, data: Record<string, unknown>): void;

@@ -1,6 +1,7 @@
 import { ErrorCode, type CommitRequest, type MigrateRequest, type MigrationRecord, type OfferRequest, type ProcessImage, type Strategy } from '@wisp/protocol';
 import type { AnyStateMachine } from 'xstate';
 import { failure, type Answer, type Caller, type Continuation } from '../caller.js';
+import { fenceOf } from '../fileFence.js';
 import type { Pcb } from '../pcb.js';
 import type { KernelPort } from './kernelPort.js';
 import { LazyPages, hundredths } from './lazyPages.js';
@@ -191,9 +192,9 @@ export class Migrator implements SourceHost, TargetHost {
     if (s && s.driver.state === 'freezing' && this.k.quiesced(pcb)) this.feedSource(s, frozen(this.k, pcb));
   }
 
-  /** Forgets the backing file of a process that exited. */
-  dropBacking(pid: string): void {
-    this.k.fs('dropPages', [backingFileOf(pid)], { kind: 'ignore', what: `removing the backing file of ${pid}` });
+  /** Forgets the backing file of a process that exited (fenced: a stale copy's late drop is refused). */
+  dropBacking(pcb: Pcb): void {
+    this.k.fs('dropPages', [backingFileOf(pcb.pid)], { kind: 'ignore', what: `removing the backing file of ${pcb.pid}` }, fenceOf(pcb));
   }
 
   /** A process ended (exit, kill) while leaving: the migration aborts with it. */

@@ -1,5 +1,6 @@
 import { ErrorCode, PROTOCOL_VERSION, homeOf, toWireError, type CommitRequest, type DirectoryAnswer, type MigrationRecord, type OfferRequest, type ProcessImage } from '@wisp/protocol';
 import type { Answer, Caller, Continuation } from '../caller.js';
+import { fenceOf } from '../fileFence.js';
 import type { Pcb } from '../pcb.js';
 import type { KernelPort } from './kernelPort.js';
 import { hundredths, PAGES_PER_MESSAGE, type LazyPages } from './lazyPages.js';
@@ -95,7 +96,7 @@ export function performSource(m: SourceHost, s: SourceSession, a: MachineAction)
       return writeOut(m, s, pcb!, c);
     case 'moveStreams': {
       const streams = [...pcb!.fds.values()];
-      for (const stream of streams) k.fs('move', [stream, c.to], step(s, 'move', stream));
+      for (const stream of streams) k.fs('move', [stream, c.to], step(s, 'move', stream), fenceOf(pcb!));
       return { type: 'sent', requests: streams.length };
     }
     case 'sendAllPages':
@@ -192,7 +193,7 @@ function writeOut(m: SourceHost, s: SourceSession, pcb: Pcb, c: SourceContext): 
   const pages = new Map<number, Uint8Array>();
   for (const p of dirty) pages.set(p, pcb.memory.pageView(p));
   pcb.backed = true;
-  m.k.fs('pageOut', [backingFileOf(pcb.pid), pages], step(s, 'flush'));
+  m.k.fs('pageOut', [backingFileOf(pcb.pid), pages], step(s, 'flush'), fenceOf(pcb));
   startProgress(m.k, s, 'flush', dirty.length, pcb.memory.pageSize);
   return { type: 'sent', requests: 1, pages: dirty.length, bytes: dirty.length * pcb.memory.pageSize, inPlace: true };
 }
@@ -227,7 +228,9 @@ function finish(m: SourceHost, s: SourceSession, pcb: Pcb, c: SourceContext, ans
 function undo(m: SourceHost, s: SourceSession, pcb: Pcb | undefined, c: SourceContext): void {
   const k = m.k;
   m.lazy.residual.delete(s.pid);
-  for (const stream of c.moved) k.fs('move', [stream, k.hostId, c.to], { kind: 'ignore', what: `taking back ${stream} from ${c.to}` });
+  // Fenced as the process is here now (after a fence of its record, one epoch on).
+  const fence = pcb ? fenceOf(pcb) : { pid: s.pid, epoch: c.epoch };
+  for (const stream of c.moved) k.fs('move', [stream, k.hostId, c.to], { kind: 'ignore', what: `taking back ${stream} from ${c.to}` }, fence);
   k.request(k.subjects.host(c.to, 'abort'), { pid: s.pid }, { kind: 'ignore', what: `abort of ${s.pid} on ${c.to}` });
   if (!pcb || s.precopied.size === 0) return;
   // Pages precopy marked clean were never written out: the backing file must have them.
@@ -235,7 +238,7 @@ function undo(m: SourceHost, s: SourceSession, pcb: Pcb | undefined, c: SourceCo
   for (const p of s.precopied) if (pcb.memory.pageState(p) === 'clean') pages.set(p, pcb.memory.pageBytes(p));
   if (pages.size === 0) return;
   pcb.backed = true;
-  k.fs('pageOut', [backingFileOf(pcb.pid), pages], { kind: 'ignore', what: `write-back of ${pcb.pid}'s precopied pages` });
+  k.fs('pageOut', [backingFileOf(pcb.pid), pages], { kind: 'ignore', what: `write-back of ${pcb.pid}'s precopied pages` }, fence);
 }
 
 /** The event is the commit's ok answer. */

@@ -1,4 +1,4 @@
-import { ErrorCode, hostCommands, type DirectoryOp, isHostVerb, isPid, parseHostSubject, parseProcSubject, type Subjects, type WireError } from '@wisp/protocol';
+import { ErrorCode, hostCommands, type DirectoryOp, type FsFence, isHostVerb, isPid, parseHostSubject, parseProcSubject, type Subjects, type WireError } from '@wisp/protocol';
 import type { Effect, FsOp, KernelEvent } from '../effects.js';
 
 /**
@@ -16,7 +16,7 @@ export type Answer = { ok: true; value: unknown; bytes?: Uint8Array } | { ok: fa
 export type NetOutput =
   | { type: 'reply'; to: string; answer: Answer }
   | { type: 'request'; token: number; subject: string; body: unknown; timeoutMs: number; bytes?: Uint8Array }
-  | { type: 'fs'; token: number; op: FsOp; args: unknown[] }
+  | { type: 'fs'; token: number; op: FsOp; args: unknown[]; fence?: FsFence }
   | { type: 'directory'; token: number; op: DirectoryOp }
   | { type: 'publish'; subject: string; body: unknown }
   | { type: 'console'; pid: string; fd: number; data: string }
@@ -83,7 +83,7 @@ export function toWire(host: string, e: Effect): NetOutput {
       if (!(e.timeoutMs > 0)) throw new Error(`${host}: request to ${e.subject} with bad timeout ${e.timeoutMs}`);
       return { type: 'request', token: e.token, subject: e.subject, body: wire(e.body), timeoutMs: e.timeoutMs, ...(e.bytes ? { bytes: concat(e.bytes) } : {}) };
     case 'fs':
-      return { type: 'fs', token: e.token, op: e.op, args: e.args.map(copyArg) };
+      return { type: 'fs', token: e.token, op: e.op, args: e.args.map(copyArg), ...(e.fence ? { fence: { pid: e.fence.pid, epoch: e.fence.epoch } } : {}) };
     case 'publish':
       return { type: 'publish', subject: e.subject, body: wire(e.body) };
     case 'directory':
