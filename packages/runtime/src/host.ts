@@ -278,7 +278,6 @@ export class Host {
       else body = { ...(body as object), pid };
     }
     // nats.js gives '' for "no reply subject": such a request is processed and counted, never answered.
-    if (process.env.WISP_TRACE) process.stderr.write(`T ${this.id} in-${verb} ${Math.round((performance.timeOrigin + performance.now()) * 1000)}\n`);
     const event: KernelEvent & { type: 'request' } = { type: 'request', verb, body, replyTo: this.edge.replyOf(msg), now: this.clock.now() };
     if (bytes) event.bytes = bytes;
     this.feed(event);
@@ -323,11 +322,9 @@ export class Host {
     for (const e of effects) {
       switch (e.type) {
         case 'reply':
-          if (process.env.WISP_TRACE) process.stderr.write(`T ${this.id} reply ${Math.round((performance.timeOrigin + performance.now()) * 1000)}\n`);
           this.edge.answer(e.to, e.ok && e.bytes ? encodeFrame(okReply(e.value), e.bytes) : encode(e.ok ? okReply(e.value) : errorReply(e.error)));
           break;
         case 'request':
-          if (process.env.WISP_TRACE) process.stderr.write(`T ${this.id} req-${e.subject.split('.').pop()} ${Math.round((performance.timeOrigin + performance.now()) * 1000)}\n`);
           this.request(e.token, e.subject, e.bytes ? encodeFrame(e.body, e.bytes) : encode(e.body), e.timeoutMs, e.framedReply ?? false);
           break;
         case 'publish':
@@ -379,7 +376,6 @@ export class Host {
 
   private request(token: number, subject: string, data: Uint8Array, timeoutMs: number, framedReply: boolean): void {
     this.inbox.request(subject, data, timeoutMs, (r) => {
-      if (process.env.WISP_TRACE) process.stderr.write(`T ${this.id} ans-${subject.split('.').pop()} ${Math.round((performance.timeOrigin + performance.now()) * 1000)}\n`);
       const now = this.clock.now();
       if (!r.ok) return this.feed({ type: 'response', token, ok: false, error: r.error, now });
       let event: KernelEvent;
@@ -404,9 +400,7 @@ export class Host {
    */
   private directoryUpdate(token: number, op: Extract<DirectoryOp, { op: 'update' }>): void {
     const r = this.directory.updateRequest(op);
-    if (process.env.WISP_TRACE) process.stderr.write(`T ${this.id} claim-out ${Math.round((performance.timeOrigin + performance.now()) * 1000)}\n`);
     this.inbox.request(r.subject, r.data, DIRECTORY_TIMEOUT_MS, (res) => {
-      if (process.env.WISP_TRACE) process.stderr.write(`T ${this.id} claim-in ${Math.round((performance.timeOrigin + performance.now()) * 1000)}\n`);
       let event: KernelEvent;
       try {
         if (!res.ok) throw new WispError(res.error.code, `directory update of ${op.pid}: ${res.error.message}`);
