@@ -96,9 +96,15 @@ export const TransferRequest = z.object({ image: ProcessImage, offer: OfferReque
 export const PidOnly = z.object({ pid: PidSchema }).strict();
 /**
  * `commit`: run `pid` here if the process directory still gives it to the source at `epoch`, at
- * `revision` — the target claims it by compare-and-set of that record (DESIGN §5).
+ * `revision` — the target claims it by compare-and-set of that record (DESIGN §5). `boot`: the
+ * target's boot as the source learned it from the target's answers before the commit left (the
+ * offer's, the pages'); a target running another boot refuses with `EBOOT`. Absent when the
+ * commit leaves with the image, nothing answered yet: the source then compares the boots of the
+ * transfer's and the commit's answers (replies carry the boot).
  */
-export const CommitRequest = z.object({ pid: PidSchema, epoch: z.number().int().min(1), revision: z.number().int().min(1) }).strict();
+export const CommitRequest = z
+  .object({ pid: PidSchema, epoch: z.number().int().min(1), revision: z.number().int().min(1), boot: z.string().min(1).max(64).optional() })
+  .strict();
 /** `located`: the home learns where its process runs now. */
 export const LocatedRequest = z.object({ pid: PidSchema, host: HostIdSchema }).strict();
 /** `fetch`: pages of a process that left this host lazily (binary reply). */

@@ -1,4 +1,4 @@
-import { ErrorCode, PROTOCOL_VERSION, homeOf, toWireError, type DirectoryAnswer, type MigrationRecord, type OfferRequest, type ProcessImage } from '@wisp/protocol';
+import { ErrorCode, PROTOCOL_VERSION, homeOf, toWireError, type CommitRequest, type DirectoryAnswer, type MigrationRecord, type OfferRequest, type ProcessImage } from '@wisp/protocol';
 import type { Answer, Caller, Continuation } from '../caller.js';
 import type { Pcb } from '../pcb.js';
 import type { KernelPort } from './kernelPort.js';
@@ -102,9 +102,14 @@ export function performSource(m: SourceHost, s: SourceSession, a: MachineAction)
       return sendPages(m, s, pcb!, pcb!.memory.residentPages(), false);
     case 'sendImage':
       return sendImage(m, s, pcb!, c);
-    case 'sendCommit':
-      k.request(k.subjects.host(c.to, 'commit'), { pid: s.pid, epoch: c.epoch, revision: c.revision }, step(s, 'commit'));
+    case 'sendCommit': {
+      // Meant for the target's run that answered first (when one answered before the commit
+      // left): another run refuses it (`EBOOT`) rather than claim what it never took.
+      const body: CommitRequest = { pid: s.pid, epoch: c.epoch, revision: c.revision };
+      if (c.targetBoot !== null) body.boot = c.targetBoot;
+      k.request(k.subjects.host(c.to, 'commit'), body, step(s, 'commit'));
       return;
+    }
     case 'readDirectory':
       k.directory({ op: 'get', pid: s.pid }, step(s, 'settle'));
       return;
@@ -115,7 +120,8 @@ export function performSource(m: SourceHost, s: SourceSession, a: MachineAction)
       // The record is this host's again, one epoch on: a claim of the old one cannot win now.
       const d = (a.event as { result: { value: DirectoryAnswer } }).result.value;
       if (pcb) pcb.dir = { epoch: c.epoch + 1, revision: d.revision };
-      k.log('warn', `migration of ${s.pid} to ${c.to} not confirmed; the directory still gave it to ${k.hostId}, fenced at epoch ${c.epoch + 1}`, { pid: s.pid });
+      const why = c.error ? ` (${c.error.code}: ${c.error.message})` : '';
+      k.log('warn', `migration of ${s.pid} to ${c.to} not confirmed${why}; the directory still gave it to ${k.hostId}, fenced at epoch ${c.epoch + 1}`, { pid: s.pid });
       return;
     }
     case 'settleLater':
