@@ -222,6 +222,14 @@ describe('source machine: a target that restarted (boot incarnations)', () => {
     expect(done.effects).toEqual(['finish']);
   });
 
+  test('precopy: pages refused by the next run (no session there) abort before the commit, with EBOOT as the reason', () => {
+    const s = session('precopy').send(from('b2', ok('offer'))).send({ type: 'sent', requests: 2, pages: 2 }).send(from('b2', ok('pages')));
+    s.send(from('b2-new', err('pages', 'ESRCH')));
+    expect(s.done).toBe(true);
+    expect(s.effects).toEqual(['undo', 'thaw', 'report']);
+    expect(s.context.error).toEqual(restarted);
+  });
+
   test('restartOf: another boot than the first answer’s, only for the target’s steps', () => {
     const c = { to: 'h2', targetBoot: 'b2' };
     expect(restartOf(c, from('b2-new', err('commit', 'ESRCH')))).toEqual(restarted);

@@ -132,7 +132,7 @@ export function restartOf(c: Pick<SourceContext, 'to' | 'targetBoot'>, e: Source
   return { code: ErrorCode.EBOOT, message: `host ${c.to} restarted since it took the image (boot ${now} now, ${c.targetBoot} then)` };
 }
 /** Why a target's answer failed, a restart first: the code the target gave may not say it (a run without the session says `ESRCH`). */
-const reasonOf = (c: SourceContext, e: SourceEvent): WireError | null => {
+const reasonOf = (c: Pick<SourceContext, 'to' | 'targetBoot'>, e: SourceEvent): WireError | null => {
   const error = errorOf(e);
   return error && (error.code === ErrorCode.EBOOT ? error : (restartOf(c, e) ?? error));
 };
@@ -168,10 +168,10 @@ function requests(steps: SourceStep | SourceStep[], effect: SourceAction | Sourc
         { guard: ({ context }: Args) => context.waiting === 0, actions: 'countSent' as SourceAction },
       ],
       answer: [
-        ...options.map((o) => ({ guard: (a: Args) => lastOk(a) && (!o.guard || o.guard(a)), target: o.target, actions: ['noteBoot', 'countAnswer', ...okActions, ...doneActions] })),
-        { guard: last, target: '#aborting', actions: ['noteBoot', 'countAnswer', 'noteStepError'] },
-        { guard: (a: Args) => isOurs(a) && a.context.waiting > 1 && errorOf(a.event) === null, actions: ['noteBoot', 'countAnswer', ...okActions] },
-        { guard: (a: Args) => isOurs(a) && a.context.waiting > 1, actions: ['noteBoot', 'countAnswer'] },
+        ...options.map((o) => ({ guard: (a: Args) => lastOk(a) && (!o.guard || o.guard(a)), target: o.target, actions: ['countAnswer', ...okActions, ...doneActions] })),
+        { guard: last, target: '#aborting', actions: ['countAnswer', 'noteStepError'] },
+        { guard: (a: Args) => isOurs(a) && a.context.waiting > 1 && errorOf(a.event) === null, actions: ['countAnswer', ...okActions] },
+        { guard: (a: Args) => isOurs(a) && a.context.waiting > 1, actions: 'countAnswer' as SourceAction },
       ],
     },
   } as never;
@@ -288,11 +288,14 @@ export const sourceMachine = setup({
       const e = event as Extract<SourceEvent, { type: 'sent' }>;
       return { waiting: e.requests, stepError: null, flushInFlight: e.inPlace === true && e.requests > 0, roundPages: e.pages ?? 0, record: e.pages ? { ...context.record, pages: context.record.pages + e.pages, bytes: context.record.bytes + (e.bytes ?? 0) } : context.record };
     }),
+    // (Notes the target's boot itself, as `noteBoot` does: one context copy per page batch, not two.)
     countAnswer: assign(({ context, event }) => {
       const a = event as Answered;
+      const targetBoot = context.targetBoot ?? targetBootOf(a);
       return {
         waiting: context.waiting - 1,
-        stepError: context.stepError ?? reasonOf(context, a),
+        targetBoot,
+        stepError: context.stepError ?? (a.result.ok ? null : reasonOf({ to: context.to, targetBoot }, a)),
         flushInFlight: a.step === 'flush' ? false : context.flushInFlight,
         // A move that timed out may yet happen at the file server: taken back on abort as well.
         moved: a.step === 'move' && a.stream && (a.result.ok || a.result.error.code === ErrorCode.ETIMEDOUT) ? [...context.moved, a.stream] : context.moved,
