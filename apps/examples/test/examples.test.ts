@@ -127,9 +127,9 @@ describe('example programs', () => {
     const t0 = s.now;
     const a = s.spawn('h1', 'sleeper', ['1000'], { on: 'h2' });
     s.advance(300);
-    expect(s.call('h1', 'kill', { pid: a.pid, signal: 'USR1' })).toEqual({ ok: true, value: {} });
+    expect(s.call('h1', 'kill', { pid: a.pid, signal: 'USR1' })).toEqual({ ok: true, value: {}, boot: 'h1' });
     s.advance(300);
-    expect(s.call('h2', 'kill', { pid: a.pid, signal: 'USR1' })).toEqual({ ok: true, value: {} });
+    expect(s.call('h2', 'kill', { pid: a.pid, signal: 'USR1' })).toEqual({ ok: true, value: {}, boot: 'h2' });
     s.settle();
     expect(s.output(a.tty)).toBe('got USR1\ngot USR1\n');
     expect(s.exitCode(a.tty)).toBe(0);

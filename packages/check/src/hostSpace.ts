@@ -130,7 +130,7 @@ export class HostSpace {
       const i = timers.findIndex((t) => t.id === input.id);
       if (i >= 0) timers.splice(i, 1);
     }
-    for (const e of kernel.takeEffects()) keep(toWire(node.hostId, e), clock, timers, subs, out);
+    for (const e of kernel.takeEffects()) keep(toWire(node.hostId, e, kernel.boot), clock, timers, subs, out);
     timers.sort((a, b) => a.due - b.due);
     const result = { node: this.intern(kernel, timers, subs), out };
     node.next.set(cacheKey, result);

@@ -13,8 +13,11 @@ export type Caller =
    */
   | { kind: 'forwarded'; pid: string; callId: number };
 
-/** An answer to a caller; `bytes` travel raw beside the value (a framed reply). */
-export type Answer = { ok: true; value: unknown; bytes?: Uint8Array | Uint8Array[] } | { ok: false; error: WireError };
+/**
+ * An answer to a caller; `bytes` travel raw beside the value (a framed reply). `boot`: the run of
+ * the host that answered a request (see `replyBoot` in `@wisp/protocol`), when a host did.
+ */
+export type Answer = { ok: true; value: unknown; bytes?: Uint8Array | Uint8Array[]; boot?: string } | { ok: false; error: WireError; boot?: string };
 
 /** A failure answer. */
 export function failure(code: WireError['code'], message: string): Answer {

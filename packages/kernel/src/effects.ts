@@ -52,9 +52,12 @@ export type Effect =
 export type KernelEvent =
   /** A validated request on one of this host's subjects (`deliver` for `proc.<pid>`). */
   | { type: 'request'; verb: string; body: unknown; replyTo: string | null; now: number; bytes?: Uint8Array }
-  /** The answer to an earlier `request` effect. */
-  | { type: 'response'; token: number; ok: true; value: unknown; now: number; bytes?: Uint8Array }
-  | { type: 'response'; token: number; ok: false; error: WireError; now: number }
+  /**
+   * The answer to an earlier `request` effect. `boot`: the run of the host that answered, when a
+   * host did (its replies carry it; not an answer NATS or the client library made up).
+   */
+  | { type: 'response'; token: number; ok: true; value: unknown; now: number; bytes?: Uint8Array; boot?: string }
+  | { type: 'response'; token: number; ok: false; error: WireError; now: number; boot?: string }
   /**
    * This host's lease on its id lapsed (`held: false`: it could not renew it in time, or woke
    * from a pause past it) or is held again (DESIGN §5, the lease rule).

@@ -31,6 +31,11 @@ export class Kernel {
     this.subjects = this.ctx.subjects;
   }
 
+  /** This run of the host: a new id at every start; its replies carry it (see `KernelConfig.boot`). */
+  get boot(): string {
+    return this.ctx.boot;
+  }
+
   /** Effects queued since the last call, in order. */
   takeEffects(): Effect[] {
     const out = this.ctx.effects;
@@ -60,8 +65,8 @@ export class Kernel {
       case 'request':
         return onRequest(this.ctx, event.verb, event.body, event.replyTo, event.bytes);
       case 'response': {
-        if (!event.ok) return onResponse(this.ctx, event.token, { ok: false, error: event.error });
-        const answer: Answer = { ok: true, value: event.value };
+        if (!event.ok) return onResponse(this.ctx, event.token, { ok: false, error: event.error, boot: event.boot });
+        const answer: Answer = { ok: true, value: event.value, boot: event.boot };
         if (event.bytes) answer.bytes = event.bytes;
         return onResponse(this.ctx, event.token, answer);
       }

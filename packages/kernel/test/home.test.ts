@@ -112,7 +112,7 @@ describe('home duties', () => {
     const p = sim.spawn('h1', 'sleeper', ['60000'], { on: 'h2' });
     const since = sim.requests.length;
     const answer = sim.call('h3', 'kill', { pid: p.pid, signal: 'TERM' });
-    expect(answer).toEqual({ ok: true, value: {} });
+    expect(answer).toEqual({ ok: true, value: {}, boot: expect.any(String) });
     expect(sim.requests.slice(since).map((r) => `${r.from} -> ${r.subject}`)).toEqual([
       'client -> wisp.default.host.h3.kill',
       'h3 -> wisp.default.host.h1.kill',
@@ -143,7 +143,7 @@ describe('home duties', () => {
       [c.pid, 'USR1'],
       [d.pid, 'TERM'],
     ] as const) {
-      expect(sim.call('h1', 'kill', { pid, signal })).toEqual({ ok: true, value: {} });
+      expect(sim.call('h1', 'kill', { pid, signal })).toEqual({ ok: true, value: {}, boot: expect.any(String) });
     }
     expect(sim.exitCode(a.tty)).toBe(143);
     expect(sim.exitCode(b.tty)).toBe(137);
@@ -151,7 +151,7 @@ describe('home duties', () => {
     expect(sim.exitCode(c.tty)).toBeUndefined();
     // sink handles every signal it can, so TERM is just an event to it; KILL still ends it.
     expect(emitted(sim, d.pid, 'got')).toEqual([{ type: 'got', event: { type: 'sys.signal', signal: 'TERM' } }]);
-    expect(sim.call('h1', 'kill', { pid: d.pid, signal: 'KILL' })).toEqual({ ok: true, value: {} });
+    expect(sim.call('h1', 'kill', { pid: d.pid, signal: 'KILL' })).toEqual({ ok: true, value: {}, boot: expect.any(String) });
     expect(sim.exitCode(d.tty)).toBe(137);
     sim.settle();
     expect(sim.exitCode(c.tty)).toBe(0);
@@ -194,7 +194,7 @@ describe('home duties', () => {
     sim.settle();
     expect(scriptResults(sim, p.pid).map((x) => x.error?.code)).toEqual(['EHOSTUNREACH', 'ECHILD']);
     expect(() => sim.spawn('h1', 'sink', [], { on: 'h9' })).toThrow(/EHOSTUNREACH/);
-    expect(sim.call('h1', 'ps', {})).toEqual({ ok: true, value: { procs: [] } });
+    expect(sim.call('h1', 'ps', {})).toEqual({ ok: true, value: { procs: [] }, boot: expect.any(String) });
   });
 
   test('bad syscall arguments get EINVAL and the process keeps running', () => {

@@ -97,7 +97,7 @@ describe('scheduling', () => {
     const pid = spawn.value<{ pid: string }>().pid;
     const kill = sim.request(sim.subject('h1', 'kill'), { pid, signal: 'TERM' });
     sim.run();
-    expect(kill.answer).toEqual({ ok: true, value: {} });
+    expect(kill.answer).toEqual({ ok: true, value: {}, boot: expect.any(String) });
     expect(sim.exitCode('tty.x')).toBe(143);
     // The kill was delivered at the first step after it was sent: at most a slice or two ran.
     expect(emitted(sim, pid, 'tick').length).toBeLessThan(8);

@@ -39,13 +39,13 @@ describe('the sim cluster harness', () => {
     ]);
   });
 
-  test('bodies travel as JSON; replies are encoded as the runtime does', () => {
+  test('bodies travel as JSON; replies are encoded as the runtime does, with the host boot', () => {
     const sim = cluster('h1');
     // A deliver is answered with {} and the event arrives as its JSON form.
     const q = sim.spawn('h1', 'sink');
     const r = sim.send(q.pid, { type: 'x', when: new Date(0) as unknown as string });
     sim.run();
-    expect(r.answer).toEqual({ ok: true, value: {} });
+    expect(r.answer).toEqual({ ok: true, value: {}, boot: 'h1' });
     expect(sim.requests.at(-1)?.body).toEqual({ from: 'client', event: { type: 'x', when: '1970-01-01T00:00:00.000Z' } });
   });
 

@@ -48,6 +48,8 @@ export class SimCluster {
   readonly subjects: Subjects;
 
   private readonly hosts = new Map<string, SimHost>();
+  /** Runs of each host id so far (a restart is a new run, with a new boot). */
+  private readonly runs = new Map<string, number>();
   private readonly published = new Map<string, PublishRecord[]>();
   private readonly subscriptions = new Map<string, string>();
   private readonly queue: Delivery[] = [];
@@ -75,12 +77,18 @@ export class SimCluster {
 
   // ── hosts and clock ──────────────────────────────────────────────────────
 
-  /** Adds a host (a fresh kernel). */
+  /**
+   * Adds a host (a fresh kernel). Its boot is its id on its first run, `<id>#<n>` on the n-th
+   * (a host added again after {@link removeHost}, or {@link restartHost}), unless `cfg.boot` says.
+   */
   addHost(cfg: SimHostConfig): Kernel {
     if (this.hosts.has(cfg.id)) throw new Error(`host ${cfg.id} exists`);
     const skewMs = cfg.skewMs ?? 0;
+    const run = (this.runs.get(cfg.id) ?? 0) + 1;
+    this.runs.set(cfg.id, run);
     const kernel = new Kernel({
       hostId: cfg.id,
+      boot: cfg.boot ?? (run === 1 ? cfg.id : `${cfg.id}#${run}`),
       cluster: this.cluster,
       registry: cfg.registry ?? this.defaultRegistry,
       callTimeoutMs: cfg.callTimeoutMs,
@@ -104,6 +112,23 @@ export class SimCluster {
       if (d.kind !== 'client' && d.host === id) this.queue.splice(i, 1);
     }
     for (const [to, f] of this.inflight) if (f.requester.kind === 'kernel' && f.requester.host === id) this.inflight.delete(to);
+  }
+
+  /**
+   * Restarts a host at this exact point: the run ends as {@link removeHost} ends it (its kernel,
+   * timers, subscriptions and its own requests vanish), and a new run — a fresh kernel with a new
+   * boot — takes its id at once. Requests already on their way to it are not lost, as they are
+   * in a crash: they reach the new run, as requests the network held back would (answers to the
+   * old run's own requests go nowhere: its inbox is gone).
+   */
+  restartHost(id: string, cfg: Omit<SimHostConfig, 'id'> = {}): Kernel {
+    const before = this.queue.slice();
+    const old = this.hosts.get(id);
+    this.removeHost(id);
+    const kernel = this.addHost({ ...(old ? { skewMs: old.skewMs } : {}), ...cfg, id });
+    // The requests to it back in their places among the rest (removeHost dropped them).
+    this.queue.splice(0, this.queue.length, ...before.filter((d) => d.kind === 'client' || d.host !== id || d.kind === 'request'));
+    return kernel;
   }
 
   /** The kernel of a host. */
@@ -411,7 +436,7 @@ export class SimCluster {
   }
 
   private perform(host: string, e: Effect): void {
-    const o = toWire(host, e);
+    const o = toWire(host, e, this.hosts.get(host)?.kernel.boot);
     switch (o.type) {
       case 'reply': {
         const verb = this.replyVerbs.get(o.to);
@@ -508,6 +533,8 @@ export interface SimHostConfig {
   /** Programs of this host; the cluster's registry when absent. */
   registry?: ProgramRegistry;
   callTimeoutMs?: number;
+  /** This run's boot id (default: see {@link SimCluster.addHost}). */
+  boot?: string;
 }
 
 export interface SimOptions {

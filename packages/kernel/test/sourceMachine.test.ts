@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import type { Strategy } from '@wisp/protocol';
-import { sourceMachine, type SourceContext, type SourceEvent, type SourceStep } from '../src/migration/sourceMachine.js';
+import { restartOf, sourceMachine, type SourceContext, type SourceEvent, type SourceStep } from '../src/migration/sourceMachine.js';
 import { statePath } from '../src/migration/machineDriver.js';
 
 /** A source session stepped purely: its state path, context and the effects each step named. */
@@ -176,6 +176,67 @@ describe('source machine: the commit', () => {
     s.send(err('commit', 'ESRCH')).send(record('settle', 'h1')).send(record('fence', 'h1', 2, 9));
     expect(s.effects).toEqual(['keepFence', 'undo', 'thaw', 'report']);
     expect(s.context.error?.code).toBe('EINVAL');
+  });
+});
+
+describe('source machine: a target that restarted (boot incarnations)', () => {
+  /** The target's answer, from its run `boot`. */
+  const from = (boot: string, e: SourceEvent): SourceEvent => ({ ...(e as Extract<SourceEvent, { type: 'answer' }>), result: { ...(e as Extract<SourceEvent, { type: 'answer' }>).result, boot } });
+  const restarted = { code: 'EBOOT' as const, message: 'host h2 restarted since it took the image (boot b2-new now, b2 then)' };
+
+  test('the target’s first answer names the run the commit is meant for; later ones and other hosts’ do not change it', () => {
+    const s = session('copy');
+    expect(s.context.targetBoot).toBeNull();
+    s.send(from('b2', ok('offer')));
+    expect(s.context.targetBoot).toBe('b2');
+    // The directory and the file server carry no boot; a later run's answer does not take over.
+    s.send(frozen()).send({ type: 'sent', requests: 1, pages: 1 }).send(from('b2-new', ok('pages')));
+    expect(s.context.targetBoot).toBe('b2');
+  });
+
+  test('flush: the image taken by one run, the commit refused by the next (ESRCH: no session there) — the reason is EBOOT', () => {
+    const s = committing().send(from('b2', ok('transfer'))).send(from('b2-new', err('commit', 'ESRCH')));
+    expect(s.state).toBe('settling');
+    // The record unchanged (the new run never claimed it): fenced, and the process runs here again.
+    s.send(record('settle', 'h1')).send(record('fence', 'h1', 2, 9));
+    expect(s.done).toBe(true);
+    expect(s.effects).toEqual(['keepFence', 'undo', 'thaw', 'report']);
+    expect(s.context.error).toEqual(restarted);
+  });
+
+  test('copy: the pages taken by one run, the commit refused EBOOT by the next (it named the first): that is the reason, over the image’s', () => {
+    const s = session('copy').send(from('b2', ok('offer'))).send(frozen()).send({ type: 'sent', requests: 1, pages: 1 }).send(from('b2', ok('pages')));
+    expect(s.state).toBe('committing');
+    // The new run has no session: the image is refused too, and the commit names the old run.
+    s.send(from('b2-new', err('transfer', 'ESRCH')));
+    expect(s.context.transferError).toEqual(restarted);
+    s.send(from('b2-new', { type: 'answer', step: 'commit', result: { ok: false, error: restarted } }));
+    s.send(record('settle', 'h1')).send(record('fence', 'h1', 2, 9));
+    expect(s.context.error).toEqual(restarted);
+  });
+
+  test('the same run refusing the commit is not a restart; a commit answered by the run that took the image commits', () => {
+    const same = committing().send(from('b2', ok('transfer'))).send(from('b2', err('commit', 'ESRCH')));
+    expect(same.context.error?.code).toBe('ESRCH');
+    const done = committing().send(from('b2', ok('transfer'))).send(from('b2', ok('commit')));
+    expect(done.effects).toEqual(['finish']);
+  });
+
+  test('precopy: pages refused by the next run (no session there) abort before the commit, with EBOOT as the reason', () => {
+    const s = session('precopy').send(from('b2', ok('offer'))).send({ type: 'sent', requests: 2, pages: 2 }).send(from('b2', ok('pages')));
+    s.send(from('b2-new', err('pages', 'ESRCH')));
+    expect(s.done).toBe(true);
+    expect(s.effects).toEqual(['undo', 'thaw', 'report']);
+    expect(s.context.error).toEqual(restarted);
+  });
+
+  test('restartOf: another boot than the first answer’s, only for the target’s steps', () => {
+    const c = { to: 'h2', targetBoot: 'b2' };
+    expect(restartOf(c, from('b2-new', err('commit', 'ESRCH')))).toEqual(restarted);
+    expect(restartOf(c, from('b2', err('commit', 'ESRCH')))).toBeNull();
+    expect(restartOf(c, err('commit', 'ETIMEDOUT'))).toBeNull();
+    expect(restartOf({ to: 'h2', targetBoot: null }, from('b2-new', err('commit', 'ESRCH')))).toBeNull();
+    expect(restartOf(c, from('x', err('settle', 'ETIMEDOUT')))).toBeNull();
   });
 });
 

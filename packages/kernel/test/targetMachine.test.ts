@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import type { Strategy } from '@wisp/protocol';
-import { targetMachine, type TargetEvent } from '../src/migration/targetMachine.js';
+import { commitBootRefusal, lateCommitRefusal, targetMachine, type TargetEvent } from '../src/migration/targetMachine.js';
 
 const caller = { kind: 'remote' as const, replyTo: 'r' };
 const commit: TargetEvent = { type: 'commit', caller, epoch: 1, revision: 5 };
@@ -77,5 +77,20 @@ describe('target machine: the claim is the commit point', () => {
     const r = run('flush', [...claiming, { type: 'timeout' }, { type: 'abort', caller }, commit]);
     expect(r.steps.slice(3)).toEqual([[], ['ack'], ['refuse:EAGAIN']]);
     expect(r.value).toBe('claiming');
+  });
+});
+
+describe('target: a commit meant for another run of this host (boot incarnations)', () => {
+  test('refused EBOOT, saying which runs; a commit naming this run, or none, goes on', () => {
+    expect(commitBootRefusal({ boot: 'b2-old' }, { hostId: 'h2', boot: 'b2' })).toEqual({
+      code: 'EBOOT',
+      message: 'host h2 restarted since it took the image (boot b2 now, b2-old then)',
+    });
+    expect(commitBootRefusal({ boot: 'b2' }, { hostId: 'h2', boot: 'b2' })).toBeNull();
+    expect(commitBootRefusal({}, { hostId: 'h2', boot: 'b2' })).toBeNull();
+  });
+
+  test('it is not ESRCH, the answer of a run that never had the process', () => {
+    expect(lateCommitRefusal('h1-1', { runsHere: false, leavingHere: false, arrivedRecently: false })?.code).toBe('ESRCH');
   });
 });

@@ -24,14 +24,17 @@ export function decode(data: Uint8Array): unknown {
   }
 }
 
-/** A successful reply envelope. */
-export function okReply(value: unknown): { ok: true; value: unknown } {
-  return { ok: true, value: value ?? {} };
+/**
+ * A successful reply envelope. A host's answers carry its `boot` (the id of this run of it, see
+ * {@link replyBoot}): one more field of an object made anyway, no allocation of its own.
+ */
+export function okReply(value: unknown, boot?: string): { ok: true; value: unknown; boot?: string } {
+  return { ok: true, value: value ?? {}, boot };
 }
 
-/** A failed reply envelope. */
-export function errorReply(error: WireError): { ok: false; error: WireError } {
-  return { ok: false, error };
+/** A failed reply envelope (with the answering host's `boot`, as {@link okReply}). */
+export function errorReply(error: WireError, boot?: string): { ok: false; error: WireError; boot?: string } {
+  return { ok: false, error, boot };
 }
 
 /** Unwraps a decoded reply envelope: its value, or throws its error as a {@link WispError}. */
@@ -42,6 +45,16 @@ export function unwrapReply(body: unknown): unknown {
     throw new WispError(r.error.code as ErrorCode, String(r.error.message ?? ''));
   }
   throw new WispError(ErrorCode.EPROTO, 'reply is not a reply envelope');
+}
+
+/**
+ * The boot id a decoded reply envelope carries — the run of the host that answered, a new one
+ * at every start — or undefined (not a host's answer, or a peer of an older protocol). Two
+ * answers of one host with different boots straddle a restart: what the first run held is gone.
+ */
+export function replyBoot(body: unknown): string | undefined {
+  const b = (body as { boot?: unknown } | null)?.boot;
+  return typeof b === 'string' ? b : undefined;
 }
 
 /** Bytes of the frame header: the big-endian u32 length of the JSON meta. */

@@ -52,6 +52,11 @@ export const ErrorCode = {
    * host's claim, a fence, a newer epoch), so what was asked on the old view is refused.
    */
   ESTALE: 'ESTALE',
+  /**
+   * Another boot: the host restarted since it took part in the exchange (a commit names the
+   * boot that took the image; the host runs another now), so it holds nothing of it and will not.
+   */
+  EBOOT: 'EBOOT',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

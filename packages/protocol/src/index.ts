@@ -8,7 +8,7 @@ export { acceptsSyscallRequest, acceptsDeliverRequest } from './quickAccept.js';
 export { hostCommands, isHostVerb, parseRequest, framedPart, type HostVerb, type RequestOf } from './commands.js';
 export * from './migrationSchemas.js';
 export * from './detailSchemas.js';
-export { encode, decode, okReply, errorReply, unwrapReply, encodeFrame, decodeFrame, FRAME_HEADER_BYTES } from './codec.js';
+export { encode, decode, okReply, errorReply, unwrapReply, replyBoot, encodeFrame, decodeFrame, FRAME_HEADER_BYTES } from './codec.js';
 export * from './fsSchemas.js';
 export * from './migdSchemas.js';
 export { NatsEdge, type EdgeConnection, type EdgeLogger, type EdgeMsg, type EdgeStats, type NatsEdgeOptions } from './natsEdge.js';

@@ -124,13 +124,24 @@ export const MigrationRecord = z.object({
 
 /**
  * `commit`: run `pid` here if the process directory still gives it to the source at `epoch`, at
- * `revision` — the target claims it by compare-and-set of that record (DESIGN §5). With
- * `report` (a reply subject), the target answers the client that asked for the move itself, as soon as its claim in the directory succeeds — the record
- * as the source had it when it sent the commit, its times stretched by the target's part. The
- * source then answers only if the commit's own answer did not come back ok.
+ * `revision` — the target claims it by compare-and-set of that record (DESIGN §5). `boot`: the
+ * target's boot as the source learned it from the target's answers before the commit left (the
+ * offer's, the pages'); a target running another boot refuses with `EBOOT`. Absent when the
+ * commit leaves with the image, nothing answered yet: the source then compares the boots of the
+ * transfer's and the commit's answers (replies carry the boot). With `report` (a reply subject),
+ * the target answers the client that asked for the move itself, as soon as its claim in the
+ * directory succeeds — the record as the source had it when it sent the commit, its times
+ * stretched by the target's part. The source then answers only if the commit's own answer did
+ * not come back ok.
  */
 export const CommitRequest = z
-  .object({ pid: PidSchema, epoch: z.number().int().min(1), revision: z.number().int().min(1), report: z.object({ to: z.string().min(1).max(256), record: MigrationRecord }).strict().optional() })
+  .object({
+    pid: PidSchema,
+    epoch: z.number().int().min(1),
+    revision: z.number().int().min(1),
+    boot: z.string().min(1).max(64).optional(),
+    report: z.object({ to: z.string().min(1).max(256), record: MigrationRecord }).strict().optional(),
+  })
   .strict();
 
 export type MigrateRequest = z.infer<typeof MigrateRequest>;

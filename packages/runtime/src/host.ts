@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Subject, type Observable } from 'rxjs';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import {
@@ -17,6 +16,7 @@ import {
   isHostVerb,
   NatsEdge,
   okReply,
+  replyBoot,
   toWireError,
   unwrapReply,
 } from '@wisp/protocol';
@@ -24,7 +24,7 @@ import type { ProgramRegistry } from '@wisp/proc';
 import { Kernel, fsMethodArgs, startHostLifecycle, type CleanerConfig, type Effect, type FsOp, type HostLifecycle, type KernelEvent } from '@wisp/kernel';
 import { systemClock, systemTimers, type Clock, type Timers } from './clock.js';
 import type { ClusterEvent } from './clusterEvents.js';
-import { HostLease } from './hostLease.js';
+import { HostLease, newBootId } from './hostLease.js';
 import { createLogger, type Logger } from './logger.js';
 import { PidBlocks } from './pidBlocks.js';
 import { ProcessDirectory } from './processDirectory.js';
@@ -99,6 +99,8 @@ const publicVerb = (verb: string) => isHostVerb(verb) && verb !== 'deliver';
  */
 export class Host {
   readonly id: string;
+  /** This run of the host (a new id at every start): every answer it sends carries it. */
+  readonly boot: string;
   readonly kernel: Kernel;
   /** Cluster events raised by this host. */
   readonly events$: Observable<ClusterEvent>;
@@ -149,9 +151,10 @@ export class Host {
       // (Without a file system there are no backing files to write to.)
       cleaner: opts.fs ? (opts.cleaner ?? {}) : false,
       // The lease's boot id when there is one: the directory and the lease name the same run.
-      boot: durable?.lease.holder.boot ?? randomUUID(),
+      boot: durable?.lease.holder.boot ?? newBootId(),
       ...(durable ? { allocatePid: () => durable.pids.allocate() } : {}),
     });
+    this.boot = this.kernel.boot;
     this.events$ = this.events.asObservable();
     this.edge = new NatsEdge(this.nc, this.log, {
       onChange: (up, downMs) => {
@@ -203,7 +206,7 @@ export class Host {
     host.life.send({ type: 'subscribed' });
     host.watchConnection().catch((err: unknown) => host.log.warn({ err }, 'connection status ended'));
     if (opts.owner) {
-      host.owner = await OwnerActivity.start({ host: host.id, nc: host.nc, subjects: s, clock: host.clock, log: host.log, edge: host.edge }, opts.owner);
+      host.owner = await OwnerActivity.start({ host: host.id, boot: host.boot, nc: host.nc, subjects: s, clock: host.clock, log: host.log, edge: host.edge }, opts.owner);
       // The owner is back: every foreign process goes home (DESIGN §7), each a normal migration.
       host.owner.input$.subscribe(() => {
         host.life.send({ type: 'evict', foreign: host.kernel.foreignCount });
@@ -268,7 +271,7 @@ export class Host {
     } catch (err) {
       const error = toWireError(err);
       this.log.warn({ subject: msg.subject, code: error.code }, `rejected message: ${error.message}`);
-      this.edge.respond(msg, encode(errorReply(error)));
+      this.edge.respond(msg, encode(errorReply(error, this.boot)));
       return;
     }
     // A message for a pid carries it as the kernel's `deliver` wants it, from the subject. A
@@ -291,7 +294,7 @@ export class Host {
     } catch (err) {
       // The kernel answers bad input itself; reaching here is a kernel bug. Keep serving.
       this.log.error({ err, event: event.type }, 'kernel failed on an event');
-      if (event.type === 'request' && event.replyTo) this.edge.answer(event.replyTo, encode(errorReply(toWireError(err))));
+      if (event.type === 'request' && event.replyTo) this.edge.answer(event.replyTo, encode(errorReply(toWireError(err), this.boot)));
     }
     this.pump();
   }
@@ -322,7 +325,8 @@ export class Host {
     for (const e of effects) {
       switch (e.type) {
         case 'reply':
-          this.edge.answer(e.to, e.ok && e.bytes ? encodeFrame(okReply(e.value), e.bytes) : encode(e.ok ? okReply(e.value) : errorReply(e.error)));
+          // Every answer carries this run's boot: a peer can tell a restarted host from one that never had it.
+          this.edge.answer(e.to, e.ok && e.bytes ? encodeFrame(okReply(e.value, this.boot), e.bytes) : encode(e.ok ? okReply(e.value, this.boot) : errorReply(e.error, this.boot)));
           break;
         case 'request':
           this.request(e.token, e.subject, e.bytes ? encodeFrame(e.body, e.bytes) : encode(e.body), e.timeoutMs, e.framedReply ?? false);
@@ -379,16 +383,20 @@ export class Host {
       const now = this.clock.now();
       if (!r.ok) return this.feed({ type: 'response', token, ok: false, error: r.error, now });
       let event: KernelEvent;
+      // The envelope, kept to read the answering host's boot from (an error reply's too).
+      let envelope: unknown;
       try {
         if (framedReply && r.msg.data[0] === 0) {
           // A frame (its header's high byte is 0; JSON never starts with a NUL): value and raw bytes.
           const { meta, bytes } = decodeFrame(r.msg.data);
-          event = { type: 'response', token, ok: true, value: unwrapReply(meta), bytes, now };
+          envelope = meta;
+          event = { type: 'response', token, ok: true, value: unwrapReply(meta), bytes, now, boot: replyBoot(meta) };
         } else {
-          event = { type: 'response', token, ok: true, value: unwrapReply(decode(r.msg.data)), now };
+          envelope = decode(r.msg.data);
+          event = { type: 'response', token, ok: true, value: unwrapReply(envelope), now, boot: replyBoot(envelope) };
         }
       } catch (err) {
-        event = { type: 'response', token, ok: false, error: toWireError(err), now };
+        event = { type: 'response', token, ok: false, error: toWireError(err), now, boot: replyBoot(envelope) };
       }
       this.feed(event);
     });

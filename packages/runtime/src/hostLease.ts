@@ -4,7 +4,7 @@
  * expire after the bucket's TTL (max_age), and the holder renews its own by compare-and-set.
  * @module
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
 import { ErrorCode, WispError } from '@wisp/protocol';
@@ -25,6 +25,14 @@ export interface LeaseHolder {
   boot: string;
   osPid: number;
   startedAt: number;
+}
+
+/**
+ * A new boot id: 12 hex digits (48 random bits). Short, because every answer a host sends
+ * carries it; long enough that two runs of one host id never share one.
+ */
+export function newBootId(): string {
+  return randomBytes(6).toString('hex');
 }
 
 /** The lease bucket of a cluster. */
@@ -98,7 +106,7 @@ export class HostLease {
     const ttl = o.ttlMs ?? DEFAULT_HOST_LEASE_MS;
     const kv = await openBucket(o.nc, hostLeaseBucket(o.cluster), { ttl, history: 1 }, 'host leases');
     const ttlMs = ((await kv.status()).ttl || ttl) as number;
-    const holder: LeaseHolder = { boot: randomUUID(), osPid: process.pid, startedAt: Date.now() };
+    const holder: LeaseHolder = { boot: newBootId(), osPid: process.pid, startedAt: Date.now() };
     const deadline = Date.now() + ttlMs + 500;
     for (let logged = false; ; ) {
       try {

@@ -8,6 +8,6 @@ export { startNatsServer, findNatsServerBinary, type NatsServerHandle, type Nats
 export { WispClient, LEASED_WAIT_MS, type AbsentHost, type SurveyOptions, type RunHandle, type TtyEvent } from './client.js';
 export { OwnerActivity, type OwnerActivityOptions, type OwnerInput, type OwnerInputSource } from './ownerActivity.js';
 export { connectNats, reconnectWaitMs, type ConnectNatsOptions, type ConnectionLog } from './natsConnect.js';
-export { HostLease, leasedHosts, hostLeaseBucket, DEFAULT_HOST_LEASE_MS, type LeaseHolder } from './hostLease.js';
+export { HostLease, leasedHosts, hostLeaseBucket, newBootId, DEFAULT_HOST_LEASE_MS, type LeaseHolder } from './hostLease.js';
 export { PidBlocks, PID_BLOCK, pidBucket } from './pidBlocks.js';
 export { ProcessDirectory } from './processDirectory.js';

@@ -48,6 +48,8 @@ interface OwnerActivityDeps {
   log: Logger;
   /** The host's safe edge on `nc`. */
   edge: NatsEdge;
+  /** The host's run, carried by its answers (see `replyBoot` in `@wisp/protocol`). */
+  boot?: string;
 }
 
 /** Process states that count as load: the process wants the CPU or waits on a call. */
@@ -94,11 +96,11 @@ export class OwnerActivity {
         } catch (err) {
           const error = toWireError(err);
           a.deps.log.warn({ subject: msg.subject, code: error.code }, `rejected owner input: ${error.message}`);
-          deps.edge.respond(msg, encode(errorReply(error)));
+          deps.edge.respond(msg, encode(errorReply(error, deps.boot)));
           return;
         }
         const seen = a.input(source);
-        deps.edge.respond(msg, encode(okReply({ host: deps.host, idleMsBefore: seen.idleMsBefore })));
+        deps.edge.respond(msg, encode(okReply({ host: deps.host, idleMsBefore: seen.idleMsBefore }, deps.boot)));
       }),
     });
     for (const s of opts.sources ?? []) {

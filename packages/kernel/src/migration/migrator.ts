@@ -8,7 +8,7 @@ import { LazyPages, hundredths } from './lazyPages.js';
 import { MachineDriver, type MachineAction } from './machineDriver.js';
 import { sourceMachine, type SourceEvent, type SourceInput, type SourceStep } from './sourceMachine.js';
 import { backingFileOf, frozen, noteProgress, performSource, type SourceHost, type SourceSession } from './sourceSide.js';
-import { lateCommitRefusal, offerRefusal, targetMachine, type TargetEvent, type TargetInput, type TargetStep } from './targetMachine.js';
+import { commitBootRefusal, lateCommitRefusal, offerRefusal, targetMachine, type TargetEvent, type TargetInput, type TargetStep } from './targetMachine.js';
 import { performTarget, type PageBatch, type TargetHost, type TargetSession } from './targetSide.js';
 
 export { backingFileOf } from './sourceSide.js';
@@ -288,6 +288,11 @@ export class Migrator implements SourceHost, TargetHost {
   /** `commit`: claim it in the directory and run it here. Answered again if the source asks twice. */
   commit(req: CommitRequest, caller: Caller): void {
     const pid = req.pid;
+    const restarted = commitBootRefusal(req, { hostId: this.k.hostId, boot: this.k.boot });
+    if (restarted) {
+      this.k.log('warn', `commit of ${pid} refused: ${restarted.message}`, { pid });
+      return this.k.answer(caller, { ok: false, error: restarted });
+    }
     const t = this.targets.get(pid);
     if (t) return this.feedTarget(t, req.report ? { type: 'commit', caller, epoch: req.epoch, revision: req.revision, report: req.report, at: this.k.now() } : { type: 'commit', caller, epoch: req.epoch, revision: req.revision });
     const arrived = this.arrived.get(pid);

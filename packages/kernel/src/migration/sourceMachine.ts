@@ -20,8 +20,8 @@ export interface SourceRecord {
 
 /**
  * What a source-side migration session knows: its whole status (the driver keeps no flags
- * beside it). (Kept under 20 top-level fields: xstate copies the context on every `assign`, and
- * V8 copies a bigger object several times slower.)
+ * beside it). (Kept to about 20 top-level fields: xstate copies the context on every `assign`,
+ * and V8 copies a bigger object several times slower.)
  */
 export interface SourceContext {
   to: string;
@@ -46,6 +46,11 @@ export interface SourceContext {
   transferred: boolean;
   /** Why the image (or the pipelined offer) was refused: a better reason than the commit's. */
   transferError: WireError | null;
+  /**
+   * The target's boot (its run) as its first answer in this session gave it: the commit names
+   * it, and an answer from another boot means the target restarted meanwhile (see {@link restartOf}).
+   */
+  targetBoot: string | null;
   /** This host and its run, and the process's directory record as this host holds it (epoch, revision). */
   host: string;
   boot: string;
@@ -98,7 +103,7 @@ export interface SourceInput {
 type SourceAction =
   | 'offer' | 'sendRound' | 'measureRound' | 'freeze' | 'pullOwed' | 'installOwed' | 'releaseOwed' | 'writeOut' | 'moveStreams'
   | 'sendAllPages' | 'sendImage' | 'sendCommit' | 'readDirectory' | 'fence' | 'keepFence' | 'settleLater' | 'finish' | 'undo' | 'thaw' | 'report'
-  | 'countSent' | 'countAnswer' | 'noteError' | 'noteStepError' | 'acceptOffer' | 'nextRound' | 'noteFrozen' | 'noteOfferRefusal';
+  | 'countSent' | 'countAnswer' | 'noteError' | 'noteStepError' | 'acceptOffer' | 'nextRound' | 'noteFrozen' | 'noteOfferRefusal' | 'noteBoot';
 type Answered = Extract<SourceEvent, { type: 'answer' }>;
 type Args = { context: SourceContext; event: SourceEvent };
 
@@ -109,6 +114,28 @@ const errorOf = (e: SourceEvent): WireError | null => {
   return a && !a.result.ok ? a.result.error : null;
 };
 const codeOf = (e: SourceEvent) => errorOf(e)?.code;
+
+/** The steps whose requests go to the target (the others go to the file server, the directory, a lazy source). */
+const TARGET_STEPS: ReadonlySet<SourceStep> = new Set(['offer', 'pages', 'transfer', 'commit']);
+/** The boot of the target's run that answered, if the event is the target's answer and says. */
+const targetBootOf = (e: SourceEvent): string | null => {
+  const a = answer(e);
+  return a && TARGET_STEPS.has(a.step) && a.result.boot !== undefined ? a.result.boot : null;
+};
+/**
+ * `EBOOT` when the event is an answer from another run of the target than the one that
+ * answered first: it restarted meanwhile, and holds nothing the earlier run took.
+ */
+export function restartOf(c: Pick<SourceContext, 'to' | 'targetBoot'>, e: SourceEvent): WireError | null {
+  const now = targetBootOf(e);
+  if (now === null || c.targetBoot === null || now === c.targetBoot) return null;
+  return { code: ErrorCode.EBOOT, message: `host ${c.to} restarted since it took the image (boot ${now} now, ${c.targetBoot} then)` };
+}
+/** Why a target's answer failed, a restart first: the code the target gave may not say it (a run without the session says `ESRCH`). */
+const reasonOf = (c: Pick<SourceContext, 'to' | 'targetBoot'>, e: SourceEvent): WireError | null => {
+  const error = errorOf(e);
+  return error && (error.code === ErrorCode.EBOOT ? error : (restartOf(c, e) ?? error));
+};
 const isStep = (step: SourceStep) => ({ event }: Args) => answer(event)?.step === step;
 /** The directory's answer an event carries (a read, or a fence's new record), if ok. */
 const recordOf = (e: SourceEvent): DirectoryAnswer | null => {
@@ -173,13 +200,13 @@ const toStreams: Next = [{ guard: hasStreams, target: '#transferring.streams' },
 /** After the owed pages: write out (what came in may be dirty), or on. */
 const toWriting: Next = [{ guard: writes, target: '#flushing.writing' }, ...toStreams];
 
-const abort = { target: '#aborting', actions: 'noteError' } as const;
+const abort = { target: '#aborting', actions: ['noteBoot', 'noteError'] } as const;
 const offerRefused = ({ event }: Args) => isStep('offer')({ event } as Args) && errorOf(event) !== null;
 /** While freezing and flushing: a refused pipelined offer aborts; an accepted one is noted. */
 const pipelinedOffer = {
   answer: [
     { guard: offerRefused, ...abort },
-    { guard: isStep('offer'), actions: 'acceptOffer' as const },
+    { guard: isStep('offer'), actions: ['noteBoot', 'acceptOffer'] },
   ],
   failed: abort,
 };
@@ -190,8 +217,8 @@ const pipelinedOffer = {
  */
 const offerLeftToCommit = {
   answer: [
-    { guard: offerRefused, actions: 'noteOfferRefusal' as const },
-    { guard: isStep('offer'), actions: 'acceptOffer' as const },
+    { guard: offerRefused, actions: ['noteBoot', 'noteOfferRefusal'] },
+    { guard: isStep('offer'), actions: ['noteBoot', 'acceptOffer'] },
   ],
   failed: abort,
 };
@@ -212,6 +239,10 @@ const offerLeftToCommit = {
  * source's requests in order, so it commits only an image it holds). The commit carries the
  * process's epoch and directory revision: the target runs the process only once it has moved
  * the directory record from (this host, e) to (itself, e+1) by compare-and-set at that revision.
+ * The commit also names the target's run (boot) that answered first in the session, if one did
+ * before it left: another run — the target restarted since — refuses it (`EBOOT`) rather than
+ * claim what it never took. An answer from another run than the first one's is a restart too,
+ * whatever its code (a run without the session says `ESRCH`): the reason becomes `EBOOT`.
  * So the directory, not the commit's answer, is the commit point:
  * - ok: done.
  * - any error (refused, timed out, no responders: the target may or may not have claimed it):
@@ -247,19 +278,24 @@ export const sourceMachine = setup({
     report: noop,
     noteFrozen: assign(({ context, event }) => (event.type === 'frozen' ? { record: { ...context.record, frozenAt: event.at }, streams: event.streams } : {})),
     nextRound: assign({ rounds: ({ context }) => context.rounds + 1 }),
-    noteOfferRefusal: assign({ transferError: ({ event }) => errorOf(event) }),
+    // First, on every answer: the target's first answer names the run the commit is meant for.
+    noteBoot: assign(({ context, event }) => (context.targetBoot === null && targetBootOf(event) !== null ? { targetBoot: targetBootOf(event) } : {})),
+    noteOfferRefusal: assign({ transferError: ({ context, event }) => reasonOf(context, event) }),
     acceptOffer: assign({ offer: 'accepted' as const }),
-    noteError: assign({ error: ({ event }) => (event.type === 'failed' ? event.error : errorOf(event)) }),
-    noteStepError: assign({ error: ({ context, event }) => context.stepError ?? errorOf(event) }),
+    noteError: assign({ error: ({ context, event }) => (event.type === 'failed' ? event.error : reasonOf(context, event)) }),
+    noteStepError: assign({ error: ({ context, event }) => context.stepError ?? reasonOf(context, event) }),
     countSent: assign(({ context, event }) => {
       const e = event as Extract<SourceEvent, { type: 'sent' }>;
       return { waiting: e.requests, stepError: null, flushInFlight: e.inPlace === true && e.requests > 0, roundPages: e.pages ?? 0, record: e.pages ? { ...context.record, pages: context.record.pages + e.pages, bytes: context.record.bytes + (e.bytes ?? 0) } : context.record };
     }),
+    // (Notes the target's boot itself, as `noteBoot` does: one context copy per page batch, not two.)
     countAnswer: assign(({ context, event }) => {
       const a = event as Answered;
+      const targetBoot = context.targetBoot ?? targetBootOf(a);
       return {
         waiting: context.waiting - 1,
-        stepError: context.stepError ?? (a.result.ok ? null : a.result.error),
+        targetBoot,
+        stepError: context.stepError ?? (a.result.ok ? null : reasonOf({ to: context.to, targetBoot }, a)),
         flushInFlight: a.step === 'flush' ? false : context.flushInFlight,
         // A move that timed out may yet happen at the file server: taken back on abort as well.
         moved: a.step === 'move' && a.stream && (a.result.ok || a.result.error.code === ErrorCode.ETIMEDOUT) ? [...context.moved, a.stream] : context.moved,
@@ -292,6 +328,7 @@ export const sourceMachine = setup({
     moved: [],
     transferred: false,
     transferError: null,
+    targetBoot: null,
     host: input.host,
     boot: input.boot,
     epoch: input.epoch,
@@ -309,7 +346,7 @@ export const sourceMachine = setup({
       on: {
         answer: [
           { guard: ({ event }) => isStep('offer')({ event } as Args) && errorOf(event) !== null, ...abort },
-          { guard: isStep('offer'), target: 'precopying', actions: 'acceptOffer' },
+          { guard: isStep('offer'), target: 'precopying', actions: ['noteBoot', 'acceptOffer'] },
         ],
         failed: abort,
       },
@@ -369,18 +406,30 @@ export const sourceMachine = setup({
       on: {
         answer: [
           { guard: 'commitOk', target: 'done' },
-          // Whatever the error, the directory says whether the target claimed it.
+          // Whatever the error, the directory says whether the target claimed it. A target that
+          // restarted since it took the image says so (`EBOOT`), or its boot does: that is the reason.
           {
             guard: isStep('commit'),
             target: 'settling',
-            actions: assign({ error: ({ context, event }) => context.transferError ?? errorOf(event) }),
+            actions: [
+              'noteBoot',
+              assign({
+                error: ({ context, event }) => {
+                  const reason = reasonOf(context, event);
+                  return reason?.code === ErrorCode.EBOOT ? reason : (context.transferError ?? reason);
+                },
+              }),
+            ],
           },
-          { guard: ({ event }) => isStep('transfer')({ event } as Args) && errorOf(event) === null, actions: assign({ transferred: true }) },
+          { guard: ({ event }) => isStep('transfer')({ event } as Args) && errorOf(event) === null, actions: ['noteBoot', assign({ transferred: true })] },
           // The image, or a pipelined offer, refused: the commit behind it fails too (the target
           // has no image); its answer decides, with this as the reason.
           {
             guard: ({ event }) => (isStep('transfer')({ event } as Args) || isStep('offer')({ event } as Args)) && errorOf(event) !== null,
-            actions: assign({ transferError: ({ context, event }) => (isStep('offer')({ event } as Args) ? errorOf(event) : (context.transferError ?? errorOf(event))) }),
+            actions: [
+              'noteBoot',
+              assign({ transferError: ({ context, event }) => (isStep('offer')({ event } as Args) ? reasonOf(context, event) : (context.transferError ?? reasonOf(context, event))) }),
+            ],
           },
         ],
         failed: abort,

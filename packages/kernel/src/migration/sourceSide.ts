@@ -104,10 +104,13 @@ export function performSource(m: SourceHost, s: SourceSession, a: MachineAction)
     case 'sendImage':
       return sendImage(m, s, pcb!, c);
     case 'sendCommit': {
-      const commit: CommitRequest = { pid: s.pid, epoch: c.epoch, revision: c.revision };
+      // Meant for the target's run that answered first (when one answered before the commit
+      // left): another run refuses it (`EBOOT`) rather than claim what it never took.
+      const body: CommitRequest = { pid: s.pid, epoch: c.epoch, revision: c.revision };
+      if (c.targetBoot !== null) body.boot = c.targetBoot;
       // A client waiting for the move is answered by the target once it claims the process.
-      if (s.requester.kind === 'remote' && s.requester.replyTo) commit.report = { to: s.requester.replyTo, record: recordOf(k, s, c, 'committed') };
-      k.request(k.subjects.host(c.to, 'commit'), commit, step(s, 'commit'));
+      if (s.requester.kind === 'remote' && s.requester.replyTo) body.report = { to: s.requester.replyTo, record: recordOf(k, s, c, 'committed') };
+      k.request(k.subjects.host(c.to, 'commit'), body, step(s, 'commit'));
       return;
     }
     case 'readDirectory':
@@ -120,7 +123,8 @@ export function performSource(m: SourceHost, s: SourceSession, a: MachineAction)
       // The record is this host's again, one epoch on: a claim of the old one cannot win now.
       const d = (a.event as { result: { value: DirectoryAnswer } }).result.value;
       if (pcb) pcb.dir = { epoch: c.epoch + 1, revision: d.revision };
-      k.log('warn', `migration of ${s.pid} to ${c.to} not confirmed; the directory still gave it to ${k.hostId}, fenced at epoch ${c.epoch + 1}`, { pid: s.pid });
+      const why = c.error ? ` (${c.error.code}: ${c.error.message})` : '';
+      k.log('warn', `migration of ${s.pid} to ${c.to} not confirmed${why}; the directory still gave it to ${k.hostId}, fenced at epoch ${c.epoch + 1}`, { pid: s.pid });
       return;
     }
     case 'settleLater':

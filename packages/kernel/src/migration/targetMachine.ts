@@ -205,6 +205,18 @@ export function offerRefusal(req: OfferRequest, f: OfferFacts): WireError | null
 }
 
 /**
+ * A commit meant for another run of this host (its `boot` is the one the source heard from
+ * before the commit left): this run restarted since that one took the image, holds none of it,
+ * and must not claim the process — whatever session it may have opened since (a duplicated
+ * offer). Refused with `EBOOT`, a distinct answer: not `ESRCH`, "never had it". Null: the commit
+ * names this run, or no run.
+ */
+export function commitBootRefusal(req: { boot?: string | undefined }, f: { hostId: string; boot: string }): WireError | null {
+  if (req.boot === undefined || req.boot === f.boot) return null;
+  return { code: ErrorCode.EBOOT, message: `host ${f.hostId} restarted since it took the image (boot ${f.boot} now, ${req.boot} then)` };
+}
+
+/**
  * A commit with no session: the answer to a repeated commit. Ok if the process runs here (and
  * this host is not itself moving it away: a frozen source copy is not one that arrived) or
  * arrived here recently and has since exited or moved on — the source must not resume it

@@ -9,8 +9,11 @@ import type { Effect, FsOp, KernelEvent } from '../effects.js';
  * world state); faults and scheduling stay with the caller too.
  */
 
-/** An answer as it travels: a value (raw bytes beside it, for frames) or an error. */
-export type Answer = { ok: true; value: unknown; bytes?: Uint8Array } | { ok: false; error: WireError };
+/**
+ * An answer as it travels: a value (raw bytes beside it, for frames) or an error; a host's
+ * carries its `boot`, as the runtime's reply envelope does.
+ */
+export type Answer = { ok: true; value: unknown; bytes?: Uint8Array; boot?: string } | { ok: false; error: WireError; boot?: string };
 
 /** A kernel {@link Effect} as the network carries it: bodies as JSON gives them back, raw bytes in one buffer. */
 export type NetOutput =
@@ -72,13 +75,17 @@ export function timedOut(what: string): Answer {
 
 /**
  * A kernel effect in wire form. Throws on what the runtime could not perform either: a request
- * without a positive timeout, a timer with a bad delay.
+ * without a positive timeout, a timer with a bad delay. `boot`: the host's run, carried by its
+ * replies as the runtime's envelope carries it.
  */
-export function toWire(host: string, e: Effect): NetOutput {
+export function toWire(host: string, e: Effect, boot?: string): NetOutput {
   switch (e.type) {
-    case 'reply':
+    case 'reply': {
       // As the runtime encodes replies: a missing value travels as {}.
-      return { type: 'reply', to: e.to, answer: e.ok ? { ok: true, value: wire(e.value) ?? {}, ...(e.bytes ? { bytes: concat(e.bytes) } : {}) } : { ok: false, error: wire(e.error) as WireError } };
+      const answer: Answer = e.ok ? { ok: true, value: wire(e.value) ?? {}, ...(e.bytes ? { bytes: concat(e.bytes) } : {}) } : { ok: false, error: wire(e.error) as WireError };
+      if (boot !== undefined) answer.boot = boot;
+      return { type: 'reply', to: e.to, answer };
+    }
     case 'request':
       if (!(e.timeoutMs > 0)) throw new Error(`${host}: request to ${e.subject} with bad timeout ${e.timeoutMs}`);
       return { type: 'request', token: e.token, subject: e.subject, body: wire(e.body), timeoutMs: e.timeoutMs, ...(e.bytes ? { bytes: concat(e.bytes) } : {}) };
@@ -118,7 +125,8 @@ export function requestEvent(r: { verb: string; body: unknown; replyTo: string; 
 
 /** The kernel event for the answer to its request `token` (host clock `now`). */
 export function responseEvent(token: number, a: Answer, now: number): KernelEvent {
-  return a.ok ? { type: 'response', token, ok: true, value: a.value, now, ...(a.bytes ? { bytes: a.bytes } : {}) } : { type: 'response', token, ok: false, error: a.error, now };
+  const boot = a.boot !== undefined ? { boot: a.boot } : {};
+  return a.ok ? { type: 'response', token, ok: true, value: a.value, now, ...(a.bytes ? { bytes: a.bytes } : {}), ...boot } : { type: 'response', token, ok: false, error: a.error, now, ...boot };
 }
 
 /** A value as it comes out of the wire (JSON); `undefined` stays undefined. */
