@@ -48,7 +48,9 @@ export type Continuation =
   /** A step of a migration session (see `migration/migrator.ts`); `stream` names a stream moved. */
   | { kind: 'migration'; pid: string; step: MigrationStep; stream?: string }
   /** A send to a pid, retried while the pid is moving (`EAGAIN`, or nobody subscribed yet). */
-  | { kind: 'send'; caller: Caller & { kind: 'proc' }; subject: string; body: unknown; tries: number }
+  | { kind: 'send'; caller: Caller & { kind: 'proc' }; to: string; subject: string; body: unknown; tries: number }
+  /** A send that found nobody on the pid's subject: the directory says whether the pid lives. */
+  | { kind: 'sendCheck'; send: Extract<Continuation, { kind: 'send' }> }
   /** A kill the home routes to where the process runs, routed again while it moves. */
   | { kind: 'signal'; caller: Caller; pid: string; signal: Signal; tries: number }
   /** A `sys.spawn(…, { anywhere: true })` waiting for migd to grant a host. */

@@ -1,4 +1,4 @@
-import { ErrorCode, WispError, toWireError, type DeliverRequest, type KillRequest } from '@wisp/protocol';
+import { ErrorCode, WispError, toWireError, type DeliverRequest, type DirectoryAnswer, type KillRequest } from '@wisp/protocol';
 import type { Answer, Caller, Continuation } from './caller.js';
 import type { KernelContext } from './context.js';
 import type { AnswerHandlers, TimerHandlers } from './dispatch.js';
@@ -42,7 +42,7 @@ export class Delivery {
     }
     const subject = this.ctx.subjects.proc(to);
     const body = { from: pcb.pid, event, seq, epoch: pcb.dir.epoch };
-    this.ctx.request(subject, body, { kind: 'send', caller, subject, body, tries: 0 });
+    this.ctx.request(subject, body, { kind: 'send', caller, to, subject, body, tries: 0 });
   }
 
   /** A `deliver` request: a message for a process here, taken once (by its seq), held while it moves, passed on if it just left. */
@@ -126,8 +126,18 @@ export class Delivery {
       this.ctx.setTimer('r', { kind: 'retry', pid, due: this.ctx.now + retryDelay(k.tries), token }, retryDelay(k.tries));
       return;
     }
+    // Nobody on the pid's subject: gone, or its host between subscriptions (a reconnect)? The
+    // directory says; "no responders" alone decides nothing.
+    if (!answer.ok && answer.error.code === ErrorCode.EHOSTUNREACH && k.kind === 'send') return void this.ctx.directory({ op: 'get', pid: k.to }, { kind: 'sendCheck', send: k });
     if (!answer.ok && answer.error.code === ErrorCode.EHOSTUNREACH) answer = { ok: false, error: { code: ErrorCode.ESRCH, message: answer.error.message } };
     this.ctx.answer(k.caller, answer);
+  }
+
+  /** The directory's word on a send that found nobody: no record → `ESRCH`; a record, or no answer → tried again. */
+  checked(k: Extract<Continuation, { kind: 'send' }>, answer: Answer): void {
+    if (answer.ok && (answer.value as DirectoryAnswer).entry === null) return this.ctx.answer(k.caller, { ok: false, error: { code: ErrorCode.ESRCH, message: `no process ${k.to}` } });
+    const why = answer.ok ? `${k.to} lives on ${(answer.value as DirectoryAnswer).entry!.host} but nobody answers for it` : `nobody answers for ${k.to} and the directory cannot say why`;
+    this.moving(k, { ok: false, error: { code: ErrorCode.EAGAIN, message: why } });
   }
 
   /** A retry timer fired: send again (a kill is routed again: the home may know a new host). */
@@ -153,8 +163,9 @@ function delivered(from: string, event: { type: string }): { type: string } {
 }
 
 /** The answers delivery owns: a send to a pid elsewhere. */
-export const deliveryAnswers: AnswerHandlers<'send'> = {
+export const deliveryAnswers: AnswerHandlers<'send' | 'sendCheck'> = {
   send: (ctx, k, answer) => ctx.delivery.moving(k, answer),
+  sendCheck: (ctx, k, answer) => ctx.delivery.checked(k.send, answer),
 };
 
 /** The timers delivery owns: a send or routed kill waiting to be tried again. */

@@ -82,6 +82,24 @@ describe('syscall routing', () => {
     expect(r[1]).toMatchObject({ call: 'send', ok: false, error: { code: 'ESRCH' } });
   });
 
+  test('a send that finds nobody on the subject asks the directory: a living pid is sent to again until its host subscribes again, so the message arrives once; a pid with no record is ESRCH at once', () => {
+    const sim = cluster('h1', 'h2');
+    const target = sim.spawn('h2', 'sink');
+    sim.settle();
+    const resubscribe = sim.cutSubscription(target.pid);
+    const since = sim.requests.length;
+    const p = sim.spawn('h1', 'script', steps(['send', target.pid, { type: 'late', n: 1 }], ['send', 'h2-99', { type: 'nobody' }]));
+    // Until the first retry is on its way: the directory was read in between.
+    while (sim.requestsFrom('h1', since).filter((q) => q.subject === `wisp.default.proc.${target.pid}`).length < 2) expect(sim.step() || sim.jumpToNextTimer()).toBe(true);
+    expect(sim.directoryOps.some((o) => o.host === 'h1' && o.op.op === 'get' && o.op.pid === target.pid)).toBe(true);
+    resubscribe();
+    sim.settle();
+    expect(emitted(sim, target.pid, 'got')).toEqual([{ type: 'got', event: { type: 'late', n: 1, from: p.pid } }]);
+    const r = scriptResults(sim, p.pid);
+    expect(r[0]).toMatchObject({ call: 'send', ok: true });
+    expect(r[1]).toMatchObject({ call: 'send', ok: false, error: { code: 'ESRCH', message: 'no process h2-99' } });
+  });
+
   test('messages between two processes keep per-sender order', () => {
     const sim = cluster('h1', 'h2');
     const target = sim.spawn('h2', 'sink');

@@ -131,6 +131,17 @@ export class SimCluster {
     return kernel;
   }
 
+  /**
+   * Takes the subscription of `pid`'s subject away from its host, as a NATS reconnect does until
+   * the client subscribes again; returns a function that puts it back.
+   */
+  cutSubscription(pid: string): () => void {
+    const host = this.subscriptions.get(pid);
+    if (!host) throw new Error(`nobody subscribes to ${pid}`);
+    this.subscriptions.delete(pid);
+    return () => void this.subscriptions.set(pid, host);
+  }
+
   /** The kernel of a host. */
   kernel(id: string): Kernel {
     const h = this.hosts.get(id);
