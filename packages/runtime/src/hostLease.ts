@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
 import { ErrorCode, WispError } from '@wisp/protocol';
 import type { Logger } from './logger.js';
@@ -209,16 +210,25 @@ export class HostLease {
   }
 }
 
-/** Ids of the hosts of `cluster` holding a live lease (none when the bucket does not exist yet). */
+/**
+ * Ids of the hosts of `cluster` holding a live lease (none when the bucket does not exist yet).
+ * Read from the stream's subjects and one direct get each, not `kv.keys()`: that makes a
+ * consumer per call, which nats.js leaves behind when the bucket is empty — `wisp ps` in a loop
+ * left thousands, and a restarted nats-server then took longer than any client waits to recover them.
+ */
 export async function leasedHosts(nc: NatsConnection, cluster: string): Promise<string[]> {
+  const bucket = hostLeaseBucket(cluster);
   let kv: KV;
+  let subjects: string[];
   try {
-    kv = await new Kvm(nc).open(hostLeaseBucket(cluster));
+    kv = await new Kvm(nc).open(bucket);
+    const info = await (await jetstreamManager(nc)).streams.info(`KV_${bucket}`, { subjects_filter: '>' });
+    subjects = Object.keys(info.state.subjects ?? {});
   } catch {
     return [];
   }
-  const ids: string[] = [];
+  const prefix = `$KV.${bucket}.`;
+  const entries = await Promise.all(subjects.map((s) => kv.get(s.slice(prefix.length)).catch(() => null)));
   // Released (deleted) leases are left out; lapsed ones are gone from the bucket.
-  for await (const k of await kv.keys()) ids.push(k);
-  return ids;
+  return entries.filter((e) => e?.operation === 'PUT').map((e) => e!.key);
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { ErrorCode } from '@wisp/protocol';
 import { connectNats } from '../src/natsConnect.js';
@@ -33,6 +34,9 @@ describe('host leases', () => {
     expect(await leasedHosts(nc, 'lease1')).toEqual(['h2']);
     await first.release();
     expect(await leasedHosts(nc, 'lease1')).toEqual([]);
+    // Asking leaves nothing behind on the server (kv.keys() left a consumer per call).
+    for (let i = 0; i < 5; i++) await leasedHosts(nc, 'lease1');
+    expect((await (await jetstreamManager(nc)).streams.info('KV_wisp_lease1_hosts')).state.consumer_count).toBe(0);
     const t1 = Date.now();
     const third = await HostLease.acquire({ nc, cluster: 'lease1', host: 'h2', log, ttlMs });
     expect(Date.now() - t1).toBeLessThan(ttlMs);
