@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { check, configB } from '@wisp/check';
+import { ALL_FAULTS, STRATEGIES, check, configB, configBAllFaults } from '@wisp/check';
 
 // Configuration (b): 3 hosts, a worker, a listener and a talker; two migrations at once and an
 // eviction of h2, at any point.
@@ -18,5 +18,22 @@ describe('model: two concurrent migrations and an eviction', () => {
     expect(r.violation?.format() ?? null).toBeNull();
     expect(w.terminal).toBe(10_000);
     expect(w.states).toBeGreaterThan(10_000);
+  }, 120_000);
+});
+
+// Configuration (b) with every fault the checker has, under every strategy (both migrations and
+// the eviction): at most one fault per path, every path to 7 steps past the spawns — about 30 000
+// states per strategy. (The space grows about twice per step; `pnpm check --config b-all` goes
+// to depth 10, about 300 000 states per strategy, then runs random walks to the end of the run.)
+describe('model: two concurrent migrations and an eviction, with every fault', () => {
+  test.each(STRATEGIES)('%s: all 8 faults, at most one per path, to depth 7: every invariant holds', (strategy) => {
+    const opts = configBAllFaults(strategy, 7);
+    expect(opts.faults).toEqual(ALL_FAULTS);
+    const r = check(opts);
+    console.log(`(b, all faults) ${strategy}: ${r.bfs.states} states, ${r.bfs.transitions} transitions, depth ${r.bfs.depth}, ${r.bfs.seconds.toFixed(2)} s`);
+    expect(r.violation?.format() ?? null).toBeNull();
+    expect(r.bfs.depth).toBe(7);
+    expect(r.bfs.states).toBeGreaterThan(20_000);
+    expect(r.invariants).toHaveLength(11);
   }, 120_000);
 });

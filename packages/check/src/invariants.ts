@@ -251,23 +251,42 @@ export const noSessionLeft: Invariant = {
   },
 };
 
-/** Deadlock freedom: when nothing more can happen, every process has ended (or was lost in a crash), and none is left frozen. */
+/**
+ * Deadlock freedom: when nothing more can happen, every process has ended (or was lost in a
+ * crash). None is left frozen (a migration that never settled), suspended (a host that holds its
+ * lease again but never had the directory confirm it) or with calls open that nobody will
+ * answer. One exception, which is the program's state and not the system's: a process idle on
+ * its mailbox (no call open, nothing to run) when a message it may have been waiting for was
+ * lost in a way its sender was told of — the sender was lost in a crash, or a send failed
+ * (`{ type: 'sent', ok: false }`, as the checker's `talker` reports it). (No end state has a host
+ * cut off or paused, or waiting for a lease: their end is a step that is always enabled.)
+ */
 export const noDeadlock: Invariant = {
   name: 'no deadlock',
   kind: 'terminal',
   check(w, ctx) {
+    const inputMayBeLost = w.obs.lost.length > 0 || Object.values(w.obs.emits).some((e) => e.includes(SEND_FAILED));
+    const waiting = new Set<string>();
     for (const n of w.hosts) {
       for (const p of n?.view.procs ?? []) {
         if (p.frozen) return `${p.pid} is frozen on ${n!.hostId} for good`;
-        if (!w.obs.lost.includes(p.pid)) return `${p.pid} is stuck on ${n!.hostId} in ${p.state} (${p.outstanding} calls open)`;
+        if (p.suspended) return `${p.pid} is suspended on ${n!.hostId} for good (its lease is held, the directory never confirmed it)`;
+        if (w.obs.lost.includes(p.pid)) continue;
+        if (inputMayBeLost && p.outstanding === 0 && !p.runnable) {
+          waiting.add(p.pid);
+          continue;
+        }
+        return `${p.pid} is stuck on ${n!.hostId} in ${p.state} (${p.outstanding} calls open)`;
       }
     }
     for (const pid of ctx.model.pids) {
-      if (!w.obs.ended.includes(pid) && !w.obs.lost.includes(pid)) return `${pid} never ended and no host holds it`;
+      if (!w.obs.ended.includes(pid) && !w.obs.lost.includes(pid) && !waiting.has(pid)) return `${pid} never ended and no host holds it`;
     }
     return null;
   },
 };
+/** What the checker's `talker` emits when a send failed. */
+const SEND_FAILED = '{"type":"sent","ok":false}';
 
 /** A state with nothing in flight and nothing runnable: files may be compared with their final contents only then if no timer is armed either. */
 function isTerminalHint(w: World): boolean {
