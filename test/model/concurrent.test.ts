@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ALL_FAULTS, STRATEGIES, check, configB, configBAllFaults } from '@wisp/check';
+import { ALL_FAULTS, STRATEGIES, check, configB, configBAllFaults, replay, type Step } from '@wisp/check';
 
 // Configuration (b): 3 hosts, a worker, a listener and a talker; two migrations at once and an
 // eviction of h2, at any point.
@@ -36,4 +36,48 @@ describe('model: two concurrent migrations and an eviction, with every fault', (
     expect(r.bfs.states).toBeGreaterThan(20_000);
     expect(r.invariants).toHaveLength(11);
   }, 120_000);
+
+  // Found by random walks with every fault: h2, the source of a migration of h2-1 that was cut
+  // off and paused, fenced its record (epoch 2, revision 4) and resumed h2-1; the answer to the
+  // directory read its lease rule made on waking (served before that fence, revision 2, late
+  // through a reordered answer) then named epoch 1, and h2 let h2-1 go as if it had moved: the
+  // process was on no host. A read older than the host's own last write now makes it ask again.
+  test('a late directory answer (older than the host\'s own fence) does not make a host let its process go', () => {
+    const steps: Step[] = [
+      { kind: 'partition', host: 'h1' },
+      { kind: 'deliver', channel: 'h3>dir', index: 0 },
+      { kind: 'deadline', replyTo: 'h3#1.2' },
+      { kind: 'crash', host: 'h3' },
+      { kind: 'client', index: 0 },
+      { kind: 'client', index: 1 },
+      { kind: 'slice', host: 'h1' },
+      { kind: 'heal', host: 'h1' },
+      { kind: 'deliver', channel: 'client>h2', index: 0 },
+      { kind: 'duplicate', channel: 'h1>dir', index: 0 },
+      { kind: 'drop', channel: 'h1>dir', index: 0 },
+      { kind: 'restart', host: 'h3' },
+      { kind: 'deliver', channel: 'nats>h2', index: 0 },
+      { kind: 'deliver', channel: 'nats>h2', index: 0 },
+      { kind: 'pause', host: 'h2' },
+      { kind: 'deliver', channel: 'h2>dir', index: 0 },
+      { kind: 'client', index: 2 },
+      { kind: 'deliver', channel: 'nats>client', index: 0 },
+      { kind: 'wake', host: 'h2' },
+      { kind: 'deliver', channel: 'client>h2', index: 0 },
+      { kind: 'deliver', channel: 'dir>h2', index: 0 },
+      { kind: 'deliver', channel: 'h3>h2', index: 0 },
+      { kind: 'deliver', channel: 'h1>dir', index: 0 },
+      { kind: 'deliver', channel: 'h3>h2', index: 0 },
+      { kind: 'deliver', channel: 'dir>h1', index: 0 },
+      { kind: 'deliver', channel: 'h2>dir', index: 0 },
+      { kind: 'deliver', channel: 'h2>dir', index: 0 },
+      { kind: 'deliver', channel: 'dir>h2', index: 1 },
+      { kind: 'deliver', channel: 'h2>h3', index: 0 },
+      { kind: 'deliver', channel: 'h2>client', index: 0 },
+      { kind: 'deliver', channel: 'dir>h2', index: 0 },
+    ];
+    const r = replay(configB([...ALL_FAULTS], 'flush'), steps);
+    expect(r.violation).toBeNull();
+    expect(r.states).toHaveLength(steps.length + 1);
+  });
 });
