@@ -37,44 +37,50 @@ describe('model: two concurrent migrations and an eviction, with every fault', (
     expect(r.invariants).toHaveLength(11);
   }, 120_000);
 
-  // Found by random walks with every fault: h2, the source of a migration of h2-1 that was cut
-  // off and paused, fenced its record (epoch 2, revision 4) and resumed h2-1; the answer to the
-  // directory read its lease rule made on waking (served before that fence, revision 2, late
-  // through a reordered answer) then named epoch 1, and h2 let h2-1 go as if it had moved: the
-  // process was on no host. A read older than the host's own last write now makes it ask again.
+  // Found by random walks with one partition: the talker's two messages to h2-1 were lost with
+  // h2's connection and both retried; the second, taken first, made the first count as taken
+  // (the receiver takes only numbers above the last), so it was acknowledged and never taken.
+  // A process's messages to one pid now go one at a time. (Before, about one walk in eight broke it.)
+  test('500 random walks with a partition: no message acknowledged and skipped', () => {
+    const r = check({ ...configB(['partition'], 'flush'), maxStates: 1, walks: 500, seed: 1 });
+    expect(r.violation?.format() ?? null).toBeNull();
+    expect(r.walks!.terminal).toBe(500);
+  }, 60_000);
+
+  // Found by random walks with every fault: h1, the source of a migration of h1-1 whose commit
+  // timed out, was paused; on waking its lease rule read h1-1's record while the migration read it
+  // and fenced it (epoch 2, revision 4) to resume h1-1 here. The lease rule's answer, served before
+  // the fence (epoch 1, revision 1) and delivered after it, then made h1 let h1-1 go as if it had
+  // moved: the directory named h1 and no host held it. A read older than the host's own last
+  // write of the record now makes it ask again.
   test('a late directory answer (older than the host\'s own fence) does not make a host let its process go', () => {
     const steps: Step[] = [
-      { kind: 'partition', host: 'h1' },
-      { kind: 'deliver', channel: 'h3>dir', index: 0 },
-      { kind: 'deadline', replyTo: 'h3#1.2' },
-      { kind: 'crash', host: 'h3' },
       { kind: 'client', index: 0 },
       { kind: 'client', index: 1 },
-      { kind: 'slice', host: 'h1' },
-      { kind: 'heal', host: 'h1' },
       { kind: 'deliver', channel: 'client>h2', index: 0 },
-      { kind: 'duplicate', channel: 'h1>dir', index: 0 },
-      { kind: 'drop', channel: 'h1>dir', index: 0 },
-      { kind: 'restart', host: 'h3' },
-      { kind: 'deliver', channel: 'nats>h2', index: 0 },
-      { kind: 'deliver', channel: 'nats>h2', index: 0 },
-      { kind: 'pause', host: 'h2' },
-      { kind: 'deliver', channel: 'h2>dir', index: 0 },
+      { kind: 'deliver', channel: 'h3>h2', index: 0 },
+      { kind: 'deliver', channel: 'client>h1', index: 0 },
+      { kind: 'deliver', channel: 'h1>h2', index: 0 },
+      { kind: 'deadline', replyTo: 'h1#1.3' },
+      { kind: 'duplicate', channel: 'h2>h3', index: 1 },
+      { kind: 'drop', channel: 'h2>h3', index: 1 },
+      { kind: 'pause', host: 'h1' },
+      { kind: 'wake', host: 'h1' },
+      { kind: 'crash', host: 'h3' },
       { kind: 'client', index: 2 },
-      { kind: 'deliver', channel: 'nats>client', index: 0 },
-      { kind: 'wake', host: 'h2' },
-      { kind: 'deliver', channel: 'client>h2', index: 0 },
-      { kind: 'deliver', channel: 'dir>h2', index: 0 },
-      { kind: 'deliver', channel: 'h3>h2', index: 0 },
+      { kind: 'partition', host: 'h2' },
       { kind: 'deliver', channel: 'h1>dir', index: 0 },
-      { kind: 'deliver', channel: 'h3>h2', index: 0 },
+      { kind: 'deliver', channel: 'h2>h1', index: 0 },
+      { kind: 'heal', host: 'h2' },
       { kind: 'deliver', channel: 'dir>h1', index: 0 },
+      { kind: 'restart', host: 'h3' },
+      { kind: 'deliver', channel: 'h3>dir', index: 0 },
+      { kind: 'deliver', channel: 'h1>dir', index: 0 },
+      { kind: 'deliver', channel: 'h1>dir', index: 0 },
       { kind: 'deliver', channel: 'h2>dir', index: 0 },
-      { kind: 'deliver', channel: 'h2>dir', index: 0 },
-      { kind: 'deliver', channel: 'dir>h2', index: 1 },
-      { kind: 'deliver', channel: 'h2>h3', index: 0 },
-      { kind: 'deliver', channel: 'h2>client', index: 0 },
+      { kind: 'deliver', channel: 'dir>h1', index: 1 },
       { kind: 'deliver', channel: 'dir>h2', index: 0 },
+      { kind: 'deliver', channel: 'dir>h1', index: 0 },
     ];
     const r = replay(configB([...ALL_FAULTS], 'flush'), steps);
     expect(r.violation).toBeNull();

@@ -122,18 +122,30 @@ function lineCounts(out: string): Map<string, number> {
   return counts;
 }
 
-/** Invariant 2 (safety): each sender's messages arrive once each and in order (1, 2, 3, …). */
+/**
+ * Invariant 2 (safety): each sender's messages are taken at most once and in order, and none is
+ * skipped that its sender was told was delivered: a receiver that took message n from a sender
+ * took each earlier one it was acknowledged (a send the sender saw fail — no responders while
+ * the receiver's host was cut off, say — may be missing, never repeated or taken late). A
+ * sender's messages to one pid go one at a time, so its n-th result
+ * (`{ type: 'sent', ok }`, as the checker's `talker` reports them) is message n's.
+ */
 export const exactlyOnceInOrder: Invariant = {
   name: 'messages exactly once, in order (2)',
   kind: 'state',
   check(w) {
+    const results = new Map<string, boolean[]>();
+    for (const [pid, emits] of Object.entries(w.obs.emits)) results.set(pid, emits.filter((e) => e.startsWith('{"type":"sent"')).map((e) => e === '{"type":"sent","ok":true}'));
     for (const [pid, emits] of Object.entries(w.obs.emits)) {
       const last = new Map<string, number>();
       for (const e of emits) {
         if (!e.startsWith('{"type":"got"')) continue;
         const g = JSON.parse(e) as { from: string; n: number };
-        const want = (last.get(g.from) ?? 0) + 1;
-        if (g.n !== want) return `${pid} got message ${g.n} from ${g.from} when ${want} was next`;
+        const prev = last.get(g.from) ?? 0;
+        if (g.n <= prev) return `${pid} got message ${g.n} from ${g.from} after ${prev}`;
+        for (let k = prev + 1; k < g.n; k++) {
+          if (results.get(g.from)?.[k - 1] === true) return `${pid} got message ${g.n} from ${g.from} but never ${k}, which ${g.from} was told was delivered`;
+        }
         last.set(g.from, g.n);
       }
     }
