@@ -22,9 +22,9 @@ describe('model: two concurrent migrations and an eviction', () => {
 });
 
 // Configuration (b) with every fault the checker has, under every strategy (both migrations and
-// the eviction): at most one fault per path, every path to 7 steps past the spawns — about 30 000
+// the eviction): at most one fault per path, every path to 7 steps past the spawns — 24 000–27 000
 // states per strategy. (The space grows about twice per step; `pnpm check --config b-all` goes
-// to depth 10, about 300 000 states per strategy, then runs random walks to the end of the run.)
+// to depth 10, 260 000–330 000 states per strategy, then runs random walks to the end of the run.)
 describe('model: two concurrent migrations and an eviction, with every fault', () => {
   test.each(STRATEGIES)('%s: all 8 faults, at most one per path, to depth 7: every invariant holds', (strategy) => {
     const opts = configBAllFaults(strategy, 7);
