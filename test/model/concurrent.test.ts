@@ -34,7 +34,7 @@ describe('model: two concurrent migrations and an eviction, with every fault', (
     expect(r.violation?.format() ?? null).toBeNull();
     expect(r.bfs.depth).toBe(7);
     expect(r.bfs.states).toBeGreaterThan(20_000);
-    expect(r.invariants).toHaveLength(11);
+    expect(r.invariants).toHaveLength(12);
   }, 120_000);
 
   // Found by random walks with one partition: the talker's two messages to h2-1 were lost with

@@ -13,7 +13,7 @@ describe('model: one process migrates once, with faults', () => {
     // Faults, interleavings and the migration at every point make for many states.
     expect(r.bfs.states).toBeGreaterThan(5_000);
     expect(r.bfs.terminal).toBeGreaterThan(10);
-    expect(r.invariants).toHaveLength(11);
+    expect(r.invariants).toHaveLength(12);
   }, 120_000);
 });
 
@@ -31,6 +31,6 @@ describe('model: one process migrates once, with every fault', () => {
     expect(r.bfs.complete).toBe(true);
     expect(r.bfs.states).toBeGreaterThan(100_000);
     expect(r.bfs.terminal).toBeGreaterThan(100);
-    expect(r.invariants).toHaveLength(11);
+    expect(r.invariants).toHaveLength(12);
   }, 300_000);
 });

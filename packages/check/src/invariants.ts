@@ -91,6 +91,20 @@ export const directoryHolds: Invariant = {
 };
 
 /**
+ * Fencing: no effect of a process — a call forwarded to its home, a message it sent — is taken
+ * with an older directory epoch than one of its effects already taken, wherever they land (a
+ * copy a move left behind cannot act once its successor has). Checked on the step that takes it.
+ */
+export const noStaleEffect: Invariant = {
+  name: 'no older-epoch effect after a newer one',
+  kind: 'state',
+  check(w) {
+    for (const n of w.notes) if (n.kind === 'stale') return `${n.pid}'s ${n.what} was taken at epoch ${n.epoch} after one at epoch ${n.newest}`;
+    return null;
+  },
+};
+
+/**
  * No console line twice: a program's output is never repeated, faults or not (a line may be
  * missing after a crash or a failed call, never doubled). A line counts as repeated when it
  * appears more often than in the run without migrations and faults (at most once if it is not in it).
@@ -308,5 +322,5 @@ function isTerminalHint(w: World): boolean {
   return w.net.length === 0 && w.inflight.length === 0 && w.hosts.every((n) => !n || (!n.hasWork && n.timers.length === 0));
 }
 
-/** Invariants 1–6 (1 also against the directory), no console line twice, deadlock freedom and bounded migration. */
-export const builtinInvariants: Invariant[] = [oneHost, directoryHolds, consoleOnce, exactlyOnceInOrder, acknowledgedDelivered, memoryCoherent, filesAsIfUnmoved, transparent, migrationEnds, noSessionLeft, noDeadlock];
+/** Invariants 1–6 (1 also against the directory), no older-epoch effect after a newer one, no console line twice, deadlock freedom and bounded migration. */
+export const builtinInvariants: Invariant[] = [oneHost, directoryHolds, noStaleEffect, consoleOnce, exactlyOnceInOrder, acknowledgedDelivered, memoryCoherent, filesAsIfUnmoved, transparent, migrationEnds, noSessionLeft, noDeadlock];
