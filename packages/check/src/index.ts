@@ -21,4 +21,4 @@ export { isShared, isIgnored, nonState, specialForm, freshCopy } from './sharedO
 export { worker, talker, listener, checkPrograms } from './programs.js';
 export { exploreMachine, everyStateCanEnd, finalsAbsorb, type MachineSpec, type MachineReport, type MachineGraph, type MachineEdge, type LocalInvariant } from './machineGraph.js';
 export { sourceSpec, targetSpec, migdSpec, fileSpec, exploreProtocolMachines } from './protocolMachines.js';
-export { configA, configB, STRATEGIES } from './configs.js';
+export { configA, configB, configAAllFaults, configBAllFaults, configBAllFaultsWalks, ALL_FAULTS, B_ALL_FAULTS_DEPTH, STRATEGIES, type ConfigBStrategies } from './configs.js';

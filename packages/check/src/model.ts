@@ -124,6 +124,7 @@ export class Model {
       fs: this.fs.boot(),
       dir: {},
       dirSeq: 0,
+      newest: {},
       net: [],
       inflight: [],
       clock: 0,
@@ -156,7 +157,7 @@ export class Model {
   key(w: World): string {
     let s = '';
     for (const n of w.hosts) s += n ? `${n.id},` : 'x,';
-    s += `|${w.incs.join(',')}|${w.links.map((l, i) => (l === 'up' ? 'u' : `${l}@${w.outageAt[i]}`)).join(',')}|${w.fs.id}|${w.dirSeq}${JSON.stringify(w.dir)}|`;
+    s += `|${w.incs.join(',')}|${w.links.map((l, i) => (l === 'up' ? 'u' : `${l}@${w.outageAt[i]}`)).join(',')}|${w.fs.id}|${w.dirSeq}${JSON.stringify(w.dir)}|${JSON.stringify(w.newest)}|`;
     for (const c of w.net) {
       s += `${c.key}:`;
       for (const m of c.msgs) s += `${this.messageId(m)},`;
@@ -496,7 +497,10 @@ export class Model {
       case 'request': {
         const i = this.index(m.to);
         if (!d.hosts[i]) return;
-        return this.run(d, i, { type: 'request', verb: m.verb, body: m.body, replyTo: m.replyTo, ...(m.bytes ? { bytes: m.bytes } : {}) }, `m${this.messagePrint(m)}`);
+        d.effect = effectOf(m);
+        this.run(d, i, { type: 'request', verb: m.verb, body: m.body, replyTo: m.replyTo, ...(m.bytes ? { bytes: m.bytes } : {}) }, `m${this.messagePrint(m)}`);
+        d.effect = null;
+        return;
       }
       case 'response': {
         // Taken only by a requester still waiting for it (first answer wins).
@@ -509,7 +513,7 @@ export class Model {
         const replyTo = `${m.from}#${m.inc}.${m.token}`;
         const r = this.fs.step(d.fs, m.from, m.op, m.args, replyTo, this.messagePrint(m), m.fence);
         d.fs = r.node;
-        for (const s of r.stale) d.notes.push({ kind: 'stale', what: `the file server accepted ${s.verb} from ${s.host} for ${s.fence.pid} at epoch ${s.fence.epoch} after epoch ${s.newest}` });
+        for (const s of r.stale) d.notes.push({ kind: 'stale', pid: s.fence.pid, epoch: s.fence.epoch, newest: s.newest, what: `${s.verb} from ${s.host} at the file server` });
         for (const x of r.replies) {
           const f = d.inflight.find((y) => y.replyTo === x.to);
           if (f) this.answer(d, f, x.answer, 'fs', false);
@@ -551,6 +555,8 @@ export class Model {
     const cut = d.links[this.index(host)] === 'cut';
     switch (o.type) {
       case 'reply': {
+        // An effect of a pid taken (answered ok) as the request reached the host: fenced by epoch.
+        if (d.effect?.replyTo === o.to && o.answer.ok) d.accepted(d.effect);
         const f = d.inflight.find((x) => x.replyTo === o.to);
         // A cut-off host's answer never leaves it: the requester times out.
         if (!f || cut) return;
@@ -656,6 +662,23 @@ export class Model {
   }
 }
 
+/** An effect of a process a request carries: whose, at which directory epoch, and what. */
+interface Effect {
+  replyTo: string;
+  pid: string;
+  epoch: number;
+  what: string;
+}
+
+/** The effect a host-to-host request carries: a forwarded call (of `pid`) or a message (of `from`), with the sender's epoch. */
+function effectOf(m: Extract<Message, { kind: 'request' }>): Effect | null {
+  const b = m.body as { pid?: unknown; from?: unknown; epoch?: unknown; call?: unknown } | null;
+  if (!b || typeof b.epoch !== 'number') return null;
+  if (m.verb === 'syscall' && typeof b.pid === 'string') return { replyTo: m.replyTo, pid: b.pid, epoch: b.epoch, what: `${String(b.call)} at ${m.to}` };
+  if (m.verb === 'deliver' && typeof b.from === 'string') return { replyTo: m.replyTo, pid: b.from, epoch: b.epoch, what: `message to ${String(b.pid)}` };
+  return null;
+}
+
 /** A world being changed by one step. */
 class Draft {
   hosts: (HostNode | null)[];
@@ -665,6 +688,7 @@ class Draft {
   fs: World['fs'];
   dir: World['dir'];
   dirSeq: number;
+  newest: World['newest'];
   net: Channel[];
   inflight: Inflight[];
   clock: number;
@@ -672,6 +696,8 @@ class Draft {
   client: number;
   obs: Observations;
   notes: Note[] = [];
+  /** The effect the request being delivered carries, while its host takes it. */
+  effect: Effect | null = null;
   private obsChanged = false;
 
   constructor(
@@ -685,12 +711,20 @@ class Draft {
     this.fs = w.fs;
     this.dir = w.dir;
     this.dirSeq = w.dirSeq;
+    this.newest = w.newest;
     this.net = w.net as Channel[];
     this.inflight = w.inflight as Inflight[];
     this.clock = w.clock;
     this.budget = w.budget;
     this.client = w.client;
     this.obs = w.obs;
+  }
+
+  /** An effect was accepted: newer than any before it, or noted as stale. */
+  accepted(e: Effect): void {
+    const newest = this.newest[e.pid] ?? 0;
+    if (e.epoch < newest) this.notes.push({ kind: 'stale', pid: e.pid, epoch: e.epoch, newest, what: e.what });
+    else if (e.epoch > newest) this.newest = { ...this.newest, [e.pid]: e.epoch };
   }
 
   spend(kind: Exclude<keyof Budget, 'total'>): void {
@@ -755,6 +789,7 @@ class Draft {
       fs: this.fs,
       dir: this.dir,
       dirSeq: this.dirSeq,
+      newest: this.newest,
       net: this.net,
       inflight: this.inflight,
       clock: this.clock,

@@ -66,8 +66,7 @@ export interface Observations {
 export type Note =
   | { kind: 'migrated'; host: string; pid: string; outcome: string; totalMs: number; to: string }
   | { kind: 'fault'; what: string }
-  /** An effect accepted with an older epoch of its pid than one accepted before (fencing failed). */
-  | { kind: 'stale'; what: string };
+  | { kind: 'stale'; pid: string; epoch: number; newest: number; what: string };
 
 /**
  * One state of the whole cluster: each host's interned state (null while crashed) and
@@ -85,6 +84,8 @@ export interface World {
   /** The process directory (a register with compare-and-set) and its last revision. */
   readonly dir: DirectoryRegister;
   readonly dirSeq: number;
+  /** Per pid, the newest directory epoch of an effect of it that was accepted (a forwarded call, a message). */
+  readonly newest: Readonly<Record<string, number>>;
   readonly net: readonly Channel[];
   readonly inflight: readonly Inflight[];
   readonly clock: number;

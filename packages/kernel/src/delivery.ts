@@ -13,14 +13,22 @@ const retryDelay = (n: number) => Math.min(250, 5 * 2 ** n);
 /** A message or signal that reached a process while its image was on its way elsewhere. */
 type Held = { verb: 'deliver'; req: DeliverRequest & { pid: string }; caller: Caller } | { verb: 'signal'; req: KillRequest; caller: Caller };
 
+/** A send waiting for an earlier one from the same process to the same pid to be answered. */
+type QueuedSend = { to: string; event: { type: string }; seq: number; caller: Caller & { kind: 'proc' } };
+
 /**
  * Message delivery: a message is taken exactly once (senders number them), held while its
  * target's image is on its way (and taken up again where the move ended), passed on when the
  * target just left, and a send or routed kill that meets a moving target is retried, backing off.
+ * A process's messages to one pid go one at a time, each once the one before was answered: a
+ * receiver takes a number only above the last it took, so a later message that overtook an
+ * earlier one being retried would make the earlier one count as taken, lost though acknowledged.
  */
 export class Delivery {
   /** Requests waiting for a retry timer, by the token they will be sent with. */
   private readonly retrying = new Map<number, { subject: string; body: unknown; k: Continuation }>();
+  /** Per `sender pid>subject` with a send on its way: the sends after it, in order. */
+  private readonly queued = new Map<string, QueuedSend[]>();
   /** Messages and signals for a process whose image is on its way: taken up again when the move ends. */
   private readonly held = new Map<string, Held[]>();
 
@@ -34,15 +42,34 @@ export class Delivery {
   send(pcb: Pcb, to: string, event: { type: string }, caller: Caller & { kind: 'proc' }): void {
     const seq = (pcb.seqOut.get(to) ?? 0) + 1;
     pcb.seqOut.set(to, seq);
-    const target = this.ctx.procs.get(to);
+    const waiting = this.queued.get(queueKey(pcb.pid, this.ctx.subjects.proc(to)));
+    // An earlier message to `to` is still on its way: this one goes once it is answered.
+    if (waiting) return void waiting.push({ to, event, seq, caller });
+    this.dispatch(pcb, { to, event, seq, caller });
+  }
+
+  /** Sends `s` now: into the target's mailbox if it runs here, else by the pid's subject (then later sends to it wait). */
+  private dispatch(pcb: Pcb, s: QueuedSend): void {
+    const target = this.ctx.procs.get(s.to);
+    const subject = this.ctx.subjects.proc(s.to);
     if (target && this.takes(target)) {
-      target.seqIn.set(pcb.pid, seq);
-      this.ctx.scheduler.enqueue(target, delivered(pcb.pid, event));
-      return this.ctx.scheduler.complete(pcb, caller.callId, 'send', { ok: true, value: null });
+      target.seqIn.set(pcb.pid, s.seq);
+      this.ctx.scheduler.enqueue(target, delivered(pcb.pid, s.event));
+      this.ctx.scheduler.complete(pcb, s.caller.callId, 'send', { ok: true, value: null });
+      return this.sent(pcb.pid, subject);
     }
-    const subject = this.ctx.subjects.proc(to);
-    const body = { from: pcb.pid, event, seq, epoch: pcb.dir.epoch };
-    this.ctx.request(subject, body, { kind: 'send', caller, to, subject, body, tries: 0 });
+    if (!this.queued.has(queueKey(pcb.pid, subject))) this.queued.set(queueKey(pcb.pid, subject), []);
+    const body = { from: pcb.pid, event: s.event, seq: s.seq, epoch: pcb.dir.epoch };
+    this.ctx.request(subject, body, { kind: 'send', caller: s.caller, to: s.to, subject, body, tries: 0 });
+  }
+
+  /** The send from `pid` by `subject` was answered (or its sender is gone): the next one waiting goes. */
+  private sent(pid: string, subject: string): void {
+    const key = queueKey(pid, subject);
+    const next = this.queued.get(key)?.shift();
+    const pcb = this.ctx.procs.get(pid);
+    if (!next || !pcb?.alive) return void this.queued.delete(key);
+    this.dispatch(pcb, next);
   }
 
   /** A `deliver` request: a message for a process here, taken once (by its seq), held while it moves, passed on if it just left. */
@@ -131,11 +158,15 @@ export class Delivery {
     if (!answer.ok && answer.error.code === ErrorCode.EHOSTUNREACH && k.kind === 'send') return void this.ctx.directory({ op: 'get', pid: k.to }, { kind: 'sendCheck', send: k });
     if (!answer.ok && answer.error.code === ErrorCode.EHOSTUNREACH) answer = { ok: false, error: { code: ErrorCode.ESRCH, message: answer.error.message } };
     this.ctx.answer(k.caller, answer);
+    if (k.kind === 'send') this.sent(k.caller.pid, k.subject);
   }
 
   /** The directory's word on a send that found nobody: no record → `ESRCH`; a record, or no answer → tried again. */
   checked(k: Extract<Continuation, { kind: 'send' }>, answer: Answer): void {
-    if (answer.ok && (answer.value as DirectoryAnswer).entry === null) return this.ctx.answer(k.caller, { ok: false, error: { code: ErrorCode.ESRCH, message: `no process ${k.to}` } });
+    if (answer.ok && (answer.value as DirectoryAnswer).entry === null) {
+      this.ctx.answer(k.caller, { ok: false, error: { code: ErrorCode.ESRCH, message: `no process ${k.to}` } });
+      return this.sent(k.caller.pid, k.subject);
+    }
     const why = answer.ok ? `${k.to} lives on ${(answer.value as DirectoryAnswer).entry!.host} but nobody answers for it` : `nobody answers for ${k.to} and the directory cannot say why`;
     this.moving(k, { ok: false, error: { code: ErrorCode.EAGAIN, message: why } });
   }
@@ -146,9 +177,14 @@ export class Delivery {
     if (!r) return;
     this.retrying.delete(token);
     if (r.k.kind === 'signal') return this.ctx.kills.routeKill(r.k.pid, r.k.signal, r.k.caller, r.k.tries);
-    if (r.k.kind === 'send' && !this.ctx.procs.get(r.k.caller.pid)?.alive) return;
+    if (r.k.kind === 'send' && !this.ctx.procs.get(r.k.caller.pid)?.alive) return this.sent(r.k.caller.pid, r.k.subject);
     this.ctx.request(r.subject, r.body, r.k);
   }
+}
+
+/** The key of a sender's queue of sends to one pid. */
+function queueKey(pid: string, subject: string): string {
+  return `${pid}>${subject}`;
 }
 
 /**

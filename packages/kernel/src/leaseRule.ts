@@ -43,6 +43,9 @@ export class LeaseRule {
     if (!pcb?.alive || !pcb.suspended || !this.held) return;
     // Moving away: its migration settles its fate by the directory; asked again once that ends.
     if (pcb.frozen) return this.retryLater(pid);
+    // A read served before this host's own last write of the record (its answer came late): it
+    // cannot show the process left, so ask again rather than let it go.
+    if (a.revision < pcb.dir.revision) return this.retryLater(pid);
     // Its creation still unanswered and not landed yet: ask again (it is this host's until a record says otherwise).
     if (pcb.dir.revision === 0 && a.entry === null) return this.retryLater(pid);
     // (Revision 0: its creation was unanswered when the lease lapsed; the record read says.)
