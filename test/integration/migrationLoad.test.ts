@@ -35,6 +35,8 @@ const MOVE_AT = [2000, 5000, 8000];
  * is the slowest to get there (each move's target faults its 64 MiB back in): 11–15 s, once 21 s.
  */
 const ALARM_MS = 26_000;
+/** The alarm's delay where only one early event must come before it (an abort at ~10 s, a lazy source stopped at ~12 s). */
+const SHORT_ALARM_MS = 18_000;
 
 let c: LocalCluster;
 /** `gen N checksum C` lines of an unmoved `life` run of the same size. */
@@ -210,7 +212,7 @@ describe('life at 64 MiB under load, hosts as OS processes', () => {
 
   it('the target killed mid-transfer (SIGKILL of its OS process): the process goes on on its source, nothing lost', async () => {
     const path = '/load-killed-target.sums';
-    const load = await watch(c.client, 'lifeload', [SIDE, GENERATIONS, REST_MS, path, MESSAGES, ALARM_MS, CHUNK_ROWS], { home: 'h1' });
+    const load = await watch(c.client, 'lifeload', [SIDE, GENERATIONS, REST_MS, path, MESSAGES, SHORT_ALARM_MS, CHUNK_ROWS], { home: 'h1' });
     const peer = await watch(c.client, 'numsend', [load.pid, MESSAGES], { home: 'h4' });
     await load.line((l) => l.startsWith('gen 1 '));
     await peer.line((l) => l === `sent ${MOVE_AT[0]}`);
@@ -231,7 +233,7 @@ describe('life at 64 MiB under load, hosts as OS processes', () => {
     expect(ps.find((p) => p.pid === load.pid)).toMatchObject({ host: 'h1' });
     expect(ps.find((p) => p.pid === load.pid)?.state).not.toBe('migrating');
     expect(genLines(load.lines).length).toBeLessThan(GENERATIONS);
-    const { alarmAt } = await expectComplete(load, peer, path, MESSAGES, ALARM_MS);
+    const { alarmAt } = await expectComplete(load, peer, path, MESSAGES, SHORT_ALARM_MS);
     expect(alarmAt).toBeGreaterThan(abortedAt);
     console.log(
       `killed target: ${rec.error?.code} ${rec.error?.message}; freeze ${rec.freezeMs} ms, total ${rec.totalMs} ms, ${rec.pages} pages sent; the peer sent about ${sentDuring} messages meanwhile`,
@@ -240,7 +242,7 @@ describe('life at 64 MiB under load, hosts as OS processes', () => {
 
   it('after a lazy move and its background pull, the source (not the home) can be stopped: the process lives on', async () => {
     const path = '/load-lazy-source-stopped.sums';
-    const load = await watch(c.client, 'lifeload', [SIDE, GENERATIONS, REST_MS, path, MESSAGES, ALARM_MS, CHUNK_ROWS], { home: 'h1' });
+    const load = await watch(c.client, 'lifeload', [SIDE, GENERATIONS, REST_MS, path, MESSAGES, SHORT_ALARM_MS, CHUNK_ROWS], { home: 'h1' });
     const peer = await watch(c.client, 'numsend', [load.pid, MESSAGES], { home: 'h4' });
     await load.line((l) => l.startsWith('gen 1 '));
     await peer.line((l) => l === `sent ${MOVE_AT[0]}`);
@@ -263,7 +265,7 @@ describe('life at 64 MiB under load, hosts as OS processes', () => {
     expect((await c.client.hosts()).map((h) => h.id)).not.toContain('h6');
     expect(sentCount(peer)).toBeLessThan(MESSAGES);
     expect(genLines(load.lines).length).toBeLessThan(GENERATIONS);
-    const { alarmAt } = await expectComplete(load, peer, path, MESSAGES, ALARM_MS);
+    const { alarmAt } = await expectComplete(load, peer, path, MESSAGES, SHORT_ALARM_MS);
     expect(alarmAt).toBeGreaterThan(stoppedAt);
   }, 120_000);
 });
