@@ -108,3 +108,32 @@ test('requests made while NATS is down (kill -9) are answered right after its re
   await fsp.stop();
   expect(text((await storage.load()).files.get('/f')!.data)).toBe('abcdef');
 }, 60_000);
+
+test('JetStream storage operations issued while NATS is down (kill -9) complete once it is back, not at their timeout', async () => {
+  nats = await startNatsServer();
+  const nc = await conn(nats.url);
+  const storage = await JetStreamStorage.open(nc, { name: 'fs1' });
+  await storage.writeFile('/a', { data: bytes('one'), version: 1 });
+  await storage.writePages('/gone', new Map([[0, new Uint8Array(512).fill(1)]]));
+  const down = next(nc, 'disconnect');
+  process.kill(nats.pid, 'SIGKILL');
+  await down;
+  const asked = Date.now();
+  // Published now, each would be dropped at the next dial and fail at JetStream's 5 s timeout.
+  const ops = [
+    storage.writeFile('/a', { data: bytes('two'), version: 2 }),
+    storage.mkdir('/d'),
+    storage.writePages('/p', new Map([[3, new Uint8Array(512).fill(7)]])),
+    storage.removePages('/gone'),
+  ];
+  await nats.restart();
+  await Promise.all(ops);
+  expect(Date.now() - asked).toBeLessThan(4_000);
+  const image = await storage.load();
+  expect(text(image.files.get('/a')!.data)).toBe('two');
+  expect(image.files.get('/a')!.version).toBe(2);
+  expect(image.dirs).toContain('/d');
+  expect((await storage.readPages('/p', [3])).get(3)?.[0]).toBe(7);
+  expect((await storage.readPages('/gone', [0])).size).toBe(0);
+  await storage.close();
+}, 60_000);
