@@ -1,4 +1,5 @@
 import { ErrorCode, WispError, toWireError, type FsFence } from '@wisp/protocol';
+import { AnswerCache, type Answer } from './answerCache.js';
 import type { FsCall, FsCallOf, FsEffect, FsInput } from './effects.js';
 import { EpochFence } from './epochFence.js';
 import { consistencyView, sharingOf, stepFile, type AnswerParams, type FileConsistencyView, type FileEvent } from './fileConsistency.js';
@@ -29,6 +30,8 @@ export interface FileServerOptions {
   idFloor?: number;
   /** Pids whose newest epoch is remembered at once (fencing; default 65 536, see {@link EpochFence}). */
   maxFencedPids?: number;
+  /** Bounds of the answers kept for request ids (default 1024 per host, 65 536 and 16 MiB in all; see {@link AnswerCache}). */
+  answers?: { perHost?: number; max?: number; maxBytes?: number };
 }
 
 /** Caching state of one file, for tests and diagnostics. */
@@ -78,6 +81,8 @@ export interface FileServerView {
   callbacks: Array<{ token: number; file: number; callback: number }>;
   /** Fencing: each remembered pid with the newest epoch seen, least recently used first. */
   fences: Array<[string, number]>;
+  /** Request ids remembered: host, id and whether answered, oldest first. */
+  answers: Array<[string, string, boolean]>;
 }
 
 /**
@@ -99,6 +104,14 @@ export interface FileServerView {
  * or a late message of one — cannot write through. Requests without a fence (a host's own
  * path operations, a tool's, a close of an orphaned stream) are not fenced: they act for no
  * process, and there is no epoch to compare.
+ *
+ * **Exactly once.** A request may carry a request id (`rid`, unique per client run); the answer
+ * to each recent id is kept per host ({@link AnswerCache}), and a repeat of an id — a client
+ * sending again a request whose answer it lost — gets that answer (or, while the first is held,
+ * the same answer when it comes) and is not applied again. The cache is asked before fencing:
+ * a repeat changes nothing, and its answer says truly what the first did, even when a newer
+ * epoch has been seen since (refusing it `ESTALE` would say the write did not happen when it
+ * did); it does not count as seeing its epoch again. Any new request is fenced as before.
  */
 export class FileServer {
   private readonly ids: Ids;
@@ -111,11 +124,14 @@ export class FileServer {
   private lastToken = 0;
   /** Newest epoch per pid (see the class comment). */
   private fences: EpochFence;
+  /** Answers to recent request ids (see the class comment). */
+  private answers: AnswerCache;
 
   constructor(opts: FileServerOptions = {}) {
     this.maxFileSize = opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
     this.maxReplyBytes = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
     this.fences = new EpochFence(opts.maxFencedPids);
+    this.answers = new AnswerCache(opts.answers?.perHost, opts.answers?.max, opts.answers?.maxBytes);
     let last = Math.max(0, Math.floor(opts.idFloor ?? 0));
     for (const f of opts.image?.files.values() ?? []) last = Math.max(last, f.version);
     this.ids = new Ids(last);
@@ -134,16 +150,38 @@ export class FileServer {
     return this.fences.size;
   }
 
+  /** Request ids whose answers are remembered (see {@link AnswerCache}). */
+  get rememberedAnswers(): number {
+    return this.answers.size;
+  }
+
   /** Feeds one input; returns what the world must do, in order. Never throws for bad requests (they become error replies). */
   handle(input: FsInput): FsEffect[] {
     switch (input.type) {
       case 'request':
-        return this.request(input.to, input.call);
+        return this.remembered(this.request(input.to, input.call));
       case 'callbackDone':
-        return this.callbackDone(input.token, input.ok, input.error?.message);
+        return this.remembered(this.callbackDone(input.token, input.ok, input.error?.message));
       case 'hostDown':
-        return this.hostDown(input.host);
+        this.answers.forgetHost(input.host);
+        return this.remembered(this.hostDown(input.host));
     }
+  }
+
+  /**
+   * Keeps each answer to the first request of an id (an open's may come with a later input)
+   * and answers the repeats that waited for it, right after it.
+   */
+  private remembered(effects: FsEffect[]): FsEffect[] {
+    if (this.answers.size === 0) return effects;
+    const out: FsEffect[] = [];
+    for (const e of effects) {
+      out.push(e);
+      if (e.type !== 'reply') continue;
+      const answer: Answer = e.ok ? { ok: true, value: e.value, ...(e.bytes ? { bytes: e.bytes } : {}) } : { ok: false, error: e.error };
+      for (const to of this.answers.settle(e.to, answer)) out.push(replyOf(to, answer));
+    }
+    return out;
   }
 
   /** Makes sure directory `path` exists (with its ancestors): for a server's mount points at start. */
@@ -183,7 +221,7 @@ export class FileServer {
     }
     const streams = this.streams.table().map((row, i) => ({ ...row, file: open[i]!.file.id }));
     const callbacks = [...this.callbacks].map(([token, c]) => ({ token, file: c.file.id, callback: c.callback }));
-    return { lastId: this.ids.last, lastToken: this.lastToken, dirs, files, streams, callbacks, fences: this.fences.entries() };
+    return { lastId: this.ids.last, lastToken: this.lastToken, dirs, files, streams, callbacks, fences: this.fences.entries(), answers: this.answers.keys() };
   }
 
   /**
@@ -197,6 +235,7 @@ export class FileServer {
     const copy = new Self({ maxFileSize: this.maxFileSize, maxReplyBytes: this.maxReplyBytes, idFloor: this.ids.last });
     copy.lastToken = this.lastToken;
     copy.fences = this.fences.clone();
+    copy.answers = this.answers.clone();
     const files = new Map<FileNode, FileNode>();
     const fileCopy = (f: FileNode, parent: DirNode | null): FileNode => {
       let c = files.get(f);
@@ -212,6 +251,13 @@ export class FileServer {
   // ---- dispatch -------------------------------------------------------------------------
 
   private request(to: string, call: FsCall): FsEffect[] {
+    // A repeated id is answered as the first was, before fencing (see the class comment).
+    // pageIn is answered by the runtime from storage, and is a read: it is not remembered.
+    if (call.rid !== undefined && to && call.verb !== 'pageIn') {
+      const seen = this.answers.recall(call.host, call.rid, to);
+      if (seen.kind === 'answered') return [replyOf(to, seen.answer)];
+      if (seen.kind === 'held') return [];
+    }
     const effects: FsEffect[] = [];
     try {
       if (call.fence) this.fence(call.fence);
@@ -386,6 +432,11 @@ export class FileServer {
     this.drive(cb.file, { type: 'flushed', callback: cb.callback }, out);
     return out;
   }
+}
+
+/** A reply effect to `to` carrying `answer`. */
+function replyOf(to: string, answer: Answer): FsEffect {
+  return answer.ok ? { type: 'reply', to, ok: true, value: answer.value, ...(answer.bytes ? { bytes: answer.bytes } : {}) } : { type: 'reply', to, ok: false, error: answer.error };
 }
 
 /** The caching state of `f`, from its machine's context. */

@@ -20,6 +20,7 @@ import {
   type Subjects,
   type WireError,
 } from '@wisp/protocol';
+import { ConnectionGate } from './connectionGate.js';
 import type { FsCall, FsEffect, FsInput } from './effects.js';
 import { FileServer } from './fileServer.js';
 import { stderrLogger, type FsLogger } from './logger.js';
@@ -70,6 +71,8 @@ export class FileServerProcess {
   private readonly prefix: string;
   /** Where every subscription callback and publish of this server goes through (never throws). */
   readonly edge: NatsEdge;
+  /** Callbacks wait here while NATS is down (one sent then would be dropped and time out). */
+  private readonly gate: ConnectionGate;
   private sub: Subscription | null = null;
   private stopped = false;
 
@@ -85,6 +88,7 @@ export class FileServerProcess {
     this.callbackTimeoutMs = opts.callbackTimeoutMs ?? 2000;
     this.prefix = this.subjects.fs(this.id, '');
     this.edge = new NatsEdge(this.nc, this.log);
+    this.gate = new ConnectionGate(this.nc);
   }
 
   /** Loads storage, starts serving, and resolves once the NATS server has the subscription. */
@@ -113,6 +117,7 @@ export class FileServerProcess {
     this.sub?.unsubscribe();
     await this.queue.barrier();
     this.edge.close();
+    this.gate.stop();
     await this.nc.flush().catch(() => undefined);
   }
 
@@ -222,17 +227,19 @@ export class FileServerProcess {
     const subject = this.subjects.host(e.host, e.verb);
     const body = encode({ server: this.id, path: e.path, file: e.file, streams: e.streams });
     const done = (ok: boolean, error?: WireError): void => this.feed({ type: 'callbackDone', token: e.token, ok, ...(error ? { error } : {}) });
-    this.nc.request(subject, body, { timeout: this.callbackTimeoutMs }).then(
-      (msg) => {
-        try {
-          unwrapReply(decode(msg.data));
-          done(true);
-        } catch (err) {
-          done(false, toWireError(err));
-        }
-      },
-      (err: unknown) => done(false, requestError(err, subject).toWire()),
-    );
+    const answered = (msg: Msg): void => {
+      try {
+        unwrapReply(decode(msg.data));
+        done(true);
+      } catch (err) {
+        done(false, toWireError(err));
+      }
+    };
+    // Sent once NATS is up: the host gets its whole timeout to answer, not a dropped request's.
+    this.gate
+      .up()
+      .then(() => this.nc.request(subject, body, { timeout: this.callbackTimeoutMs }))
+      .then(answered, (err: unknown) => done(false, requestError(err, subject).toWire()));
   }
 
   private send(to: string, verb: FsVerb | undefined, out: Outcome): void {

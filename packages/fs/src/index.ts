@@ -7,6 +7,7 @@
 export { normalizePath, parentOf, joinPath, isUnder, segments, MAX_PATH_BYTES, MAX_NAME_BYTES } from './path.js';
 export { PrefixTable, type PrefixEntry } from './prefixTable.js';
 export { EpochFence, DEFAULT_MAX_FENCED_PIDS } from './epochFence.js';
+export { AnswerCache, DEFAULT_ANSWERS_PER_HOST, DEFAULT_MAX_ANSWERS, DEFAULT_MAX_ANSWER_BYTES, type Answer, type Recall } from './answerCache.js';
 export { FileServer, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_REPLY_BYTES, type FileServerOptions, type CachingState, type FileServerView, type FileView } from './fileServer.js';
 export {
   fileMachine,

@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { ErrorCode, encode, okReply, subjects } from '@wisp/protocol';
+import { decode, decodeFrame, encode, fsCommands, okReply, subjects, type FsVerb } from '@wisp/protocol';
 import { startNatsServer, type NatsServerHandle } from '@wisp/runtime';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { FsRequests } from '../src/clientRequests.js';
@@ -17,21 +17,23 @@ async function conn(): Promise<NatsConnection> {
   return nc;
 }
 
-/** A file server on `verb` that never answers the first request and answers the rest with `reply`. */
-async function swallowFirst(verb: string, reply: unknown) {
+/** A file server `server` on `verb` that never answers the first request and answers the rest with `reply`. */
+async function swallowFirst(verb: string, reply: unknown, server = 'fs1') {
   const nc = await conn();
   let first!: () => void;
   const firstSeen = new Promise<void>((r) => (first = r));
   const seen: number[] = [];
-  nc.subscribe(s.fs('fs1', verb), {
+  const bodies: unknown[] = [];
+  nc.subscribe(s.fs(server, verb), {
     callback: (_err, msg) => {
       seen.push(Date.now());
+      bodies.push(fsCommands[verb as FsVerb].bytes === 'request' ? decodeFrame(msg.data).meta : decode(msg.data));
       if (seen.length === 1) first();
       else msg.respond(encode(okReply(reply)));
     },
   });
   await nc.flush();
-  return { firstSeen, seen };
+  return { firstSeen, seen, bodies };
 }
 
 beforeAll(async () => {
@@ -53,16 +55,30 @@ test('a positional write whose answer is lost with the connection is sent again 
   expect(server.seen).toHaveLength(2);
 });
 
-test('a move whose answer is lost with the connection fails at once with ETIMEDOUT (outcome unknown), and is not sent again', async () => {
-  const server = await swallowFirst('move', { stream: 7 });
+test('a move whose answer is lost with the connection is sent again with the same request id once NATS is back, and answered', async () => {
+  const server = await swallowFirst('move', { file: 1, size: 0, version: 1, cacheable: false });
   const requests = new FsRequests(await conn(), s, TIMEOUT_MS, 4);
-  // (Settled as soon as it fails, which may be before the restart below ends.)
-  const call = requests.call('fs1', 'move', { host: 'h1', stream: 7, to: 'h2' }).then(
-    () => 'answered',
-    (err: unknown) => err,
-  );
+  const call = requests.call('fs1', 'move', { host: 'h1', stream: 7, to: 'h2' });
   await server.firstSeen;
   await nats.restart();
-  await expect(call).resolves.toMatchObject({ code: ErrorCode.ETIMEDOUT, message: expect.stringContaining('connection to NATS dropped') });
-  expect(server.seen).toHaveLength(1);
+  await expect(call).resolves.toEqual({ file: 1, size: 0, version: 1, cacheable: false });
+  expect(server.seen).toHaveLength(2);
+  const [a, b] = server.bodies as Array<{ rid?: string }>;
+  expect(a?.rid).toMatch(/^[A-Za-z0-9_-]+:[0-9]+$/);
+  expect(b?.rid).toBe(a?.rid);
+});
+
+test('an append that times out is sent once more with the same request id, and answered; a positional write carries no id', async () => {
+  // (Another file server id: the first test's server still answers writes to fs1.)
+  const server = await swallowFirst('write', { at: 0, count: 1, size: 1, version: 1 }, 'fs2');
+  const requests = new FsRequests(await conn(), s, 1_000, 4);
+  await expect(requests.call('fs2', 'write', { host: 'h1', stream: 7 }, new Uint8Array(1))).resolves.toMatchObject({ count: 1 });
+  await requests.call('fs2', 'write', { host: 'h1', stream: 7 }, new Uint8Array(1));
+  await requests.call('fs2', 'write', { host: 'h1', stream: 7, at: 0 }, new Uint8Array(1));
+  const rids = (server.bodies as Array<{ rid?: string }>).map((b) => b.rid);
+  expect(rids).toHaveLength(4);
+  expect(rids[1]).toBe(rids[0]);
+  expect(rids[2]).toMatch(/:\d+$/);
+  expect(rids[2]).not.toBe(rids[0]);
+  expect(rids[3]).toBeUndefined();
 });

@@ -14,6 +14,9 @@ import { HostIdSchema, PidSchema } from './schemas.js';
  * A request made on behalf of a process carries its `fence`: the pid and its directory epoch
  * (fencing, DESIGN §5). The file server refuses (`ESTALE`) one older than the newest epoch it
  * has seen for that pid. Requests without one (a host's or a tool's own) are not fenced.
+ *
+ * A request may carry a request id (`rid`): the file server then applies it at most once, and
+ * answers a repeat of it with the first answer (exactly-once across a lost answer).
  */
 
 const path = z.string().min(1).max(8192);
@@ -34,6 +37,14 @@ const pageList = z.array(pageNo).max(1 << 16);
 export const FsFenceSchema = z.object({ pid: PidSchema, epoch: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict();
 /** Optional on every request: present when the request is made on behalf of a process. */
 const fence = FsFenceSchema.optional();
+/**
+ * A request's id, `<client run>:<sequence>`: unique per client run. A file server answers a
+ * repeated id with the answer it gave (or will give) the first, without applying it again, so a
+ * client may send any request again when its answer was lost.
+ */
+export const FsRidSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}:[0-9]{1,16}$/, 'a request id is <run>:<sequence>');
+/** Optional on every request: set by a client that may send it again. */
+const rid = FsRidSchema.optional();
 
 /** How a stream is opened, as in `fopen`: `r` read; `w` write, create, truncate; `a` append, create; `+` adds the other direction. */
 export const OpenModeSchema = z.enum(['r', 'w', 'a', 'r+', 'w+', 'a+']);
@@ -47,6 +58,7 @@ export const FsOpenRequest = z
   .object({
     host: HostIdSchema,
     fence,
+    rid,
     path,
     mode: OpenModeSchema,
     create: z.boolean().optional(),
@@ -72,41 +84,41 @@ export const FsOpenReply = z.object({
  * because a caching host must read a block before it overwrites part of it.
  */
 export const FsReadRequest = z
-  .object({ host: HostIdSchema, fence, stream, length: z.number().int().min(0).max(2 ** 31), at: position.optional(), fill: z.boolean().optional() })
+  .object({ host: HostIdSchema, fence, rid, stream, length: z.number().int().min(0).max(2 ** 31), at: position.optional(), fill: z.boolean().optional() })
   .strict();
 /** Meta of the `read` reply frame (the bytes follow; fewer than asked only at end of file). */
 export const FsReadReply = z.object({ at: position, size: position, version: id });
 
 /** Meta of the `write` request frame: write the frame's bytes at `at`, or at the stream's server offset (append streams: at the end). */
-export const FsWriteRequest = z.object({ host: HostIdSchema, fence, stream, at: position.optional() }).strict();
+export const FsWriteRequest = z.object({ host: HostIdSchema, fence, rid, stream, at: position.optional() }).strict();
 /** Reply to `write`: where the bytes went, and the file's size and version after. */
 export const FsWriteReply = z.object({ at: position, count: position, size: position, version: id });
 
 /** `seek`: move the stream's server offset. */
 export const FsSeekRequest = z
-  .object({ host: HostIdSchema, fence, stream, offset: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER), whence: WhenceSchema })
+  .object({ host: HostIdSchema, fence, rid, stream, offset: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER), whence: WhenceSchema })
   .strict();
 /** Reply to `seek`. */
 export const FsSeekReply = z.object({ offset: position });
 
 /** `close`: drop one of the requesting host's references to a stream. */
-export const FsCloseRequest = z.object({ host: HostIdSchema, fence, stream }).strict();
+export const FsCloseRequest = z.object({ host: HostIdSchema, fence, rid, stream }).strict();
 
 /**
  * `dup`: give host `to` a reference to a stream (a child inherits it, or a process migrates).
  * `offset`, when present, first sets the server offset (the requester held it locally).
  */
-export const FsDupRequest = z.object({ host: HostIdSchema, fence, stream, to: HostIdSchema, offset: position.optional() }).strict();
+export const FsDupRequest = z.object({ host: HostIdSchema, fence, rid, stream, to: HostIdSchema, offset: position.optional() }).strict();
 /**
  * `move`: hand host `host`'s reference to a stream to host `to` in one step (a process migrates):
  * the offset stays exact and the file is never open on both hosts for it.
  */
-export const FsMoveRequest = z.object({ host: HostIdSchema, fence, stream, to: HostIdSchema }).strict();
+export const FsMoveRequest = z.object({ host: HostIdSchema, fence, rid, stream, to: HostIdSchema }).strict();
 /** Reply to `dup`: whether host `to` may cache the file. */
 export const FsDupReply = z.object({ file: id, size: position, version: id, cacheable: z.boolean() });
 
 /** `fstat`: what a stream is (a host that inherited a stream learns its file this way). */
-export const FsFstatRequest = z.object({ host: HostIdSchema, fence, stream }).strict();
+export const FsFstatRequest = z.object({ host: HostIdSchema, fence, rid, stream }).strict();
 /** Reply to `fstat`; `path` is null once the file was unlinked. */
 export const FsFstatReply = z.object({
   path: z.string().nullable(),
@@ -119,7 +131,7 @@ export const FsFstatReply = z.object({
 });
 
 /** `stat`: what a path is. */
-export const FsStatRequest = z.object({ host: HostIdSchema, fence, path }).strict();
+export const FsStatRequest = z.object({ host: HostIdSchema, fence, rid, path }).strict();
 /** A file's sharing and caching state, as its server sees it. */
 export const FileSharingSchema = z.object({
   hosts: z.array(HostIdSchema),
@@ -131,30 +143,30 @@ export const FileSharingSchema = z.object({
 export const FsStatReply = z.object({ type: FileTypeSchema, size: position, version: id, sharing: FileSharingSchema.optional() });
 
 /** `unlink`: remove a file (open streams keep it until closed). */
-export const FsUnlinkRequest = z.object({ host: HostIdSchema, fence, path }).strict();
+export const FsUnlinkRequest = z.object({ host: HostIdSchema, fence, rid, path }).strict();
 /** `mkdir`: create a directory; `parents` creates missing ancestors and accepts an existing one. */
-export const FsMkdirRequest = z.object({ host: HostIdSchema, fence, path, parents: z.boolean().optional() }).strict();
+export const FsMkdirRequest = z.object({ host: HostIdSchema, fence, rid, path, parents: z.boolean().optional() }).strict();
 /** `rmdir`: remove an empty directory. */
-export const FsRmdirRequest = z.object({ host: HostIdSchema, fence, path }).strict();
+export const FsRmdirRequest = z.object({ host: HostIdSchema, fence, rid, path }).strict();
 /** `readdir`: list a directory. */
-export const FsReaddirRequest = z.object({ host: HostIdSchema, fence, path }).strict();
+export const FsReaddirRequest = z.object({ host: HostIdSchema, fence, rid, path }).strict();
 /** One entry of a directory listing. */
 export const FsDirEntry = z.object({ name: z.string(), type: FileTypeSchema });
 /** Reply to `readdir`, sorted by name. */
 export const FsReaddirReply = z.object({ entries: z.array(FsDirEntry) });
 /** `rename`: move a file or directory (replacing a file, or an empty directory, at `to`). */
-export const FsRenameRequest = z.object({ host: HostIdSchema, fence, from: path, to: path }).strict();
+export const FsRenameRequest = z.object({ host: HostIdSchema, fence, rid, from: path, to: path }).strict();
 
 /** Meta of the `pageOut` request frame: pages of a backing file, concatenated in `pages` order. */
-export const FsPageOutRequest = z.object({ host: HostIdSchema, fence, file: path, pageSize, pages: pageList }).strict();
+export const FsPageOutRequest = z.object({ host: HostIdSchema, fence, rid, file: path, pageSize, pages: pageList }).strict();
 /** Reply to `pageOut`. */
 export const FsPageOutReply = z.object({ count: z.number().int().min(0) });
 /** `pageIn`: read pages of a backing file. */
-export const FsPageInRequest = z.object({ host: HostIdSchema, fence, file: path, pageSize, pages: pageList }).strict();
+export const FsPageInRequest = z.object({ host: HostIdSchema, fence, rid, file: path, pageSize, pages: pageList }).strict();
 /** Meta of the `pageIn` reply frame: the pages that exist, concatenated in this order (never-written pages are left out). */
 export const FsPageInReply = z.object({ pages: pageList });
 /** `dropPages`: forget every page of a backing file. */
-export const FsDropPagesRequest = z.object({ host: HostIdSchema, fence, file: path }).strict();
+export const FsDropPagesRequest = z.object({ host: HostIdSchema, fence, rid, file: path }).strict();
 
 /** Empty success value. */
 export const FsEmpty = z.object({}).strict();

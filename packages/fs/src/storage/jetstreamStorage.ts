@@ -16,12 +16,20 @@
  *
  * `b64url` is unpadded base64url of the UTF-8 path: reversible, and only uses characters KV keys
  * and subject tokens allow (no `.`, so a file's pages are exactly the subjects `<b64url(file)>.*`).
+ *
+ * **Across a NATS outage.** Every operation after load is sent only while the connection is up
+ * and tried again after a timeout, a 503 or nobody answering ({@link retryJetStream}): nats.js
+ * drops what is published while it is disconnected, so an operation issued during a NATS restart
+ * used to fail at its 5 s timeout (the file server then answered `EIO`, and storage missed the
+ * change) although NATS was back within milliseconds. Each operation is idempotent.
  * @module
  */
 import { jetstream, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Base64UrlPaddedCodec, Objm, type ObjectStore } from '@nats-io/obj';
+import { ConnectionGate } from '../connectionGate.js';
+import { retryJetStream } from './jetstreamRetry.js';
 import type { Storage, StorageImage, StoredFile } from './storage.js';
 
 /** Options for {@link JetStreamStorage.open}. */
@@ -134,6 +142,7 @@ export class JetStreamStorage implements Storage {
   readonly #pages: KV;
   readonly #names: { files: string; meta: string; pages: string };
   readonly #lock = new KeyedLock();
+  readonly #gate: ConnectionGate;
   #closed = false;
 
   private constructor(
@@ -142,7 +151,9 @@ export class JetStreamStorage implements Storage {
     meta: KV,
     pages: KV,
     names: { files: string; meta: string; pages: string },
+    gate: ConnectionGate,
   ) {
+    this.#gate = gate;
     this.#jsm = jsm;
     this.#files = files;
     this.#meta = meta;
@@ -184,7 +195,7 @@ export class JetStreamStorage implements Storage {
         description: `Wisp file server ${opts.name}: backing-file pages`,
       }),
     ]);
-    return new JetStreamStorage(jsm, files, meta, pages, names);
+    return new JetStreamStorage(jsm, files, meta, pages, names, new ConnectionGate(nc));
   }
 
   async load(): Promise<StorageImage> {
@@ -209,7 +220,7 @@ export class JetStreamStorage implements Storage {
   async writeFile(path: string, file: StoredFile): Promise<void> {
     this.#checkOpen();
     encodeJetStreamKey(path); // validate
-    return this.#lock.run(`f:${path}`, 'exclusive', async () => {
+    return this.#run(`f:${path}`, 'exclusive', async () => {
       await this.#files.putBlob(
         { name: path, metadata: { [VERSION_KEY]: String(file.version) }, options: { max_chunk_size: MAX_CHUNK } },
         file.data,
@@ -220,7 +231,7 @@ export class JetStreamStorage implements Storage {
   async removeFile(path: string): Promise<void> {
     this.#checkOpen();
     encodeJetStreamKey(path);
-    return this.#lock.run(`f:${path}`, 'exclusive', async () => {
+    return this.#run(`f:${path}`, 'exclusive', async () => {
       // Publishes a "deleted" info record, then purges the chunks.
       const r = await this.#files.delete(path);
       if (!r.success) return; // no such object
@@ -234,7 +245,7 @@ export class JetStreamStorage implements Storage {
   async mkdir(path: string): Promise<void> {
     this.#checkOpen();
     const key = `d.${encodeJetStreamKey(path)}`;
-    return this.#lock.run(`d:${path}`, 'exclusive', async () => {
+    return this.#run(`d:${path}`, 'exclusive', async () => {
       await this.#meta.put(key, new Uint8Array(0));
     });
   }
@@ -242,7 +253,7 @@ export class JetStreamStorage implements Storage {
   async rmdir(path: string): Promise<void> {
     this.#checkOpen();
     const key = `d.${encodeJetStreamKey(path)}`;
-    return this.#lock.run(`d:${path}`, 'exclusive', async () => {
+    return this.#run(`d:${path}`, 'exclusive', async () => {
       // A subject purge leaves no delete marker behind (kv.delete/kv.purge would).
       await this.#jsm.streams.purge(`KV_${this.#names.meta}`, { filter: `$KV.${this.#names.meta}.${key}` });
     });
@@ -253,7 +264,7 @@ export class JetStreamStorage implements Storage {
     const enc = encodeJetStreamKey(file);
     const entries = [...pages];
     for (const [pageNo] of entries) checkPageNo(pageNo);
-    return this.#lock.run(`p:${file}`, 'shared', () =>
+    return this.#run(`p:${file}`, 'shared', () =>
       forEachLimit(entries, PAGE_WINDOW, async ([pageNo, bytes]) => {
         await this.#pages.put(`${enc}.${pageNo}`, bytes);
       }),
@@ -265,7 +276,7 @@ export class JetStreamStorage implements Storage {
     const enc = encodeJetStreamKey(file);
     const wanted = [...new Set(pageNos)];
     for (const pageNo of wanted) checkPageNo(pageNo);
-    return this.#lock.run(`p:${file}`, 'shared', async () => {
+    return this.#run(`p:${file}`, 'shared', async () => {
       const got = new Map<number, Uint8Array>();
       await forEachLimit(wanted, PAGE_WINDOW, async (pageNo) => {
         const e = await this.#pages.get(`${enc}.${pageNo}`);
@@ -286,7 +297,7 @@ export class JetStreamStorage implements Storage {
   async removePages(file: string): Promise<void> {
     this.#checkOpen();
     const enc = encodeJetStreamKey(file);
-    return this.#lock.run(`p:${file}`, 'exclusive', async () => {
+    return this.#run(`p:${file}`, 'exclusive', async () => {
       // One request drops every page of the file and leaves no per-key delete markers.
       await this.#jsm.streams.purge(`KV_${this.#names.pages}`, { filter: `$KV.${this.#names.pages}.${enc}.*` });
     });
@@ -297,6 +308,12 @@ export class JetStreamStorage implements Storage {
     if (this.#closed) return;
     this.#closed = true;
     await this.#lock.idle();
+    this.#gate.stop();
+  }
+
+  /** Runs `fn` in order on `key` (see {@link KeyedLock}), tried again across a NATS outage (see the module comment). */
+  #run<T>(key: string, mode: 'shared' | 'exclusive', fn: () => Promise<T>): Promise<T> {
+    return this.#lock.run(key, mode, () => retryJetStream(this.#gate, fn));
   }
 
   #checkOpen(): void {
