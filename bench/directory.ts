@@ -1,3 +1,4 @@
+import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { HostLease, ProcessDirectory, createLogger, startNatsServer } from '@wisp/runtime';
 import { percentile } from './stats.js';
@@ -7,6 +8,25 @@ const CAS_SAMPLES = 2000;
 const RENEW_MS = 2000;
 /** The default lease (5 s) is renewed every quarter of it. */
 const DEFAULT_RENEW_EVERY_MS = 5000 / 4;
+
+/**
+ * `samples` compare-and-set updates of one record in the process directory of `cluster`, as a
+ * migration's claim makes them (after 200 to warm up), each in µs. The record is a bench's own
+ * (`h0-1`), deleted at the end.
+ */
+export async function casTimes(nc: NatsConnection, cluster: string, samples: number): Promise<number[]> {
+  const dir = await ProcessDirectory.open(nc, cluster);
+  const entry = (epoch: number) => ({ host: epoch % 2 ? 'h1' : 'h2', boot: 'b', epoch });
+  let { revision } = await dir.perform({ op: 'create', pid: 'h0-1', entry: entry(1) });
+  const cas: number[] = [];
+  for (let i = 0; i < samples + 200; i++) {
+    const t = performance.now();
+    ({ revision } = await dir.perform({ op: 'update', pid: 'h0-1', entry: entry(i + 2), revision }));
+    if (i >= 200) cas.push((performance.now() - t) * 1000);
+  }
+  await dir.perform({ op: 'delete', pid: 'h0-1', revision });
+  return cas;
+}
 
 /**
  * `pnpm bench directory`: what the process directory and the host lease cost. The
@@ -19,15 +39,7 @@ export async function directoryBench(): Promise<Record<string, unknown>> {
   const peer = await natsBaseline(nats.url, { msgBytes: 1024, window: 1, totalBytes: 1 << 20 });
   const nc = await connect({ servers: nats.url, noAsyncTraces: true });
   try {
-    const dir = await ProcessDirectory.open(nc, 'bench');
-    const entry = (epoch: number) => ({ host: epoch % 2 ? 'h1' : 'h2', boot: 'b', epoch });
-    let { revision } = await dir.perform({ op: 'create', pid: 'h1-1', entry: entry(1) });
-    const cas: number[] = [];
-    for (let i = 0; i < CAS_SAMPLES + 200; i++) {
-      const t = performance.now();
-      ({ revision } = await dir.perform({ op: 'update', pid: 'h1-1', entry: entry(i + 2), revision }));
-      if (i >= 200) cas.push((performance.now() - t) * 1000);
-    }
+    const cas = await casTimes(nc, 'bench', CAS_SAMPLES);
     const rtts = await peer.rtts(CAS_SAMPLES);
     const casP50 = percentile(cas, 50);
     const rttP50 = percentile(rtts, 50);

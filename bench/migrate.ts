@@ -6,6 +6,7 @@ import { evaluateTargets, type Row } from './migrateTargets.js';
 import { MigrateRunner, type Measured } from './migrateRuns.js';
 import { lazyPairs, type LazyPair } from './lazyPairs.js';
 import { natsBaseline, type NatsPeer } from './natsBaseline.js';
+import { casTimes } from './directory.js';
 import { median, percentile, round } from './stats.js';
 
 const STRATEGIES: Strategy[] = ['flush', 'copy', 'precopy', 'lazy'];
@@ -156,6 +157,9 @@ export async function migrateBench(): Promise<Record<string, unknown>> {
       ...fileRuns.map((f) => ({ dirtyPages: 0, openFiles: f.files, ms: f.clientMs })),
     ];
     const fit = fitLinearModel(points);
+    // The compare-and-set each commit adds (the target's claim), on this cluster's server.
+    const cas = await casTimes(c.client.nc, c.cluster, 300);
+    const casP50Us = round(percentile(cas, 50), 1);
     const nullMigrationMs = round(median(nullRun.clientMs), 3);
     const rttBesideNullUs = round(percentile(besideNull, 50), 1);
     const targets = evaluateTargets({ rows, nats, nullMigrationMs, rttBesideNullUs, pairs });
@@ -172,7 +176,8 @@ export async function migrateBench(): Promise<Record<string, unknown>> {
       '  (lazy: freeze and total are the median of back-and-forth moves, each after the pull ended; MB moved includes the pages',
       '   pulled after commit, by faults and the background pull, reported by the proc.residual event)',
       ...pairs.map((p) => `  lazy, ${p.smallMiB} and ${p.bigMiB} MiB moved in turn (dirty ${p.dirty}, ${p.small.length} moves each): freeze median ${p.smallMedianMs} ms and ${p.bigMedianMs} ms`),
-      `  null process (opener 0), flush: ${nullMigrationMs} ms at the client (median of ${nullRun.clientMs.length}, includes the request's round trip), ${round(mean(nullRun.totalMs), 2)} ms by the source's clock (mean), after ${NULL_WARMUP} warm-up moves (the first ${coldNull.length}: median ${round(median(coldNull), 3)} ms); raw NATS round trip p50 ${rttBesideNullUs} µs between those moves`,
+      `  null process (opener 0), flush: ${nullMigrationMs} ms at the client (median of ${nullRun.clientMs.length}, includes the request's round trip), ${round(mean(nullRun.totalMs), 2)} ms by the record (mean: the source's time to the commit and the target's to its claim), after ${NULL_WARMUP} warm-up moves (the first ${coldNull.length}: median ${round(median(coldNull), 3)} ms); raw NATS round trip p50 ${rttBesideNullUs} µs between those moves`,
+      `  the commit's claim, a directory compare-and-set: p50 ${casP50Us} µs (p99 ${round(percentile(cas, 99), 1)}), ${round(casP50Us / rttBesideNullUs, 2)} × the raw round trip`,
       `  open files (opener N, flush, median ms at the client): ${perFiles.map((p) => `${p.files}: ${p.clientMs}`).join(', ')}; ${perFileMs} ms per extra file`,
       `  Sprite's model over ${fit.points} flush migrations: time = ${round(fit.c0, 3)} ms + ${round(fit.a * 1000, 3)} µs × dirty pages + ${round(fit.b, 4)} ms × open files (R² ${round(fit.r2, 4)})`,
       '  targets:',
@@ -191,6 +196,7 @@ export async function migrateBench(): Promise<Record<string, unknown>> {
       nullMigrationRecordMs: round(mean(nullRun.totalMs), 3),
       nullMigrationColdMs: round(median(coldNull), 3),
       nullMigrationWarmupMoves: NULL_WARMUP,
+      claimCasP50Us: casP50Us,
       perFileMs,
       openFiles: perFiles,
       fit: { c0Ms: round(fit.c0, 4), aMsPerDirtyPage: fit.a, bMsPerOpenFile: round(fit.b, 5), r2: round(fit.r2, 5), points: fit.points, time: 'client ms of flush migrations' },
