@@ -109,7 +109,7 @@ export function performSource(m: SourceHost, s: SourceSession, a: MachineAction)
       const body: CommitRequest = { pid: s.pid, epoch: c.epoch, revision: c.revision };
       if (c.targetBoot !== null) body.boot = c.targetBoot;
       // A client waiting for the move is answered by the target once it claims the process.
-      if (s.requester.kind === 'remote' && s.requester.replyTo) body.report = { to: s.requester.replyTo, record: recordOf(k, s, c, 'committed') };
+      if (answeredByTarget(s.requester)) body.report = { to: s.requester.replyTo, record: recordOf(k, s, c, 'committed') };
       k.request(k.subjects.host(c.to, 'commit'), body, step(s, 'commit'));
       return;
     }
@@ -132,7 +132,7 @@ export function performSource(m: SourceHost, s: SourceSession, a: MachineAction)
       return;
     case 'finish':
       // The commit's answer came back ok: the target answered the client already (see sendCommit).
-      return finish(m, s, pcb!, c, isCommitOk(a.event));
+      return finish(m, s, pcb!, c, answeredByTarget(s.requester) && isCommitOk(a.event));
     case 'undo':
       return undo(m, s, pcb, c);
     case 'thaw':
@@ -243,6 +243,11 @@ function undo(m: SourceHost, s: SourceSession, pcb: Pcb | undefined, c: SourceCo
   if (pages.size === 0) return;
   pcb.backed = true;
   k.fs('pageOut', [backingFileOf(pcb.pid), pages], { kind: 'ignore', what: `write-back of ${pcb.pid}'s precopied pages` }, fence);
+}
+
+/** Whether the target answers this requester itself (see `sendCommit`): a client waiting on a reply subject. */
+function answeredByTarget(r: Caller): r is Caller & { kind: 'remote'; replyTo: string } {
+  return r.kind === 'remote' && !!r.replyTo;
 }
 
 /** The event is the commit's ok answer. */
