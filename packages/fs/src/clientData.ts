@@ -2,6 +2,7 @@ import { ErrorCode, FRAME_HEADER_BYTES, WispError, encode, type FsFence } from '
 import type { BlockCache } from './blockCache.js';
 import { concat } from './bytes.js';
 import type { FsRequests } from './clientRequests.js';
+import { FileLanes } from './fileLanes.js';
 import type { StreamRec, StreamTable } from './clientStreams.js';
 import { maxReadBytes } from './limits.js';
 import type { FsLogger } from './logger.js';
@@ -40,7 +41,7 @@ export class FileData {
    * carries exactly one process's fence.
    */
   private readonly dirtiedBy = new Map<string, FsFence>();
-  private readonly lanes = new Map<string, Promise<void>>();
+  private readonly lanes = new FileLanes();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private stopped = false;
 
@@ -58,17 +59,7 @@ export class FileData {
 
   /** Runs `fn` after every earlier operation on the same file here. */
   lane<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.lanes.get(key) ?? Promise.resolve();
-    const run = prev.then(fn);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.lanes.set(key, tail);
-    void tail.then(() => {
-      if (this.lanes.get(key) === tail) this.lanes.delete(key);
-    });
-    return run;
+    return this.lanes.run(key, fn);
   }
 
   /** After an open or dup reply: start (or keep) caching the file, or stop. Runs in the file's lane. */
