@@ -51,8 +51,15 @@ export type Continuation =
   | { kind: 'send'; caller: Caller & { kind: 'proc' }; to: string; subject: string; body: unknown; tries: number }
   /** A send that found nobody on the pid's subject: the directory says whether the pid lives. */
   | { kind: 'sendCheck'; send: Extract<Continuation, { kind: 'send' }> }
-  /** A kill the home routes to where the process runs, routed again while it moves. */
-  | { kind: 'signal'; caller: Caller; pid: string; signal: Signal; tries: number }
+  /** A `signal` sent to `host`, where the home or the directory says the process runs; routed again while it moves. */
+  | ({ kind: 'signal' } & KillRoute)
+  /**
+   * A kill passed on to the pid's home, or a signal passed on to `host`, where the process just
+   * went: the answer is passed back; nobody answering asks the directory (`killCheck`).
+   */
+  | ({ kind: 'killRelay' } & KillRoute)
+  /** A kill or signal that found nobody at `host`: the directory says whether the pid lives, and where. */
+  | ({ kind: 'killCheck' } & KillRoute)
   /** A `sys.spawn(…, { anywhere: true })` waiting for migd to grant a host. */
   | { kind: 'place'; caller: Caller & { kind: 'proc' }; program: string; args: string[] }
   /** migd's answer to the home's renewal of an `anywhere` child's grant. */
@@ -68,6 +75,15 @@ export type Continuation =
   | { kind: 'directory'; pid: string; op: 'create' | 'delete' | 'verify' }
   /** Fire and forget; a failure is only logged. */
   | { kind: 'ignore'; what: string };
+
+/** A kill on its way: who asked, the target and signal, tries so far, and the host it was sent to. */
+export interface KillRoute {
+  caller: Caller;
+  pid: string;
+  signal: Signal;
+  tries: number;
+  host: string;
+}
 
 /** A forwarded home call as sent, to send again after a timeout; `tries` so far. */
 export interface ForwardRetry {

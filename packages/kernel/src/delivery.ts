@@ -155,8 +155,8 @@ export class Delivery {
     }
     // Nobody on the pid's subject: gone, or its host between subscriptions (a reconnect)? The
     // directory says; "no responders" alone decides nothing.
+    // (A signal that found nobody asks it before it gets here: see `killRouting.ts`.)
     if (!answer.ok && answer.error.code === ErrorCode.EHOSTUNREACH && k.kind === 'send') return void this.ctx.directory({ op: 'get', pid: k.to }, { kind: 'sendCheck', send: k });
-    if (!answer.ok && answer.error.code === ErrorCode.EHOSTUNREACH) answer = { ok: false, error: { code: ErrorCode.ESRCH, message: answer.error.message } };
     this.ctx.answer(k.caller, answer);
     if (k.kind === 'send') this.sent(k.caller.pid, k.subject);
   }

@@ -52,6 +52,8 @@ export class SimCluster {
   private readonly runs = new Map<string, number>();
   private readonly published = new Map<string, PublishRecord[]>();
   private readonly subscriptions = new Map<string, string>();
+  /** Hosts whose subscriptions are cut (see {@link cutHost}). */
+  private readonly cutHosts = new Set<string>();
   private readonly queue: Delivery[] = [];
   private readonly inflight = new Map<string, Inflight>();
   /** The verb each delivered request was for, by reply subject: its reply is checked against the verb's declared schema. */
@@ -140,6 +142,17 @@ export class SimCluster {
     if (!host) throw new Error(`nobody subscribes to ${pid}`);
     this.subscriptions.delete(pid);
     return () => void this.subscriptions.set(pid, host);
+  }
+
+  /**
+   * Takes every subscription of host `id` away — its host subjects and its pids' — as a NATS
+   * reconnect does until the host subscribes again: requests to it find no responders while it
+   * runs on. Returns a function that puts them back.
+   */
+  cutHost(id: string): () => void {
+    if (!this.hosts.has(id)) throw new Error(`no host ${id}`);
+    this.cutHosts.add(id);
+    return () => void this.cutHosts.delete(id);
   }
 
   /** The kernel of a host. */
@@ -385,7 +398,7 @@ export class SimCluster {
 
   /** Who is up and subscribed, for routing. */
   private readonly reachable = {
-    isUp: (host: string) => this.hosts.has(host),
+    isUp: (host: string) => this.hosts.has(host) && !this.cutHosts.has(host),
     subscribers: (pid: string) => {
       const host = this.subscriptions.get(pid);
       return host ? [host] : [];
