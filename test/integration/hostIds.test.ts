@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHostProcess, startLocalCluster, type HostProcess, type LocalCluster } from '@wisp/cli';
 import { hostsCommand } from '../../apps/cli/src/commands/hosts.js';
 import { psCommand } from '../../apps/cli/src/commands/ps.js';
+import { ErrorCode, type WispError } from '@wisp/protocol';
 import { PID_BLOCK } from '@wisp/runtime';
 import { runToEnd } from './runProgram.js';
 
@@ -38,10 +39,16 @@ describe('host ids', () => {
 
   it('a host killed with -9 is replaced under the same id once its lease lapses, and the new one reuses no pid', async () => {
     const old = await c.client.run('sleeper', ['600000'], { home: 'h1', on: 'h2' });
+    const doomed = await c.client.run('sleeper', ['600000'], { home: 'h1', on: 'h2' });
     const oldPids = (await c.client.ps()).filter((p) => p.home === 'h1').map((p) => p.pid);
     expect(oldPids).toContain(old.pid);
 
     await c.killHost('h1');
+    // Its home is down (once the server has seen its connection close, nobody answers for it), the
+    // host running it up: the directory's record leads the kill there.
+    await expect.poll(() => c.client.request('h1', 'ps', {}, 1000).then(() => 'up', (e: WispError) => e.code), { timeout: 10_000 }).toBe(ErrorCode.EHOSTUNREACH);
+    await c.client.kill(doomed.pid, 'KILL');
+    await expect.poll(async () => (await c.client.ps()).find((p) => p.pid === doomed.pid && p.state !== 'exited'), { timeout: 10_000 }).toBeUndefined();
     const h1 = startHostProcess({ id: 'h1', url: c.url, cluster: c.cluster, hostLeaseMs: LEASE_MS });
     c.hosts.push(h1);
     await expect.poll(async () => (await c.client.hosts()).find((h) => h.id === 'h1')?.osPid, { timeout: 30_000, interval: 200 }).toBe(h1.child.pid);

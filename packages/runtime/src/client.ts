@@ -154,16 +154,21 @@ export class WispClient {
    */
   async whereIs(pid: string): Promise<string> {
     if (!isPid(pid)) throw new WispError(ErrorCode.EINVAL, `invalid pid '${pid}' (pids look like h1-7)`);
-    this.dir ??= ProcessDirectory.open(this.nc, this.subjects.cluster).catch((err: unknown) => {
-      this.dir = undefined;
-      throw err;
-    });
-    const r = await (await this.dir).get(pid);
+    const r = await (await this.directory()).get(pid);
     if (r.entry) return r.entry.host;
     // No record yet: a process just started (its host opens the record as it starts) is found by `ps`.
     const where = (await this.ps()).find((p) => p.pid === pid && p.state !== 'exited');
     if (!where) throw new WispError(ErrorCode.ESRCH, `no running process ${pid}`);
     return where.host;
+  }
+
+  /** The process directory, opened on first use (opened again after a failed open). */
+  private directory(): Promise<ProcessDirectory> {
+    this.dir ??= ProcessDirectory.open(this.nc, this.subjects.cluster).catch((err: unknown) => {
+      this.dir = undefined;
+      throw err;
+    });
+    return this.dir;
   }
 
   /**
@@ -230,15 +235,33 @@ export class WispClient {
     }
   }
 
-  /** Sends a signal to a process, via its home host. */
+  /**
+   * Sends a signal to a process, via its home host. A home that does not answer proves nothing
+   * (DESIGN §5): the process directory says whether the process lives — no record: `ESRCH`;
+   * a record: the kill goes to the host it names, which routes it as the home would (see the
+   * kernel's `killRouting.ts`); the directory out of reach too: `EAGAIN`.
+   */
   async kill(pid: string, signal: Signal = 'TERM'): Promise<void> {
     if (!isPid(pid)) throw new WispError(ErrorCode.EINVAL, `invalid pid '${pid}' (pids look like h1-7)`);
     const home = homeOf(pid);
     try {
       await this.request(home, 'kill', { pid, signal });
+      return;
+    } catch (err) {
+      if (!(err instanceof WispError && err.code === ErrorCode.EHOSTUNREACH)) throw err;
+    }
+    let host: string | undefined;
+    try {
+      host = (await (await this.directory()).get(pid)).entry?.host;
+    } catch (err) {
+      throw new WispError(ErrorCode.EAGAIN, `its home host '${home}' does not answer and the process directory cannot say whether ${pid} lives: ${(err as Error).message}`);
+    }
+    if (host === undefined) throw new WispError(ErrorCode.ESRCH, `no process ${pid} (its home host '${home}' does not answer and it has no directory record)`);
+    try {
+      await this.request(host, 'kill', { pid, signal });
     } catch (err) {
       if (err instanceof WispError && err.code === ErrorCode.EHOSTUNREACH) {
-        throw new WispError(ErrorCode.ESRCH, `no process ${pid}: its home host '${home}' is not in the cluster`);
+        throw new WispError(ErrorCode.EAGAIN, `${pid} runs on '${host}' (process directory), but neither it nor its home host '${home}' answers`);
       }
       throw err;
     }
