@@ -1,5 +1,6 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import {
+  ConnectionGate,
   ErrorCode,
   WispError,
   decode,
@@ -20,7 +21,6 @@ import {
   type Subjects,
   type WireError,
 } from '@wisp/protocol';
-import { ConnectionGate } from './connectionGate.js';
 import type { FsCall, FsEffect, FsInput } from './effects.js';
 import { FileServer } from './fileServer.js';
 import { stderrLogger, type FsLogger } from './logger.js';

@@ -2,7 +2,7 @@ import { errors } from '@nats-io/nats-core';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { startNatsServer, type NatsServerHandle } from '@wisp/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectionGate } from '../src/connectionGate.js';
+import { ConnectionGate } from '@wisp/protocol';
 import { retryJetStream, transientJetStreamError } from '../src/storage/jetstreamRetry.js';
 
 describe('transientJetStreamError', () => {

@@ -10,6 +10,7 @@ import {
   WispError,
   decode,
   encode,
+  gateOf,
   subjects,
   unwrapReply,
   type MigdStatusReply as Status,
@@ -34,7 +35,9 @@ export const MIGD_TIMEOUT_MS = 1000;
 /**
  * A requester's handle on migd. Every call fails fast with a {@link WispError}: `EHOSTUNREACH`
  * when no migd runs (NATS says so at once), `ETIMEDOUT` when it does not answer within
- * `timeoutMs` — callers then run work locally.
+ * `timeoutMs` — callers then run work locally. Nothing is sent while the connection to NATS is
+ * down: a call waits up to `timeoutMs` for it to come back, then fails with `ETIMEDOUT`; one
+ * whose answer the connection's drop lost fails at once with `ETIMEDOUT` too.
  */
 export class MigdClient {
   readonly requester: string;
@@ -77,10 +80,16 @@ export class MigdClient {
 
   private async call(verb: string, body: unknown): Promise<unknown> {
     const subject = this.subjects.migd(verb);
+    const gate = gateOf(this.nc);
+    // Not published into a dead connection (nats.js drops it at its next dial, silently, and the
+    // call waits its whole timeout): the connection may come back within that time, else it fails now.
+    if (!(await gate.upWithin(this.timeoutMs))) throw new WispError(ErrorCode.ETIMEDOUT, `NATS is down: migd not asked (${subject})`);
     let data: Uint8Array;
     try {
-      data = (await this.nc.request(subject, encode(body), { timeout: this.timeoutMs })).data;
+      const sent = this.nc.request(subject, encode(body), { timeout: this.timeoutMs });
+      data = (await gate.unlessDropped(sent, () => new WispError(ErrorCode.ETIMEDOUT, `the connection to NATS dropped before migd answered on ${subject}`))).data;
     } catch (err) {
+      if (err instanceof WispError) throw err;
       const e = requestFailure(err, subject);
       if (e.code === ErrorCode.EHOSTUNREACH) throw new WispError(e.code, `migd is not running (nobody answers on ${subject})`);
       if (e.code === ErrorCode.ETIMEDOUT) throw new WispError(e.code, `migd did not answer within ${this.timeoutMs} ms`);

@@ -11,5 +11,6 @@ export * from './detailSchemas.js';
 export { encode, decode, okReply, errorReply, unwrapReply, replyBoot, encodeFrame, decodeFrame, FRAME_HEADER_BYTES } from './codec.js';
 export * from './fsSchemas.js';
 export * from './migdSchemas.js';
-export { NatsEdge, type EdgeConnection, type EdgeLogger, type EdgeMsg, type EdgeStats, type NatsEdgeOptions } from './natsEdge.js';
+export { NatsEdge, reconnectSettleMs, type EdgeConnection, type EdgeLogger, type EdgeMsg, type EdgeStats, type NatsEdgeOptions } from './natsEdge.js';
 export { DirectoryEntry, directoryBucket, names, type DirectoryOp, type DirectoryAnswer } from './directory.js';
+export { ConnectionGate, gateOf, type GateConnection, type GateListener } from './connectionGate.js';

@@ -57,6 +57,16 @@ export interface NatsEdgeOptions {
 
 type Held = { subject: string; data: Uint8Array; reply?: string };
 
+/**
+ * How long after its own reconnect a component waits before it sends what it held: the
+ * connection's reconnect wait plus jitter (nats.js's options, when `nc` is a nats.js
+ * connection) — by then peers that retry at the same pace have reconnected and subscribed again.
+ */
+export function reconnectSettleMs(nc: object): number {
+  const o = (nc as { options?: { reconnectTimeWait?: number; reconnectJitter?: number } }).options;
+  return (o?.reconnectTimeWait ?? 2000) + (o?.reconnectJitter ?? 100);
+}
+
 /** Whether `n` is 1, 10, 100, … (log the first of a kind and then ever less often). */
 const decade = (n: number) => /^10*$/.test(String(n));
 
@@ -83,8 +93,7 @@ export class NatsEdge {
     this.nc = nc;
     this.log = log;
     this.holdBytes = opts.holdBytes ?? 64 * 1024 * 1024;
-    const o = (nc as { options?: { reconnectTimeWait?: number; reconnectJitter?: number } }).options;
-    this.settleMs = opts.settleMs ?? (o?.reconnectTimeWait ?? 2000) + (o?.reconnectJitter ?? 100);
+    this.settleMs = opts.settleMs ?? reconnectSettleMs(nc);
     this.onChange = opts.onChange;
     void this.watch();
   }

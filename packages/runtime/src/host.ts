@@ -13,6 +13,7 @@ import {
   type FsFence,
   type HostVerb,
   errorReply,
+  gateOf,
   isHostVerb,
   NatsEdge,
   okReply,
@@ -372,7 +373,8 @@ export class Host {
           break;
         case 'directory':
           if (e.op.op === 'update') this.directoryUpdate(e.token, e.op);
-          else this.answerLater(e.token, () => this.directory.perform(e.op));
+          // Not sent into a dead connection (nats.js drops it at its next dial): after the reconnect.
+          else this.answerLater(e.token, () => gateOf(this.nc).up().then(() => this.directory.perform(e.op)));
           break;
       }
     }

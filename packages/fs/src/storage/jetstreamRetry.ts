@@ -1,4 +1,4 @@
-import type { ConnectionGate } from '../connectionGate.js';
+import type { ConnectionGate } from '@wisp/protocol';
 
 /** How long a JetStream storage operation is tried again while NATS is up, ms, before its error stands. */
 export const JETSTREAM_RETRY_MS = 60_000;

@@ -28,7 +28,7 @@ import { jetstream, StorageType, type JetStreamClient, type JetStreamManager } f
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Base64UrlPaddedCodec, Objm, type ObjectStore } from '@nats-io/obj';
-import { ConnectionGate } from '../connectionGate.js';
+import { ConnectionGate } from '@wisp/protocol';
 import { retryJetStream } from './jetstreamRetry.js';
 import type { Storage, StorageImage, StoredFile } from './storage.js';
 
