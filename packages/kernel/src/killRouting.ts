@@ -1,5 +1,5 @@
 import { ErrorCode, WispError, homeOf, isPid, toWireError, type DirectoryAnswer, type KillRequest, type Signal } from '@wisp/protocol';
-import type { Answer, Caller, Continuation, KillRoute } from './caller.js';
+import type { Answer, Caller, KillRoute } from './caller.js';
 import type { KernelContext } from './context.js';
 import type { AnswerHandlers } from './dispatch.js';
 
@@ -40,7 +40,7 @@ export class KillRouting {
 
   /** Nobody answered `r` at `r.host`: the directory says whether its target lives, and where. */
   unanswered(r: KillRoute): void {
-    this.ctx.directory({ op: 'get', pid: r.pid }, { kind: 'killCheck', caller: r.caller, pid: r.pid, signal: r.signal, tries: r.tries, host: r.host });
+    this.ctx.directory({ op: 'get', pid: r.pid }, { ...r, kind: 'killCheck' });
   }
 
   /**
@@ -63,8 +63,7 @@ export class KillRouting {
 
   /** Sends `r`'s signal to `r.host`; the answer goes to a continuation of `kind`. */
   private send(kind: 'signal' | 'killRelay', r: KillRoute): void {
-    const k: Continuation = { kind, caller: r.caller, pid: r.pid, signal: r.signal, tries: r.tries, host: r.host };
-    this.ctx.request(this.ctx.subjects.host(r.host, 'signal'), { pid: r.pid, signal: r.signal }, k);
+    this.ctx.request(this.ctx.subjects.host(r.host, 'signal'), { pid: r.pid, signal: r.signal }, { ...r, kind });
   }
 
   /** As a `signal` request here: held while its image is on its way (a frozen PCB's queue is already in the image). */
